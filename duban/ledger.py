@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, job TEXT NOT NULL, period TEXT NOT NULL, at TEXT NOT NULL,
     result TEXT NOT NULL, ok INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS generated (
+    kind TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL, file TEXT NOT NULL,
+    checksum TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, period, unit)
+);
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, first_seen TEXT NOT NULL);
 """
 

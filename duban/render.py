@@ -49,7 +49,48 @@ def _deadlines(report: Report) -> None:
     console.print(t)
 
 
-RENDERERS: dict[str, Callable[[Report], None]] = {"tasks": _tasks, "deadlines": _deadlines}
+KIND_NAMES = {"plan": "计划表", "status": "落实情况表"}
+
+
+def _collect(report: Report) -> None:
+    d = report.data
+    if d["accepted"]:
+        t = Table(title="已接收")
+        for c in ("文件", "单位", "类型", "期次"):
+            t.add_column(c)
+        for a in d["accepted"]:
+            t.add_row(a["file"], a["unit"], KIND_NAMES.get(a["kind"], a["kind"]), a["period"])
+        console.print(t)
+    if d["superseded"]:
+        console.print("[cyan]以下旧版本已被同一单位同期的新版本替代（仍保留在归档中）：[/cyan]")
+        for s_ in d["superseded"]:
+            console.print(f"  · {s_['file']}（{s_['unit']}）")
+    if d["rejected"]:
+        t = Table(title="退回（请把原因转告报送单位）")
+        t.add_column("文件")
+        t.add_column("原因", style="red")
+        for r in d["rejected"]:
+            t.add_row(r["file"], r["reason"])
+        console.print(t)
+    for w in d["waiting"]:
+        console.print(f"[yellow]等待：{w['file']}：{w['reason']}[/yellow]")
+
+
+def _merge(report: Report) -> None:
+    from .rollup import FINDING_LABELS
+
+    counts = report.data["counts"]["findings"]
+    if counts:
+        t = Table(title="发现问题")
+        t.add_column("类型")
+        t.add_column("条数", justify="right")
+        for k, label in FINDING_LABELS.items():
+            if counts.get(k):
+                t.add_row(label, str(counts[k]))
+        console.print(t)
+
+
+RENDERERS: dict[str, Callable[[Report], None]] = {"tasks": _tasks, "deadlines": _deadlines, "collect": _collect, "merge": _merge}
 
 
 def register(job: str, func: Callable[[Report], None]) -> None:
@@ -68,3 +109,25 @@ def show(report: Report) -> None:
             console.print(f"  · {w}")
         if len(report.warnings) > MAX_WARNINGS:
             console.print(f"  ……其余 {len(report.warnings) - MAX_WARNINGS} 条见输出文件或加 --json 查看。")
+
+
+def progress_callback():  # noqa: ANN201
+    """A rich progress bar that appears only when there are more than a few files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    state: dict = {}
+
+    def update(done: int, total: int, name: str) -> None:
+        if done < 0:
+            if "bar" in state:
+                state["bar"].stop()
+            return
+        if total <= 5:
+            return
+        if "bar" not in state:
+            state["bar"] = Progress(TextColumn("正在检查"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"), console=console, transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("", total=total)
+        state["bar"].update(state["task"], completed=done, description=name[:30])
+
+    return update

@@ -24,13 +24,15 @@ def build_tasks(ws: Workspace, path: Path) -> tuple[list[Task], list[str]]:
     if not raws:
         raise InputFileError(f"{Path(path).name}：没有读到任何任务。请检查文件内容。")
     tasks: list[Task] = []
+    unit_notes: dict[str, list[str]] = {}
     seen: dict[str, str] = {}
     dupes: list[str] = []
     for raw in raws:
         where = f"{Path(path).name}，{raw.source}" if raw.source else Path(path).name
-        leads, w1 = ws.registry.normalize(raw.lead_units, where)
-        cos, w2 = ws.registry.normalize(raw.co_units, where)
-        warnings.extend(w1 + w2)
+        leads, w1 = ws.registry.normalize(raw.lead_units)
+        cos, w2 = ws.registry.normalize(raw.co_units)
+        for w in w1 + w2:
+            unit_notes.setdefault(w, []).append(raw.source or f"{KIND_LABELS[raw.kind]}{raw.seq}")
         task = Task(
             kind=raw.kind,
             seq=raw.seq,
@@ -45,6 +47,10 @@ def build_tasks(ws: Workspace, path: Path) -> tuple[list[Task], list[str]]:
             dupes.append(f"{where}：{KIND_LABELS[task.kind]}序号 {task.seq} 与{seen[task.id]}重复。")
         seen[task.id] = raw.source or "前面的任务"
         tasks.append(task)
+    for note, places in unit_notes.items():
+        places = list(dict.fromkeys(places))
+        shown = "、".join(places[:5]) + (f"等{len(places)}处" if len(places) > 5 else "")
+        warnings.append(f"{Path(path).name}（{shown}）：{note}")
     if dupes:
         raise InputFileError("任务序号重复，无法区分任务，请修改后重新导入：\n" + "\n".join(dupes))
     return tasks, list(dict.fromkeys(warnings))

@@ -1,0 +1,128 @@
+"""generate: one pre-filled plan or status workbook per unit, in outbox/."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+from ..errors import DubanError
+from ..model import KIND_LABELS, Report, Task
+from ..rollup import entries, quarter_target, reporting_units, submissions
+from ..sheets.forms import FormRow, FormSpec, form_filename, prefilled_checksum, write_form
+from ..workdays import parse_period, plan_deadline, status_deadline
+from ..workspace import Workspace
+
+KIND_ORDER = {"annual": 0, "livelihood": 1}
+
+
+def outbox_dir(ws: Workspace, kind: str, period: str) -> Path:
+    return ws.root / "outbox" / ("plan" if kind == "plan" else period)
+
+
+def normalize_period(ws: Workspace, kind: str, month: str | None) -> str:
+    if kind == "plan":
+        return str(ws.settings.year)
+    if not month:
+        raise DubanError("生成落实情况表需要指定月份，例如 --month 2025-03。")
+    year, m = parse_period(month)
+    if year != ws.settings.year:
+        raise DubanError(f"月份 {month} 不属于本工作区的年度（{ws.settings.year}年）。每个年度请使用单独的工作区。")
+    return f"{year}-{m:02d}"
+
+
+def deadline_for(ws: Workspace, kind: str, period: str) -> date:
+    if kind == "plan":
+        return plan_deadline(ws.settings.year, ws.settings.plan_deadline)
+    year, m = parse_period(period)
+    return status_deadline(ws.calendar, year, m, ws.settings.status_workdays)
+
+
+def unit_rows(tasks: list[Task], unit: str, targets: dict[str, str | None] | None) -> tuple[FormRow, ...]:
+    mine = sorted((t for t in tasks if unit in t.units), key=lambda t: (KIND_ORDER[t.kind], t.seq))
+    rows = []
+    for t in mine:
+        role = t.role_of(unit) or "配合"
+        partners = tuple(u for u in t.units if u != unit) if role == "牵头" else tuple(u for u in t.lead_units if u != unit)
+        rows.append(FormRow(task=t, role=role, target=None if targets is None else targets.get(t.id), partners=partners))
+    return tuple(rows)
+
+
+def build_specs(ws: Workspace, kind: str, period: str) -> tuple[list[FormSpec], list[str]]:
+    tasks = ws.ledger.tasks()
+    if not tasks:
+        raise DubanError("任务登记为空。请先运行 python run.py import 任务分解表.xlsx 导入任务。")
+    deadline = deadline_for(ws, kind, period)
+    warnings: list[str] = []
+    plan_subs = submissions(ws, "plan", str(ws.settings.year)) if kind == "status" else {}
+    month = parse_period(period)[1] if kind == "status" else 0
+    specs = []
+    for unit in reporting_units(ws, tasks):
+        targets = None
+        if kind == "status":
+            plan = entries(ws, plan_subs.get(unit))
+            targets = {tid: quarter_target(e["values"], month) or "（计划中未填写本季度目标）" for tid, e in plan.items()} if plan else {}
+        rows = unit_rows(tasks, unit, targets)
+        if ws.registry.units and ws.registry.get(unit) is None:
+            warnings.append(f"单位“{unit}”不在单位名册中：仍生成报送表，但无法发送邮件。请在 units.xlsx 中登记。")
+        specs.append(FormSpec(
+            workspace_id=ws.id, office=ws.settings.office, year=ws.settings.year, unit=unit,
+            kind=kind, period=period, deadline=deadline, rows=rows,
+        ))
+    made = {s.unit for s in specs}
+    skipped: dict[str, list[str]] = {}
+    for t in tasks:
+        for u in t.units:
+            if u not in made:
+                skipped.setdefault(u, []).append(f"{KIND_LABELS[t.kind]}{t.seq}")
+    for u, where in skipped.items():
+        warnings.append(f"“{u}”是未定义成员的单位分组（见{'、'.join(where)}），没有为其生成报送表。请在 units.xlsx 的“分组”列中登记其成员单位。")
+    return specs, list(dict.fromkeys(warnings))
+
+
+def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:
+    if kind not in ("plan", "status"):
+        raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
+    now = now or datetime.now()
+    period = normalize_period(ws, kind, month)
+    specs, warnings = build_specs(ws, kind, period)
+    target = outbox_dir(ws, kind, period)
+    staging = target.with_name(f".{target.name}.new")
+    retired = target.with_name(f".{target.name}.old")
+    for stale in (staging, retired):
+        if stale.exists():
+            shutil.rmtree(stale)
+    staging.mkdir(parents=True)
+    old = {r["unit"]: r for r in ws.ledger.db.execute("SELECT unit, file, checksum FROM generated WHERE kind=? AND period=?", (kind, period))}
+    files: list[dict] = []
+    changed: list[str] = []
+    added: list[str] = []
+    for spec in specs:
+        name = form_filename(spec)
+        checksum = f"{prefilled_checksum(spec)}/{spec.deadline.isoformat()}"
+        previous = target / name
+        if spec.unit in old and old[spec.unit]["checksum"] == checksum and previous.exists():
+            shutil.copy2(previous, staging / name)  # unchanged: keep the very file already sent
+        else:
+            write_form(spec, staging / name)
+            (changed if spec.unit in old else added).append(spec.unit)
+        files.append({"unit": spec.unit, "file": str(target / name), "tasks": len(spec.rows), "checksum": checksum})
+    removed = [u for u in old if u not in {s.unit for s in specs}]
+    # Swap the whole folder: readers see the old set or the new set, never a mix.
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    if retired.exists():
+        shutil.rmtree(retired)
+    with ws.ledger.transaction() as con:
+        con.execute("DELETE FROM generated WHERE kind=? AND period=?", (kind, period))
+        con.executemany("INSERT INTO generated VALUES (?,?,?,?,?,?)", [
+            (kind, period, f["unit"], Path(f["file"]).name, f["checksum"], now.isoformat(timespec="seconds")) for f in files])
+    label = "年度落实计划表" if kind == "plan" else f"{period[:4]}年{int(period[5:])}月落实情况表"
+    summary = f"已生成 {len(files)} 个单位的{label}，位于 {target}。"
+    if old:
+        summary += f"与上次相比：新增 {len(added)} 个，内容变化 {len(changed)} 个，删除 {len(removed)} 个，其余未变。"
+    return Report(job="generate", summary=summary, warnings=warnings, data={
+        "kind": kind, "period": period, "folder": str(target), "deadline": deadline_for(ws, kind, period).isoformat(),
+        "files": files, "added": added, "changed": changed, "removed": removed,
+    })

@@ -1,0 +1,41 @@
+"""merge: the month's tracker (台账) from the accepted returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ..atomic import atomic_path, free_name
+from ..model import Report
+from ..rollup import MonthData, build_month
+from ..sheets.tracker import write_tracker
+from ..workspace import Workspace
+
+
+def tracker_path(ws: Workspace, data: MonthData) -> Path:
+    return ws.root / "trackers" / f"{data.year}年{data.month}月_台账.xlsx"
+
+
+def run(ws: Workspace, month: str, *, now: datetime | None = None) -> Report:
+    now = now or datetime.now()
+    data = build_month(ws, month, now)
+    wanted = tracker_path(ws, data)
+    path = free_name(wanted)
+    leaders = {t.id: t.leaders for t in ws.ledger.tasks()}
+    with atomic_path(path) as tmp:
+        write_tracker(tmp, data, ws.settings.office, leaders_of=lambda tid: leaders.get(tid, ()))
+    warnings = list(data.warnings)
+    if path != wanted:
+        warnings.append(f"{wanted.name} 正在被 Excel/WPS 打开，本次台账另存为 {path.name}。")
+    c = data.counts
+    summary = (
+        f"{data.year}年{data.month}月台账已生成：{path}。应报 {c['units']} 个单位，已报 {c['reported']} 个"
+        f"（按时 {c['on_time']}，迟报 {c['late']}），未报 {c['missing']} 个，未到截止日 {c['pending']} 个；"
+        f"任务 {c['tasks']} 项：绿 {c['green']}、黄 {c['yellow']}、红 {c['red']}；发现问题 {len(data.findings)} 条。"
+    )
+    return Report(job="merge", summary=summary, warnings=warnings, data={
+        "tracker": str(path),
+        "deadline": data.deadline.isoformat(),
+        "counts": c,
+        "findings": [f.as_json() for f in data.findings],
+    })

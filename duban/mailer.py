@@ -1,0 +1,387 @@
+"""Building and sending the office's mail: messages, an SMTP session with retries, delivery runs.
+
+Nothing here prints. Failures become :class:`MailError` with a Chinese reason the clerk can act on;
+the jobs (send, remind) turn them into entries of their Report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Callable, Mapping
+
+from .errors import ConfigError, DubanError
+from .model import Unit
+from .settings import MailSettings, Settings
+
+XLSX_MAINTYPE = "application"
+XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_DIR = "邮件预览"
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+class MailError(DubanError):
+    """A message could not be delivered. ``fatal`` means the server itself cannot be used
+    (unreachable, login refused), so the remaining messages of the run need not be tried."""
+
+    def __init__(self, reason: str, *, fatal: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.fatal = fatal
+
+
+# -- text helpers ------------------------------------------------------------------------------
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(template: str, **values: object) -> str:
+    """Fill ``{name}`` placeholders; unknown ones stay as written, stray braces never raise."""
+    try:
+        return template.format_map(_Keep({k: "" if v is None else v for k, v in values.items()}))
+    except (ValueError, IndexError, AttributeError, KeyError, TypeError):
+        # A clerk's template with a lone "{" or "{0}": substitute what is known, keep the rest.
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+
+
+def cn_date(d: date) -> str:
+    """2025-02-18 -> 2025年2月18日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def period_label(kind: str, period: str) -> str:
+    """plan: "2025"; status: "2025年3月" (the {period} placeholder of the templates)."""
+    if kind == "plan":
+        return period
+    year, month = period.split("-")
+    return f"{int(year)}年{int(month)}月"
+
+
+def split_addresses(emails: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:
+    """(usable, malformed) addresses, duplicates removed."""
+    good: list[str] = []
+    bad: list[str] = []
+    for e in emails:
+        e = (e or "").strip()
+        if not e:
+            continue
+        target = good if _ADDRESS.match(e) else bad
+        if e.lower() not in (x.lower() for x in target):
+            target.append(e)
+    return good, bad
+
+
+def safe_filename(name: str) -> str:
+    return _UNSAFE_NAME.sub("_", name).strip(" .") or "未命名"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def _sender(mail: MailSettings) -> str:
+    sender = (mail.sender or mail.user or "").strip()
+    if not sender or "@" not in sender:
+        raise ConfigError("duban.toml 的 [mail] 中未填写有效的发件地址 sender（例如 duchashi@example.org），无法生成邮件。")
+    return sender
+
+
+def build_message(settings: Settings, unit: Unit | str | None, to: list[str], subject: str, body: str,
+                  attachments: list[Path], now: datetime) -> EmailMessage:
+    """One UTF-8 message with the workbooks attached byte for byte."""
+    mail = settings.mail
+    sender = _sender(mail)
+    local, _, domain = sender.rpartition("@")
+    msg = EmailMessage()
+    name = mail.sender_name or settings.office
+    try:
+        msg["From"] = Address(display_name=name, username=local, domain=domain)
+    except (ValueError, TypeError):
+        msg["From"] = formataddr((name, sender))
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now.astimezone() if now.tzinfo is None else now)
+    msg["Message-ID"] = make_msgid(domain=domain or None)
+    unit_name = unit.name if isinstance(unit, Unit) else unit
+    if unit_name:
+        msg["X-Duban-Unit"] = unit_name
+    msg.set_content(body, subtype="plain", charset="utf-8")
+    for path in attachments:
+        path = Path(path)
+        msg.add_attachment(path.read_bytes(), maintype=XLSX_MAINTYPE, subtype=XLSX_SUBTYPE, filename=path.name)
+        part = msg.get_payload()[-1]
+        part.set_param("name", path.name)  # older clients read the name from Content-Type
+    return msg
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The message as an .eml file (CRLF line ends, what Outlook and Foxmail expect)."""
+    return msg.as_bytes(policy=SMTP_POLICY)
+
+
+# -- SMTP --------------------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException, mail: MailSettings) -> tuple[str, bool]:
+    """(Chinese reason, fatal) for an exception raised while talking to the server."""
+    where = f"{mail.host}:{mail.port}"
+    check = "请检查 duban.toml [mail] 中的 host、port、security 设置和网络连接。"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        parts = []
+        for addr, (code, text) in exc.recipients.items():
+            t = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+            parts.append(f"{addr}（{code} {t}）")
+        return f"收件地址被邮件服务器拒绝：{'；'.join(parts)}。请核对 units.xlsx 中该单位的邮箱。", False
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (f"邮件服务器 {where} 拒绝登录（用户名或密码不正确，或未开启 SMTP 授权码）。请检查 [mail] user "
+                f"和环境变量 {mail.password_env}。"), True
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"发件地址 {exc.sender} 被邮件服务器拒绝（{exc.smtp_code} {_text(exc.smtp_error)}）。请检查 [mail] sender 是否与登录账号一致。", True
+    if isinstance(exc, smtplib.SMTPDataError):
+        return f"邮件服务器拒收邮件内容（{exc.smtp_code} {_text(exc.smtp_error)}），可能是附件过大或被判为垃圾邮件。", False
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"邮件服务器 {where} 不支持所需功能（{exc}）。请尝试把 [mail] security 改为 ssl 或 none。", True
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return f"无法连接邮件服务器 {where}（{exc.smtp_code} {_text(exc.smtp_error)}）。{check}", True
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"与邮件服务器 {where} 的连接意外断开（{exc or '服务器关闭了连接'}）。{check}", True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"邮件服务器返回错误（{exc.smtp_code} {_text(exc.smtp_error)}）。", False
+    if isinstance(exc, ConnectionRefusedError):
+        return f"无法连接邮件服务器 {where}：连接被拒绝（服务器未运行或端口不对）。{check}", True
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"连接邮件服务器 {where} 超时。{check}", True
+    if isinstance(exc, socket.gaierror):
+        return f"无法连接邮件服务器：找不到主机 {mail.host}（域名无法解析）。{check}", True
+    if isinstance(exc, ssl.SSLError):
+        return f"与邮件服务器 {where} 建立加密连接失败（{exc.reason or exc}）。请检查 [mail] security（ssl 或 starttls）与端口是否匹配。", True
+    if isinstance(exc, OSError):
+        return f"无法连接邮件服务器 {where}（{exc.strerror or exc}）。{check}", True
+    return f"发送邮件时出错（{type(exc).__name__}：{exc}）。", False
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+
+
+class Mailer:
+    """One SMTP session per run: connect lazily, retry with exponential backoff, reconnect when dropped.
+
+    ``with Mailer(settings.mail) as m: m.send(msg)``. The password comes only from the
+    environment variable named by ``password_env``.
+    """
+
+    def __init__(self, mail: MailSettings, *, sleep: Callable[[float], None] = time.sleep,
+                 timeout: float = 30.0, environ: Mapping[str, str] | None = None):
+        self.mail = mail
+        self.sleep = sleep
+        self.timeout = timeout
+        self.environ = os.environ if environ is None else environ
+        self.smtp: smtplib.SMTP | None = None
+        self.warnings: list[str] = []
+        if mail.user and not self.environ.get(mail.password_env):
+            self.warnings.append(
+                f"已设置发件账号 {mail.user}，但环境变量 {mail.password_env} 中没有密码，本次未登录邮件服务器。"
+                "如服务器要求登录，请先设置该环境变量。")
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        m = self.mail
+        if m.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(m.host, m.port, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(m.host, m.port, timeout=self.timeout)
+        try:
+            if m.security == "starttls":
+                smtp.ehlo()
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            password = self.environ.get(m.password_env) if m.password_env else None
+            if m.user and password:
+                smtp.login(m.user, password)
+        except BaseException:
+            smtp.close()
+            raise
+        self.smtp = smtp
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _drop(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def send(self, msg: EmailMessage) -> dict[str, tuple[int, str]]:
+        """Deliver ``msg``; raise MailError with a Chinese reason after the retries are spent.
+
+        Returns the recipients the server refused while accepting the others (usually empty):
+        the message went out, so it is not retried for them.
+        """
+        attempts = max(0, int(self.mail.retries)) + 1
+        delay = max(0.0, float(self.mail.backoff_seconds))
+        reason, fatal = "", False
+        for attempt in range(attempts):
+            try:
+                if self.smtp is None:
+                    self.connect()
+                refused = self.smtp.send_message(msg)
+                return {a: (c, _text(t)) for a, (c, t) in (refused or {}).items()}
+            except smtplib.SMTPAuthenticationError as exc:
+                self._drop()
+                raise MailError(_describe(exc, self.mail)[0], fatal=True) from None
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                reason, fatal = _describe(exc, self.mail)
+                self._reset()
+            except smtplib.SMTPNotSupportedError as exc:
+                self._drop()
+                raise MailError(_describe(exc, self.mail)[0], fatal=True) from None
+            except _CONNECTION_ERRORS as exc:
+                reason, fatal = _describe(exc, self.mail)
+                self._drop()
+            except smtplib.SMTPException as exc:
+                reason, fatal = _describe(exc, self.mail)
+                self._reset()
+            if attempt < attempts - 1:
+                self.sleep(delay)
+                delay *= 2
+        if attempts > 1:
+            reason += f"（已重试 {attempts - 1} 次）"
+        raise MailError(reason, fatal=fatal)
+
+    def _reset(self) -> None:
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+# -- a delivery run shared by send and remind ---------------------------------------------------
+
+
+@dataclass
+class Outgoing:
+    """One message to build: for ``unit``, to ``to``, with these attachments."""
+
+    unit: str
+    to: list[str]
+    subject: str
+    body: str
+    attachments: list[Path]
+    eml_name: str = ""
+
+
+@dataclass
+class Delivery:
+    sent: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    eml: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def last_sent(ws, kind: str, period: str, unit: str, stage: str):  # noqa: ANN001, ANN201
+    """The newest ledger row for this message, or None."""
+    return ws.ledger.db.execute(
+        "SELECT * FROM mail WHERE kind=? AND period=? AND unit=? AND stage=? ORDER BY id DESC LIMIT 1",
+        (kind, period, unit, stage)).fetchone()
+
+
+def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *, now: datetime,  # noqa: ANN001
+            dry_run: bool, preview_dir: Path, sleep: Callable[[float], None] = time.sleep) -> Delivery:
+    """Build each message; write previews (dry run) or send and record each one as it goes."""
+    out = Delivery()
+    if not outgoing:
+        return out
+    if dry_run:
+        preview_dir.mkdir(parents=True, exist_ok=True)
+        from .atomic import write_bytes
+
+        for o in outgoing:
+            msg = build_message(ws.settings, o.unit, o.to, o.subject, o.body, o.attachments, now)
+            target = preview_dir / safe_filename(o.eml_name or f"{o.unit}.eml")
+            write_bytes(target, message_bytes(msg))
+            out.eml.append(str(target))
+            out.sent.append({"unit": o.unit, "to": list(o.to), "files": [rel(ws.root, p) for p in o.attachments]})
+        return out
+
+    mailer = Mailer(ws.settings.mail, sleep=sleep)
+    out.warnings.extend(mailer.warnings)
+    with mailer:
+        fatal_reason = ""
+        for o in outgoing:
+            if fatal_reason:
+                out.failed.append({"unit": o.unit, "reason": f"未发送：{fatal_reason}"})
+                continue
+            try:
+                msg = build_message(ws.settings, o.unit, o.to, o.subject, o.body, o.attachments, now)
+            except OSError as exc:
+                out.failed.append({"unit": o.unit, "reason": f"附件无法读取（{exc.strerror or exc}），请重新运行 generate 后再发送。"})
+                continue
+            try:
+                refused = mailer.send(msg)
+            except MailError as exc:
+                out.failed.append({"unit": o.unit, "reason": exc.reason})
+                if exc.fatal:
+                    fatal_reason = exc.reason
+                continue
+            files = [{"file": rel(ws.root, p), "sha256": sha256_file(p)} for p in o.attachments]
+            to = [a for a in o.to if a not in refused]
+            with ws.ledger.transaction() as con:
+                con.execute(
+                    "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (kind, period, o.unit, stage, json.dumps(to, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
+                     str(msg["Message-ID"]), now.isoformat(timespec="seconds")))
+            out.sent.append({"unit": o.unit, "to": to, "files": [f["file"] for f in files]})
+            if refused:
+                out.warnings.append(f"{o.unit}：以下收件地址被拒绝，其余地址已发送：" + "、".join(
+                    f"{a}（{c} {t}）" for a, (c, t) in refused.items()) + "。请核对 units.xlsx 中的邮箱。")
+    return out

@@ -1,0 +1,186 @@
+"""Value normalization shared by the form writer and the return reader.
+
+Everything here is pure: a raw cell value (as python-calamine or openpyxl gives it)
+goes in, a normalized Python value comes out.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+
+# Characters treated as "space" at both ends of a value. str.strip() already knows
+# most Unicode spaces (\u3000, \xa0, \u2000-\u200a, ...), but not the zero-width and
+# format characters that come in with text pasted from web pages and WeChat.
+_EXTRA_SPACES = "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad"
+_CTRL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_SEQ_RE = re.compile(r"^(\d+)(?:\.0+)?[\.、]?$")
+
+PLACEHOLDER_NO_PLAN = "（未报送计划）"
+
+YES = "是"
+NO = "否"
+_YES_WORDS = {
+    "是", "是的", "√", "✓", "✔", "☑", "y", "yes", "t", "true", "对", "已完成", "完成", "已达到", "达到",
+    "是(已完成)", "是,已完成",
+}
+_NO_WORDS = {
+    "否", "不是", "×", "✗", "✘", "✕", "✖", "☒", "x", "n", "no", "f", "false", "未完成", "没有完成", "没完成",
+    "不", "未达到", "没有", "否(未完成)", "否,未完成",
+}
+_TRAILING_PUNCT = "。.!！;；,，"
+
+
+def coerce_raw(value: object) -> object:
+    """A raw cell value with the reader's quirks removed: integral floats -> int, "" -> None."""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, str) and value == "":
+        return None
+    return value
+
+
+def strip_spaces(text: str) -> str:
+    """Remove every kind of space at both ends (\\u3000, \\xa0, \\u200b, newlines ...)."""
+    return text.strip().strip(_EXTRA_SPACES + " \t\n\r\u3000\xa0").strip()
+
+
+def _strip_all(text: str) -> str:
+    prev = None
+    while prev != text:
+        prev = text
+        text = strip_spaces(text)
+    return text
+
+
+def remove_controls(text: str) -> str:
+    """Line breaks become \\n, a tab a space; other control characters are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return _CTRL_RE.sub("", text)
+
+
+def number_text(value: int | float) -> str:
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def clean_text(value: object) -> str | None:
+    """A free-text cell as a clean str, or None when empty.
+
+    Text is kept as typed (no NFKC: full-width Chinese punctuation stays), only the
+    ends are stripped and control characters removed. A string that looks like a
+    formula ("=HYPERLINK(...)") is plain text and stays as it is.
+    """
+    value = coerce_raw(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        value = str(value)
+    text = _strip_all(remove_controls(value))
+    return text or None
+
+
+def label_key(value: object) -> str:
+    """A header/label cell reduced for matching: NFKC, no spaces, no punctuation."""
+    text = clean_text(value)
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\u200b\ufeff、，,：:（）()\[\]【】“”\"'‘’·.。;；]+", "", text)
+
+
+def parse_seq(value: object) -> int | None:
+    """The 序号 of a task row: 3, 3.0, "3", "３", "3." -> 3; anything else None."""
+    value = coerce_raw(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, float):
+        return None
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    m = _SEQ_RE.match(text)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return n if n > 0 else None
+
+
+def parse_yes_no(value: object) -> tuple[str | None, bool]:
+    """(normalized, ok) for a 是/否 cell: ("是", True), ("否", True), (None, True) if empty,
+    (original text, False) if it is not a recognizable yes/no."""
+    value = coerce_raw(value)
+    if value is None:
+        return None, True
+    if isinstance(value, bool):
+        return (YES if value else NO), True
+    text = clean_text(value)
+    if text is None:
+        return None, True
+    key = unicodedata.normalize("NFKC", text).lower()
+    key = re.sub(r"\s+", "", key).rstrip(_TRAILING_PUNCT)
+    key = key.replace("（", "(").replace("）", ")")
+    if key in _YES_WORDS:
+        return YES, True
+    if key in _NO_WORDS:
+        return NO, True
+    return text, False
+
+
+def col_letter(col: int) -> str:
+    """0-based column index -> Excel letters."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(row: int, col: int) -> str:
+    """0-based (row, col) -> "E12"."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def display_width(text: str) -> int:
+    """Width in half-width character units (a Chinese character counts 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def estimate_lines(text: str, col_width: float, font_size: float = 12) -> int:
+    """How many lines `text` wraps to in a column `col_width` (Excel units) wide."""
+    if not text:
+        return 1
+    # One Excel width unit is about one "0" of an 11pt font; scale to the body font.
+    capacity = max(2.0, (col_width - 1.0) * 11.0 / font_size * 1.05)
+    lines = 0
+    for para in text.split("\n"):
+        w = display_width(para)
+        lines += max(1, -(-w // int(capacity)))
+    return lines
+
+
+def cn_date(d: _dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -1,0 +1,591 @@
+"""The month's tracker (台账) workbook, written from a :class:`MonthData`.
+
+Sheets, in order: 总览, 台账, 为民办实事, 报送情况, 问题清单, 发现.
+
+Everything a unit typed is written with ``write_string`` only (never ``write()``, never
+a formula or a URL), after control characters are stripped, so "=HYPERLINK(...)",
+"+1", "-2" or "@a" stay plain text. A text longer than Excel's cell limit (32767
+UTF-16 units) is cut, marked with :data:`TRUNCATED_NOTE`, and counted on 总览.
+
+Size modes (decided once from the number of lines, i.e. (task, unit) rows):
+
+* up to :data:`COMMENT_LINE_LIMIT` lines: every value cell with a known source gets a
+  cell comment "来源：文件!单元格" besides the 来源 column. xlsxwriter builds a VML shape
+  per comment at close, which is slow and bloats the file, so above the limit only the
+  来源 column is kept.
+* up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the task columns (序号…配合单位
+  and 状态) are merged over the task's lines.
+* above it: xlsxwriter's ``constant_memory`` mode, which flushes each row as soon as a
+  later row is written, keeping memory flat for ~400k lines. merge_range writes the
+  whole merged block (all its rows) before the line cells of its first row, which
+  constant_memory would silently drop, so in this mode there are no merges: the task
+  columns are repeated on every line. Every sheet is then written strictly row by row
+  (总览 is written last, but it has its own row buffer; rows within a sheet only ever
+  increase).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+import xlsxwriter
+
+from ..model import Finding, Task
+from ..rollup import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow
+
+COMMENT_LINE_LIMIT = 20_000
+CONSTANT_MEMORY_LINES = 50_000
+XL_MAX = 32767
+TRUNCATED_NOTE = "……（原文超过Excel单元格上限，已截断，全文见归档文件）"
+NOT_REPORTED = "（未报送）"
+NONE_BUCKET = "无"
+
+SHEETS = ("总览", "台账", "为民办实事", "报送情况", "问题清单", "发现")
+BODY_FONT = "仿宋_GB2312"
+HEADER_FONT = "黑体"
+KIND_SHORT = {"annual": "年度", "livelihood": "实事"}
+LIVELIHOOD_CATEGORY = "为民办实事"
+
+# 台账 columns: (header, width). "category" is dropped on 为民办实事.
+TASK_COLUMNS = (
+    ("seq", "序号", 6),
+    ("category", "类别", 12),
+    ("text", "重点任务", 36),
+    ("leaders", "牵头领导", 10),
+    ("lead_units", "牵头单位", 16),
+    ("co_units", "配合单位", 20),
+    ("unit", "单位", 16),
+    ("role", "职责", 6),
+    ("target", FIELD_LABELS["target"], 24),
+    ("progress", FIELD_LABELS["progress"], 40),
+    ("problems", FIELD_LABELS["problems"], 26),
+    ("next_steps", FIELD_LABELS["next_steps"], 28),
+    ("achieved", "是否完成", 8),
+    ("status", "状态", 6),
+    ("source", "来源", 26),
+)
+TASK_FIELDS = ("seq", "category", "text", "leaders", "lead_units", "co_units", "status")
+VALUE_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
+CENTERED = {"seq", "leaders", "role", "achieved", "status"}
+
+# Answers to 存在问题 that mean "none"; they are left off 问题清单.
+_NO_PROBLEM = {"无", "暂无", "没有", "无问题", "暂无问题", "暂未发现问题", "无明显问题", "/", "-", "—", "——", "无。", "暂无。"}
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACE = re.compile(r"\s+")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut_utf16(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` that fits in ``limit`` UTF-16 units."""
+    out = text[:limit]
+    while True:
+        excess = utf16_len(out) - limit
+        if excess <= 0:
+            return out
+        out = out[: len(out) - excess]
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_datetime(t: datetime) -> str:
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def task_label(task_id: str) -> str:
+    """``annual-23`` -> 年度23, ``livelihood-5`` -> 实事5."""
+    kind, _, seq = task_id.rpartition("-")
+    return f"{KIND_SHORT.get(kind, kind)}{seq}" if kind else task_id
+
+
+def period_label(period: str) -> str:
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", period or "")
+    if m:
+        return f"{m.group(1)}年{int(m.group(2))}月"
+    if re.fullmatch(r"\d{4}", period or ""):
+        return f"{period}年度"
+    return period or ""
+
+
+def write_tracker(path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None = None) -> None:
+    """Write the month's tracker workbook to ``path`` (the caller makes it atomic)."""
+    _TrackerWriter(Path(path), data, office, leaders_of).write()
+
+
+class _TrackerWriter:
+    def __init__(self, path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None):
+        self.path = path
+        self.data = data
+        self.office = office or ""
+        self.leaders_of = leaders_of
+        self.tasks: dict[str, Task] = {r.task.id: r.task for r in data.rows}
+        self.annual = [r for r in data.rows if r.task.kind != "livelihood"]
+        self.livelihood = [r for r in data.rows if r.task.kind == "livelihood"]
+        self.n_lines = sum(max(1, len(r.lines)) for r in data.rows)
+        self.constant = self.n_lines > CONSTANT_MEMORY_LINES
+        self.merges = not self.constant
+        self.comments = self.n_lines <= COMMENT_LINE_LIMIT
+        self.truncated = 0
+        self.title = f"{data.year}年{data.month}月政府工作报告任务落实台账"
+
+    # ------------------------------------------------------------------ text
+    def text(self, value: object) -> str:
+        """Any value as cell text: control characters removed, cut to the cell limit."""
+        if value is None:
+            return ""
+        s = value if isinstance(value, str) else str(value)
+        if "\r" in s:
+            s = s.replace("\r\n", "\n").replace("\r", "\n")
+        if "\t" in s:
+            s = s.replace("\t", " ")
+        if _CONTROL.search(s):
+            s = _CONTROL.sub("", s)
+        if len(s) > XL_MAX // 2 and utf16_len(s) > XL_MAX:
+            s = _cut_utf16(s, XL_MAX - utf16_len(TRUNCATED_NOTE)) + TRUNCATED_NOTE
+            self.truncated += 1
+        return s
+
+    def leaders(self, tid: str) -> tuple[str, ...]:
+        found: tuple[str, ...] = ()
+        if self.leaders_of is not None:
+            found = tuple(x for x in (self.leaders_of(tid) or ()) if x)
+        if not found and tid in self.tasks:
+            found = tuple(x for x in self.tasks[tid].leaders if x)
+        return found
+
+    @staticmethod
+    def category(task: Task | None) -> str:
+        if task is None:
+            return NONE_BUCKET
+        if task.kind == "livelihood":
+            return LIVELIHOOD_CATEGORY
+        return task.category or "未分类"
+
+    # --------------------------------------------------------------- workbook
+    def write(self) -> None:
+        options = {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": self.constant,
+        }
+        if self.constant and self._estimated_bytes() > 3_000_000_000:
+            options["use_zip64"] = True
+        wb = xlsxwriter.Workbook(str(self.path), options)
+        try:
+            wb.set_properties({"title": self.text(self.title), "author": self.text(self.office), "company": self.text(self.office)})
+            self._formats(wb)
+            sheets = {name: wb.add_worksheet(name) for name in SHEETS}
+            self._task_sheet(sheets["台账"], self.annual, with_category=True)
+            self._task_sheet(sheets["为民办实事"], self.livelihood, with_category=False)
+            self._history_sheet(sheets["报送情况"])
+            self._problems_sheet(sheets["问题清单"])
+            self._findings_sheet(sheets["发现"])
+            self._overview_sheet(wb, sheets["总览"])  # last: it reports the truncation count
+            sheets["总览"].activate()
+        finally:
+            wb.close()
+
+    def _estimated_bytes(self) -> int:
+        total = 0
+        for r in self.data.rows:
+            for ln in r.lines:
+                for v in ln.values.values():
+                    if isinstance(v, str):
+                        total += len(v)
+                total += 200
+        return total * 3 + self.n_lines * 1200
+
+    def _formats(self, wb) -> None:
+        base = {"font_name": BODY_FONT, "font_size": 11, "text_wrap": True, "valign": "top", "border": 1}
+        head = {"font_name": HEADER_FONT, "font_size": 11, "bold": False, "text_wrap": True, "valign": "vcenter",
+                "align": "center", "border": 1, "bg_color": "#D9E1F2"}
+        self.f_head = wb.add_format(head)
+        self.f_body = wb.add_format(base)
+        self.f_center = wb.add_format({**base, "align": "center"})
+        self.f_task = wb.add_format({**base, "valign": "vcenter"})
+        self.f_task_center = wb.add_format({**base, "valign": "vcenter", "align": "center"})
+        self.f_grey = wb.add_format({**base, "italic": True, "font_color": "#808080"})
+        self.f_num = wb.add_format({**base, "align": "center", "num_format": "0"})
+        self.f_task_num = wb.add_format({**base, "align": "center", "valign": "vcenter", "num_format": "0"})
+        self.f_pct = wb.add_format({**base, "align": "center", "num_format": "0.0%"})
+        self.f_title = wb.add_format({"font_name": HEADER_FONT, "font_size": 18, "align": "center", "valign": "vcenter"})
+        self.f_label = wb.add_format({"font_name": HEADER_FONT, "font_size": 11, "valign": "vcenter"})
+        self.f_plain = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"})
+        self.f_plain_num = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter", "align": "left", "num_format": "0"})
+        self.f_section = wb.add_format({"font_name": HEADER_FONT, "font_size": 12, "valign": "vcenter"})
+        self.f_red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.f_yellow = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.f_green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+
+    def _page(self, ws, header_row: int | None = 0) -> None:
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        if header_row is not None:
+            ws.repeat_rows(header_row)
+        ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+        ws.set_header('&C&"黑体,常规"&12' + self.text(self.title).replace("&", "&&")[:200])
+        ws.set_footer("&C第 &P 页，共 &N 页")
+
+    def _header(self, ws, headers: Iterable[str], widths: Iterable[float]) -> int:
+        n = 0
+        for c, (h, w) in enumerate(zip(headers, widths)):
+            ws.write_string(0, c, h, self.f_head)
+            ws.set_column(c, c, w)
+            n += 1
+        ws.set_row(0, 24)
+        ws.freeze_panes(1, 0)
+        return n
+
+    def _status_fills(self, ws, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+        for value, fmt in (("红", self.f_red), ("黄", self.f_yellow), ("绿", self.f_green)):
+            ws.conditional_format(first_row, first_col, last_row, last_col,
+                                  {"type": "cell", "criteria": "==", "value": f'"{value}"', "format": fmt})
+
+    # ---------------------------------------------------------------- 台账
+    def _source(self, line: Line) -> str:
+        """来源 column: file!cells of the line's values, or just the file."""
+        refs = [line.cells[f] for f in VALUE_FIELDS if line.cells.get(f)]
+        if not refs:
+            refs = [v for v in line.cells.values() if v]
+        if not refs:
+            return line.file if line.reported else ""
+        by_file: dict[str, list[str]] = {}
+        for ref in refs:
+            file, sep, cell = str(ref).rpartition("!")
+            if not sep:
+                file, cell = line.file or str(ref), ""
+            cells = by_file.setdefault(file, [])
+            if cell and cell not in cells:
+                cells.append(cell)
+        return "；".join(f"{f}!{'、'.join(c)}" if c else f for f, c in by_file.items())
+
+    def _task_sheet(self, ws, rows: list[TaskRow], with_category: bool) -> None:
+        columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
+        col = {key: i for i, (key, _, _) in enumerate(columns)}
+        ncols = self._header(ws, [h for _, h, _ in columns], [w for _, _, w in columns])
+        ws.set_comments_author(self.text(self.office) or "督查室")
+        comment_opts = {"x_scale": 2.2, "y_scale": 0.6, "font_name": BODY_FONT}
+        task_cols = [col[k] for k in TASK_FIELDS if k in col]
+        put = ws.write_string
+        r = 1
+        for tr in rows:
+            t = tr.task
+            task_vals = {
+                "category": self.text(t.category),
+                "text": self.text(t.text),
+                "leaders": self.text("、".join(self.leaders(t.id))),
+                "lead_units": self.text("、".join(t.lead_units)),
+                "co_units": self.text("、".join(t.co_units)),
+                "status": self.text(tr.status),
+            }
+            lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
+            n = max(1, len(lines))
+            merged = self.merges and n > 1
+
+            def task_cells(row: int) -> None:
+                for key in TASK_FIELDS:
+                    if key not in col:
+                        continue
+                    c = col[key]
+                    if key == "seq":
+                        ws.write_number(row, c, t.seq, self.f_task_num)
+                    else:
+                        fmt = self.f_task_center if key in CENTERED else self.f_task
+                        put(row, c, task_vals[key], fmt)
+
+            if merged:
+                for c in task_cols:
+                    ws.merge_range(r, c, r + n - 1, c, "", self.f_task)
+                task_cells(r)
+            for i in range(n):
+                row = r + i
+                if not merged:
+                    task_cells(row)
+                if i >= len(lines):
+                    put(row, col["unit"], "（无应报单位）", self.f_grey)
+                    for key in ("role", *VALUE_FIELDS, "source"):
+                        ws.write_blank(row, col[key], None, self.f_body)
+                    continue
+                ln = lines[i]
+                put(row, col["unit"], self.text(ln.unit), self.f_body)
+                put(row, col["role"], self.text(ln.role), self.f_center)
+                vals = ln.values
+                for key in VALUE_FIELDS:
+                    c = col[key]
+                    if key == "progress" and not ln.reported:
+                        put(row, c, NOT_REPORTED, self.f_grey)
+                    else:
+                        put(row, c, self.text(vals.get(key)), self.f_center if key == "achieved" else self.f_body)
+                    if self.comments and ln.cells.get(key):
+                        ws.write_comment(row, c, "来源：" + self.text(ln.cells[key]), comment_opts)
+                put(row, col["source"], self.text(self._source(ln)), self.f_body)
+            r += n
+        last = max(r - 1, 1)
+        ws.autofilter(0, 0, last, ncols - 1)
+        self._status_fills(ws, 1, last, col["status"], col["status"])
+        self._page(ws)
+
+    # ------------------------------------------------------------ 报送情况
+    def _history_sheet(self, ws) -> None:
+        cols = list(self.data.history_columns)
+        ncols = self._header(ws, ["单位", *cols], [30] + [14] * len(cols))
+        r = 1
+        for u in self.data.units:
+            ws.write_string(r, 0, self.text(u.unit), self.f_body)
+            h = self.data.history.get(u.unit, {})
+            for j, c in enumerate(cols, start=1):
+                ws.write_string(r, j, self.text(h.get(c, "")), self.f_center)
+            r += 1
+        last = max(r - 1, 1)
+        ws.autofilter(0, 0, last, ncols - 1)
+        if cols:
+            rng = (1, 1, last, len(cols))
+            ws.conditional_format(*rng, {"type": "cell", "criteria": "==", "value": '"未报"', "format": self.f_red})
+            ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": "迟报", "format": self.f_yellow})
+            ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": "按时", "format": self.f_green})
+        self._page(ws)
+
+    # ------------------------------------------------------------ 问题清单
+    def _problems_sheet(self, ws) -> None:
+        ncols = self._header(ws, ["单位", "序号", "任务", FIELD_LABELS["problems"], "来源"], [24, 9, 40, 60, 28])
+        per_unit: dict[str, list[tuple[Task, Line]]] = {u.unit: [] for u in self.data.units}
+        for tr in self.data.rows:
+            for ln in tr.lines:
+                p = ln.values.get("problems")
+                if p is None or not str(p).strip() or _SPACE.sub("", str(p)) in _NO_PROBLEM:
+                    continue
+                per_unit.setdefault(ln.unit, []).append((tr.task, ln))
+        r = 1
+        for unit, items in per_unit.items():
+            for task, ln in items:
+                ws.write_string(r, 0, self.text(unit), self.f_body)
+                ws.write_string(r, 1, task_label(task.id), self.f_center)
+                ws.write_string(r, 2, self.text(task.text), self.f_body)
+                ws.write_string(r, 3, self.text(ln.values.get("problems")), self.f_body)
+                ref = ln.cells.get("problems") or ln.file
+                ws.write_string(r, 4, self.text(ref), self.f_body)
+                r += 1
+        ws.autofilter(0, 0, max(r - 1, 1), ncols - 1)
+        self._page(ws)
+
+    # ---------------------------------------------------------------- 发现
+    def _task_brief(self, tid: str) -> str:
+        if not tid:
+            return ""
+        t = self.tasks.get(tid)
+        label = task_label(tid)
+        if t is None:
+            return label
+        head = _SPACE.sub("", t.text)
+        return f"{label} {head[:20]}{'…' if len(head) > 20 else ''}"
+
+    def _findings_sheet(self, ws) -> None:
+        ncols = self._header(ws, ["类型", "单位", "任务", "期次", "文件", "单元格", "说明"], [14, 24, 30, 12, 30, 12, 60])
+        r = 1
+        for f in self.data.findings:
+            ws.write_string(r, 0, self.text(FINDING_LABELS.get(f.kind, f.kind)), self.f_center)
+            ws.write_string(r, 1, self.text(f.unit), self.f_body)
+            ws.write_string(r, 2, self.text(self._task_brief(f.task)), self.f_body)
+            ws.write_string(r, 3, self.text(period_label(f.period)), self.f_center)
+            ws.write_string(r, 4, self.text(f.file), self.f_body)
+            ws.write_string(r, 5, self.text(f.cell), self.f_body)
+            ws.write_string(r, 6, self.text(f.message), self.f_body)
+            r += 1
+        ws.autofilter(0, 0, max(r - 1, 1), ncols - 1)
+        self._page(ws)
+
+    # ---------------------------------------------------------------- 总览
+    def _kinds(self) -> list[str]:
+        kinds = list(FINDING_LABELS)
+        for f in self.data.findings:
+            if f.kind not in kinds:
+                kinds.append(f.kind)
+        return kinds
+
+    def _breakdown(self, key: Callable[[Finding], Iterable[str]], order: list[str]) -> list[tuple[str, Counter]]:
+        table: dict[str, Counter] = {}
+        for f in self.data.findings:
+            for name in key(f):
+                table.setdefault(name, Counter())[f.kind] += 1
+        names = [n for n in order if n in table] + [n for n in table if n not in order]
+        return [(n, table[n]) for n in names]
+
+    def _overview_sheet(self, wb, ws) -> None:
+        d = self.data
+        c = d.counts
+        kinds = self._kinds()
+        width = 2 + len(kinds)  # name, kinds..., 合计
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, width - 1, 11)
+        ws.set_column(width, width, 3)
+        chart_col = width + 1
+        r = 0
+        ws.set_row(0, 36)
+        ws.merge_range(0, 0, 0, width - 1, "", self.f_title)
+        ws.write_string(0, 0, self.text(self.title), self.f_title)
+        r = 2
+        info = [
+            ("截止日期", cn_date(d.deadline)),
+            ("年度计划截止日期", cn_date(d.plan_deadline)),
+            ("统计时间", cn_datetime(d.now)),
+            ("督查单位", self.office),
+            ("来源标注", "数值单元格批注及“来源”列" if self.comments else f"共{self.n_lines}行，来源仅列于“来源”列（行数较多，不加批注）"),
+        ]
+        for label, value in info:
+            ws.write_string(r, 0, label, self.f_label)
+            ws.write_string(r, 1, self.text(value), self.f_plain)
+            r += 1
+        ws.write_string(r, 0, "超长文字截断", self.f_label)
+        ws.write_number(r, 1, self.truncated, self.f_plain_num)
+        ws.write_string(r, 2, "个单元格的文字超过Excel单元格上限（32767字），已截断并标注“已截断”，全文见归档文件。"
+                        if self.truncated else "个单元格（无超长文字）", self.f_plain)
+        r += 1
+        for w in d.warnings:
+            ws.write_string(r, 0, "提示", self.f_label)
+            ws.write_string(r, 1, self.text(w), self.f_plain)
+            r += 1
+
+        # 一、报送情况
+        r += 1
+        ws.write_string(r, 0, "一、报送情况", self.f_section)
+        r += 1
+        ws.write_string(r, 0, "项目", self.f_head)
+        ws.write_string(r, 1, "数值", self.f_head)
+        r += 1
+        sub_rows = {}
+        for label, key in (("应报单位", "units"), ("已报", "reported"), ("按时", "on_time"), ("迟报", "late"),
+                           ("未报", "missing"), ("未到期", "pending"), ("报送率", "submission_rate"), ("按时率", "on_time_rate")):
+            ws.write_string(r, 0, label, self.f_body)
+            if key.endswith("rate"):
+                ws.write_number(r, 1, float(c[key]), self.f_pct)
+            else:
+                ws.write_number(r, 1, c[key], self.f_num)
+            sub_rows[key] = r
+            r += 1
+        pie_at = sub_rows["units"] - 2
+
+        # 二、任务状态
+        r += 1
+        ws.write_string(r, 0, "二、任务状态", self.f_section)
+        r += 1
+        ws.write_string(r, 0, "状态", self.f_head)
+        ws.write_string(r, 1, "任务数", self.f_head)
+        r += 1
+        status_fill_from = r
+        for label, key in (("绿", "green"), ("黄", "yellow"), ("红", "red")):
+            ws.write_string(r, 0, label, self.f_center)
+            ws.write_number(r, 1, c[key], self.f_num)
+            r += 1
+        self._status_fills(ws, status_fill_from, r - 1, 0, 0)
+        ws.write_string(r, 0, "合计", self.f_center)
+        ws.write_number(r, 1, c["tasks"], self.f_num)
+        r += 1
+
+        # 三、发现（按类型）
+        r += 1
+        ws.write_string(r, 0, "三、发现问题（按类型）", self.f_section)
+        r += 1
+        ws.write_string(r, 0, "类型", self.f_head)
+        ws.write_string(r, 1, "条数", self.f_head)
+        r += 1
+        by_kind = Counter(f.kind for f in d.findings)
+        kind_first = r
+        for k in kinds:
+            ws.write_string(r, 0, self.text(FINDING_LABELS.get(k, k)), self.f_body)
+            ws.write_number(r, 1, by_kind.get(k, 0), self.f_num)
+            r += 1
+        kind_last = r - 1
+        ws.write_string(r, 0, "合计", self.f_body)
+        ws.write_number(r, 1, len(d.findings), self.f_num)
+        r += 1
+
+        # 四、五、六: breakdowns by leader, category, unit (unit last: it is the long one).
+        leader_order: list[str] = []
+        for tr in d.rows:
+            for name in self.leaders(tr.task.id):
+                if name not in leader_order:
+                    leader_order.append(name)
+        category_order: list[str] = []
+        for tr in d.rows:
+            cat = self.category(tr.task)
+            if cat not in category_order:
+                category_order.append(cat)
+
+        def by_leader(f: Finding) -> Iterable[str]:
+            return (self.leaders(f.task) or (NONE_BUCKET,)) if f.task else (NONE_BUCKET,)
+
+        def by_category(f: Finding) -> Iterable[str]:
+            if not f.task:
+                return (NONE_BUCKET,)
+            return (self.category(self.tasks.get(f.task)) if f.task in self.tasks else NONE_BUCKET,)
+
+        tables = [
+            ("四、发现问题（按牵头领导）", "牵头领导", self._breakdown(by_leader, leader_order + [NONE_BUCKET])),
+            ("五、发现问题（按任务类别）", "任务类别", self._breakdown(by_category, category_order + [NONE_BUCKET])),
+            ("六、发现问题（按单位）", "单位", self._breakdown(lambda f: (f.unit or NONE_BUCKET,), [u.unit for u in d.units])),
+        ]
+        header_row = r
+        for title, name_head, rows in tables:
+            r += 1
+            ws.write_string(r, 0, title, self.f_section)
+            r += 1
+            header_row = r
+            ws.write_string(r, 0, name_head, self.f_head)
+            for j, k in enumerate(kinds, start=1):
+                ws.write_string(r, j, self.text(FINDING_LABELS.get(k, k)), self.f_head)
+            ws.write_string(r, len(kinds) + 1, "合计", self.f_head)
+            r += 1
+            if not rows:
+                ws.write_string(r, 0, "（无）", self.f_grey)
+                for j in range(1, width):
+                    ws.write_blank(r, j, None, self.f_body)
+                r += 1
+            for name, counts in rows:
+                ws.write_string(r, 0, self.text(name), self.f_body)
+                for j, k in enumerate(kinds, start=1):
+                    ws.write_number(r, j, counts.get(k, 0), self.f_num)
+                ws.write_number(r, len(kinds) + 1, sum(counts.values()), self.f_num)
+                r += 1
+        ws.autofilter(header_row, 0, max(r - 1, header_row + 1), width - 1)
+
+        # Charts, referencing the cells written above.
+        sheet = "总览"
+        pie = wb.add_chart({"type": "pie"})
+        pie.add_series({
+            "name": "报送情况",
+            "categories": [sheet, sub_rows["on_time"], 0, sub_rows["missing"], 0],
+            "values": [sheet, sub_rows["on_time"], 1, sub_rows["missing"], 1],
+            "data_labels": {"value": True, "percentage": True, "category": True, "separator": "\n"},
+            "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FFC000"}}, {"fill": {"color": "#C00000"}}],
+        })
+        pie.set_title({"name": "本月报送情况（按时/迟报/未报）", "name_font": {"name": HEADER_FONT, "size": 12, "bold": False}})
+        pie.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
+        ws.insert_chart(pie_at, chart_col, pie, {"x_scale": 1.1, "y_scale": 1.1})
+
+        bar = wb.add_chart({"type": "bar"})
+        bar.add_series({
+            "name": "发现问题条数",
+            "categories": [sheet, kind_first, 0, kind_last, 0],
+            "values": [sheet, kind_first, 1, kind_last, 1],
+            "data_labels": {"value": True},
+            "fill": {"color": "#4472C4"},
+        })
+        bar.set_title({"name": "发现问题（按类型）", "name_font": {"name": HEADER_FONT, "size": 12, "bold": False}})
+        bar.set_legend({"none": True})
+        bar.set_y_axis({"reverse": True, "num_font": {"name": BODY_FONT}})
+        bar.set_x_axis({"num_font": {"name": BODY_FONT}, "min": 0})
+        ws.insert_chart(pie_at + 18, chart_col, bar, {"x_scale": 1.1, "y_scale": 1.1})
+
+        ws.freeze_panes(1, 0)
+        self._page(ws, header_row=0)

@@ -1,0 +1,344 @@
+"""Reading returned forms: filled like a unit would, re-saved by LibreOffice, edited."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from duban.errors import InputFileError, TemplateMismatch
+from duban.model import Task
+from duban.sheets.cells import clean_text, parse_seq, parse_yes_no
+from duban.sheets.forms import FormRow, FormSpec, write_form
+from duban.sheets.returns import PLAN_FIELDS, STATUS_FIELDS, read_return
+
+try:
+    from tests.fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
+except ImportError:  # tests/ is not a package
+    from fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
+
+TASKS = [
+    Task("annual", 1, "地区生产总值增长5.6%左右。", lead_units=("区商务局",)),
+    Task("annual", 2, "积极申报省级经济开发区，加快建设“一区多园”。", lead_units=("区商务局",)),
+    Task("annual", 5, "大力发展低空经济、航空航天、机器人等未来产业。", co_units=("区商务局",)),
+    Task("livelihood", 1, "新增城镇就业岗位5000个。", lead_units=("区商务局",)),
+    Task("livelihood", 3, "改造老旧小区10个。", co_units=("区商务局",)),
+]
+TARGETS = {"annual-1": "一季度增长5%", "annual-2": None, "annual-5": "完成产业规划编制", "livelihood-1": "新增1200个",
+           "livelihood-3": None}
+STATUS = FormSpec(
+    "ws-r", "市中区人民政府办公室督查室", 2025, "区商务局", "status", "2025-03", date(2025, 4, 8),
+    tuple(FormRow(t, t.role_of("区商务局"), target=TARGETS[t.id]) for t in TASKS),
+)
+PLAN = FormSpec(
+    "ws-r", "市中区人民政府办公室督查室", 2025, "区商务局", "plan", "2025", date(2025, 2, 18),
+    tuple(FormRow(t, t.role_of("区商务局")) for t in TASKS),
+)
+IDS = [t.id for t in TASKS]
+
+FILLED = {
+    "annual-1": {"progress": "一季度实现地区生产总值增长5.2%。\n第二段说明", "problems": "外需不足",
+                 "next_steps": "=HYPERLINK(\"http://example.com\",\"见附件\")", "achieved": "是"},
+    "annual-2": {"target": "完成申报材料", "progress": "已完成申报材料初稿", "problems": "无",
+                 "next_steps": "+报送省发展改革委", "achieved": "否"},
+    "annual-5": {"progress": "@规划编制中", "achieved": "是"},
+    "livelihood-1": {"progress": "新增就业岗位1350个", "problems": "", "next_steps": "继续推进", "achieved": "是"},
+    "livelihood-3": {"progress": "3个小区已开工", "achieved": "否"},
+}
+FOOTER = {"填报人：": "王小明", "联系电话：": "0531-12345678", "填报时间：": "2025年4月3日"}
+
+
+def expected_status() -> dict[str, dict]:
+    out = {}
+    for tid in IDS:
+        vals = {f: None for f in STATUS_FIELDS}
+        vals["target"] = TARGETS[tid]
+        for f, v in FILLED[tid].items():
+            vals[f] = v if v != "" else None
+        out[tid] = vals
+    return out
+
+
+def values_by_id(read) -> dict[str, dict]:
+    return {r.task_id: r.values for r in read.rows}
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("blank") / "2025年3月_落实情况表_区商务局.xlsx"
+    write_form(STATUS, p)
+    return p
+
+
+@pytest.fixture(scope="module")
+def filled(blank, tmp_path_factory) -> Path:
+    return fill_form(blank, tmp_path_factory.mktemp("filled") / "filled.xlsx", FILLED, FOOTER)
+
+
+def _edited(filled, tmp_path, fn, name="edited.xlsx"):
+    return edit(filled, tmp_path / name, fn)
+
+
+# ------------------------------------------------------------------ plain openpyxl fill
+
+
+def test_filled_values_read_back_exactly(filled):
+    read = read_return(filled, "xlsx")
+    assert read.sheet == "落实情况表"
+    assert read.kind == "status"
+    assert read.header_row == 5
+    assert [r.task_id for r in read.rows] == IDS
+    assert values_by_id(read) == expected_status()
+    assert read.problems == [] and read.extra_rows == []
+    assert read.identity["unit"] == "区商务局" and read.identity["task_ids"] == IDS
+    assert read.visible == {"title": "2025年年度工作任务落实情况表", "year": 2025, "month": 3, "unit": "区商务局",
+                            "kind": "status"}
+    assert read.footer == {"filler": "王小明", "phone": "0531-12345678", "filled_at": "2025年4月3日"}
+    row = read.rows[0]
+    assert row.text == TASKS[0].text and row.seq == 1 and row.kind == "annual"
+    assert row.cells == {"text": "B7", "target": "D7", "progress": "E7", "problems": "F7", "next_steps": "G7",
+                         "achieved": "H7"}
+    assert read.rows[3].cells["progress"] == "E11"  # livelihood-1 below its section row
+
+
+def test_plan_filled_values_read_back(tmp_path):
+    blank = tmp_path / "plan.xlsx"
+    write_form(PLAN, blank)
+    vals = {
+        "annual-1": {"q1": "完成一季度目标", "q2": "二季度", "q3": "三季度", "q4": "四季度", "main_leader": "张三",
+                     "deputy": "李四", "note": "=备注"},
+        "livelihood-3": {"q4": "全部完工", "deputy": "王五"},
+    }
+    read = read_return(fill_form(blank, tmp_path / "plan_filled.xlsx", vals), "xlsx")
+    assert read.kind == "plan" and read.header_row == 4
+    got = values_by_id(read)
+    assert set(got) == set(IDS)
+    for tid in IDS:
+        want = {f: None for f in PLAN_FIELDS} | vals.get(tid, {})
+        assert got[tid] == want, tid
+    assert read.rows[0].cells["q1"] == "D7" and read.rows[0].cells["note"] == "J7"
+    assert read.problems == []
+
+
+# ------------------------------------------------------------------ LibreOffice
+
+
+needs_lo = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
+
+
+@pytest.fixture(scope="module")
+def lo_files(filled, tmp_path_factory):
+    d = tmp_path_factory.mktemp("lo_ret")
+    return {fmt: lo_convert(filled, fmt, d / fmt)[0] for fmt in ("xlsx", "xls")}
+
+
+@needs_lo
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_libreoffice_resaved(lo_files, fmt, tmp_path):
+    direct = read_return(lo_files[fmt], fmt)
+    # a unit renames the file before mailing it back
+    renamed = tmp_path / f"区商务局3月份报表（终稿）.{fmt}"
+    shutil.copy(lo_files[fmt], renamed)
+    for read in (direct, read_return(renamed, fmt)):
+        assert values_by_id(read) == expected_status()
+        assert read.identity is not None and read.identity["task_ids"] == IDS
+        assert read.visible["unit"] == "区商务局" and read.visible["month"] == 3
+        assert read.footer["filler"] == "王小明"
+        assert read.problems == [] and read.extra_rows == []
+
+
+@needs_lo
+def test_xls_content_with_xlsx_name(lo_files, tmp_path):
+    wrong = tmp_path / "报表.xlsx"
+    shutil.copy(lo_files["xls"], wrong)
+    assert values_by_id(read_return(wrong, "xlsx")) == expected_status()
+
+
+# ------------------------------------------------------------------ edited by the unit
+
+
+def test_sheet_renamed_and_moved(filled, tmp_path):
+    def fn(wb, ws):
+        ws.title = "Sheet1"
+        info = wb.create_sheet("填报说明", 0)
+        info["A1"] = "这是单位自己加的说明页"
+        info["A2"] = "序号"
+        wb.move_sheet(ws, offset=1)
+
+    path = _edited(filled, tmp_path, fn)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames.index("Sheet1") > 0
+    read = read_return(path, "xlsx")
+    assert read.sheet == "Sheet1"
+    assert values_by_id(read) == expected_status()
+
+
+def test_rows_reordered(filled, tmp_path):
+    path = _edited(filled, tmp_path, lambda wb, ws: swap_rows(ws, 7, 9))  # annual-1 <-> annual-5
+    read = read_return(path, "xlsx")
+    assert values_by_id(read) == expected_status()
+    by_id = {r.task_id: r for r in read.rows}
+    assert by_id["annual-1"].cells["progress"] == "E9"
+    assert by_id["annual-5"].cells["progress"] == "E7"
+    assert by_id["annual-1"].text == TASKS[0].text
+    assert read.extra_rows == []
+
+
+def test_blank_rows_inserted(filled, tmp_path):
+    def fn(wb, ws):
+        insert_rows(ws, 10, 2)  # before the 为民办实事 section row
+        insert_rows(ws, 8, 1)  # between annual-1 and annual-2
+        insert_rows(ws, 6, 1)  # between header and first section
+
+    path = _edited(filled, tmp_path, fn)
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    assert ws["A14"].value == "二、为民办实事"
+    read = read_return(path, "xlsx")
+    assert values_by_id(read) == expected_status()
+    assert read.extra_rows == [] and read.problems == []
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "E15"
+
+
+def test_sub_item_row_is_merged(filled, tmp_path):
+    def fn(wb, ws):
+        insert_rows(ws, 8, 1)  # under annual-1 (row 7)
+        set_text(ws["E8"], "分项二：招商引资项目落地3个")
+        set_text(ws["H8"], "否")
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    got = values_by_id(read)
+    want = expected_status()
+    want["annual-1"]["progress"] = FILLED["annual-1"]["progress"] + "\n分项二：招商引资项目落地3个"
+    want["annual-1"]["achieved"] = "否"  # one sub-item not achieved
+    assert got == want
+    assert len(read.extra_rows) == 1
+    assert "第8行" in read.extra_rows[0] and "年度工作任务第1项" in read.extra_rows[0]
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "E7"
+
+
+def test_unknown_and_missing_rows(filled, tmp_path):
+    def fn(wb, ws):
+        set_text(ws["A8"], 99)  # annual-2 renumbered to a seq this unit does not have
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    assert "annual-2" not in values_by_id(read)
+    assert any("第8行" in m and "99" in m for m in read.extra_rows)
+    assert any("年度工作任务第2项" in m and "没有找到" in m for m in read.extra_rows)
+
+
+YES_NO = [
+    ("是", "是"), ("否", "否"), ("√", "是"), ("×", "否"), ("✓", "是"), ("✗", "否"), ("Y", "是"), ("n", "否"),
+    ("yes", "是"), ("No", "否"), ("已完成", "是"), ("未完成", "否"), ("完成", "是"), ("是的", "是"),
+    ("\u3000是\xa0", "是"), ("ＹＥＳ", "是"), ("是。", "是"), (True, "是"), (False, "否"),
+]
+
+
+@pytest.mark.parametrize("batch", [YES_NO[i:i + 5] for i in range(0, len(YES_NO), 5)])
+def test_yes_no_variants(filled, tmp_path, batch):
+    vals = {tid: {"achieved": raw} for tid, (raw, _) in zip(IDS, batch)}
+    path = fill_form(filled, tmp_path / "yn.xlsx", vals)
+    got = values_by_id(read_return(path, "xlsx"))
+    for tid, (raw, want) in zip(IDS, batch):
+        assert got[tid]["achieved"] == want, raw
+
+
+def test_bad_yes_no_is_a_problem(filled, tmp_path):
+    path = fill_form(filled, tmp_path / "bad.xlsx", {"annual-2": {"achieved": "已完成大部分"}})
+    read = read_return(path, "xlsx")
+    assert values_by_id(read)["annual-2"]["achieved"] is None
+    assert read.problems == ["工作表“落实情况表”，H8：“已完成大部分”不是“是/否”，请从下拉列表选择。"]
+
+
+def test_values_are_normalized(filled, tmp_path):
+    def fn(wb, ws):
+        # _x0007_ is how a control character (BEL) is stored in an xlsx string
+        set_text(ws["E7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
+        ws["F7"] = 85  # a number in a text field
+        ws["F8"] = 12.5
+        set_text(ws["A8"], "２")  # 序号 retyped as full-width text
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    got = values_by_id(read)
+    assert got["annual-1"]["progress"] == "进展顺利\n第二行"
+    assert got["annual-1"]["problems"] == "85"
+    assert got["annual-2"]["problems"] == "12.5"
+    assert got["annual-2"]["progress"] == FILLED["annual-2"]["progress"]
+    assert read.extra_rows == []
+
+
+def test_very_long_text_kept_with_warning(filled, tmp_path):
+    long = "长" * 33000
+    marked = fill_form(filled, tmp_path / "marked.xlsx", {"livelihood-3": {"progress": "LONG-TEXT-MARKER"}})
+    read = read_return(replace_in_package(marked, tmp_path / "long.xlsx", "LONG-TEXT-MARKER", long), "xlsx")
+    assert values_by_id(read)["livelihood-3"]["progress"] == long
+    assert any("E12" in m and "32767" in m for m in read.extra_rows)
+
+
+def test_missing_identity_sheet(filled, tmp_path):
+    def fn(wb, ws):
+        del wb["_duban"]
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    assert read.identity is None
+    assert read.visible["unit"] == "区商务局" and read.visible["month"] == 3 and read.visible["year"] == 2025
+    assert read.kind == "status"
+    assert values_by_id(read) == expected_status()
+
+
+def test_unrelated_workbook(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "工资表"
+    wb.active.append(["姓名", "部门", "金额"])
+    wb.active.append(["张三", "办公室", 100])
+    wb.save(tmp_path / "other.xlsx")
+    with pytest.raises(TemplateMismatch) as e:
+        read_return(tmp_path / "other.xlsx", "xlsx")
+    assert "工资表" in str(e.value) and "姓名" in str(e.value)
+
+
+def test_not_a_workbook(tmp_path):
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(b"this is not excel")
+    with pytest.raises(InputFileError) as e:
+        read_return(p, "xlsx")
+    assert not isinstance(e.value, TemplateMismatch)
+    assert "x.xlsx" in str(e.value)
+
+
+def test_cell_helpers():
+    assert clean_text("  \u200b") is None
+    assert clean_text(3.0) == "3"
+    assert parse_seq("3.") == 3 and parse_seq(3.0) == 3 and parse_seq("（1）") is None and parse_seq(1.5) is None
+    assert parse_yes_no("差不多") == ("差不多", False)
+    assert parse_yes_no(None) == (None, True)
+
+
+# ------------------------------------------------------------------ property
+
+
+_CHARS = st.sampled_from(
+    list("重点任务民生实事完成情况存在问题下一步计划督查室一二三四五年月日")
+    + list("，。、；：？！“”（）%")
+    + list("abcXYZ0123456789-=+@#/")
+)
+_SEGMENT = st.text(_CHARS, min_size=1, max_size=40)
+_TEXT = st.builds(
+    lambda lead, segs: lead + "\n".join(segs),
+    st.sampled_from(["", "=", "+", "@", "-", "=HYPERLINK("]),
+    st.lists(_SEGMENT, min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_TEXT, min_size=3, max_size=3))
+def test_property_text_round_trip(blank, tmp_path, texts):
+    vals = {"annual-5": dict(zip(("progress", "problems", "next_steps"), texts))}
+    read = read_return(fill_form(blank, tmp_path / "prop.xlsx", vals), "xlsx")
+    got = values_by_id(read)["annual-5"]
+    assert (got["progress"], got["problems"], got["next_steps"]) == tuple(texts)
+    assert read.problems == []
