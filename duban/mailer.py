@@ -170,6 +170,8 @@ def _describe(exc: BaseException, mail: MailSettings) -> tuple[str, bool]:
         return f"与邮件服务器 {where} 的连接意外断开（{exc or '服务器关闭了连接'}）。{check}", True
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"邮件服务器返回错误（{exc.smtp_code} {_text(exc.smtp_error)}）。", False
+    if isinstance(exc, smtplib.SMTPException):
+        return f"与邮件服务器 {where} 通信出错（{exc}）。", False
     if isinstance(exc, ConnectionRefusedError):
         return f"无法连接邮件服务器 {where}：连接被拒绝（服务器未运行或端口不对）。{check}", True
     if isinstance(exc, (socket.timeout, TimeoutError)):
@@ -185,9 +187,6 @@ def _describe(exc: BaseException, mail: MailSettings) -> tuple[str, bool]:
 
 def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
 
 class Mailer:
@@ -267,21 +266,15 @@ class Mailer:
                     self.connect()
                 refused = self.smtp.send_message(msg)
                 return {a: (c, _text(t)) for a, (c, t) in (refused or {}).items()}
-            except smtplib.SMTPAuthenticationError as exc:
-                self._drop()
+            except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
+                self._drop()  # retrying cannot help: wrong password, or the server lacks the feature
                 raise MailError(_describe(exc, self.mail)[0], fatal=True) from None
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            except OSError as exc:  # smtplib.SMTPException is an OSError too
                 reason, fatal = _describe(exc, self.mail)
-                self._reset()
-            except smtplib.SMTPNotSupportedError as exc:
-                self._drop()
-                raise MailError(_describe(exc, self.mail)[0], fatal=True) from None
-            except _CONNECTION_ERRORS as exc:
-                reason, fatal = _describe(exc, self.mail)
-                self._drop()
-            except smtplib.SMTPException as exc:
-                reason, fatal = _describe(exc, self.mail)
-                self._reset()
+                if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)) or not isinstance(exc, smtplib.SMTPException):
+                    self._drop()  # the connection is gone: reconnect on the next attempt
+                else:
+                    self._reset()
             if attempt < attempts - 1:
                 self.sleep(delay)
                 delay *= 2
@@ -318,6 +311,7 @@ class Delivery:
     sent: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
     eml: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -350,7 +344,8 @@ def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *,
             target = preview_dir / safe_filename(o.eml_name or f"{o.unit}.eml")
             write_bytes(target, message_bytes(msg))
             out.eml.append(str(target))
-            out.sent.append({"unit": o.unit, "to": list(o.to), "files": [rel(ws.root, p) for p in o.attachments]})
+            out.preview.append({"unit": o.unit, "to": list(o.to), "files": [rel(ws.root, p) for p in o.attachments],
+                                "eml": str(target)})
         return out
 
     mailer = Mailer(ws.settings.mail, sleep=sleep)

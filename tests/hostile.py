@@ -238,6 +238,10 @@ def biff_workbook(cells: dict[tuple[int, int], float | str], *, filepass: bool =
             body = struct.pack("<HHH", 1, 1, 1) + bytes(range(48))
             g += biff_record(0x002F, body)
         g += biff_record(0x0042, struct.pack("<H", 1200))  # CODEPAGE: UTF-16
+        font = "Arial".encode("utf-16-le")
+        g += biff_record(0x0031, struct.pack("<HHHHHBBBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0, 5, 1) + font)
+        for i in range(16):  # 15 style XFs and the default cell XF (index 15)
+            g += biff_record(0x00E0, struct.pack("<HHHBBBBIIH", 0, 0, 0xFFF5 if i < 15 else 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0))
         name = sheet_name.encode("utf-16-le")
         g += biff_record(0x0085, struct.pack("<IBBBB", sheet_pos, 0, 0, len(sheet_name), 1) + name)
         g += biff_record(0x000A)
@@ -561,7 +565,8 @@ def _unicode_text() -> bytes:
 
 def _owner_file() -> bytes:
     user = "zhangsan"
-    return bytes([len(user)]) + user.encode("ascii").ljust(53, b" ") + b"\x00\x00" + user.encode("utf-16-le").ljust(110, b" \x00")
+    wide = user.encode("utf-16-le")
+    return bytes([len(user)]) + user.encode("ascii").ljust(53, b" ") + b"\x00\x00" + wide + b" \x00" * (55 - len(user))
 
 
 KINDS: dict[str, Kind] = {

@@ -132,6 +132,55 @@ def test_xls_saved_by_libreoffice(tmp_path):
     assert warnings == []
 
 
+def test_two_row_header_hidden_sheet_blank_numbered_rows(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "任务"
+    ws.append(["序号", "重点任务", "牵头领导", "责任单位", None])
+    ws.append([None, None, None, "牵头单位", "配合单位"])
+    ws.merge_cells("D1:E1")
+    ws.append(["1", "任务一", "王  莹、张源", "区财政局", "区商务局，区统计局"])
+    ws.append([2, None, None, None, None])  # pre-numbered rows left blank at the end
+    ws.append([3, None, None, None, None])
+    hidden = wb.create_sheet("旧版")
+    hidden.append(["序号", "重点任务", "责任单位"])
+    hidden.append([1, "旧任务", "区财政局"])
+    hidden.sheet_state = "hidden"
+    wb.create_sheet("说明").append(["本表由督查室编制"])
+    wb.save(tmp_path / "t.xlsx")
+    tasks, warnings = read_decomposition(tmp_path / "t.xlsx")
+    assert [(t.seq, t.leaders, t.lead_units, t.co_units) for t in tasks] == [
+        (1, ["王莹", "张源"], ["区财政局"], ["区商务局", "区统计局"])]
+    assert warnings == [
+        "工作表“旧版”是隐藏的工作表，未导入；如需导入请先取消隐藏。",
+        "工作表“任务”第4行起有2行只有序号，没有内容，已忽略。",
+        "工作表“说明”中没有任务分解表的表头，已跳过。",
+    ]
+
+
+@needs_shared
+def test_docx_table_split_in_two_goes_on(tmp_path):
+    path = build_decomposition_docx(tmp_path / "split.docx", csv_records()[:30])
+    import copy
+
+    import docx
+
+    doc = docx.Document(str(path))
+    tbl = doc.tables[0]._tbl
+    second = copy.deepcopy(tbl)
+    rows, rows2 = tbl.findall(docx.oxml.ns.qn("w:tr")), second.findall(docx.oxml.ns.qn("w:tr"))
+    for tr in rows[11:]:
+        tbl.remove(tr)  # header + tasks 1..10 stay here
+    for tr in rows2[:11]:
+        second.remove(tr)  # tasks 11..30, no header
+    tbl.addnext(second)
+    doc.save(str(path))
+    tasks, warnings = read_decomposition(path)
+    assert [t.seq for t in tasks] == list(range(1, 31))
+    assert tasks[10].source == "第2个表格第1行"
+    assert tasks[10].category == csv_records()[10]["category"]
+
+
 # --------------------------------------------------------------------------- bold in rich text
 
 
@@ -292,13 +341,22 @@ def test_bad_rows_are_all_listed(tmp_path):
     ]
 
 
+def _small_xlsx() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    openpyxl.Workbook().save(buf)
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("content, words", [
     (b"", "空文件"),
     (b"%PDF-1.7\n%...", "PDF"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le"), "密码"),
-])
+    (_small_xlsx()[:2000], "不完整"),
+    ("序号,重点任务\n".encode("utf-16"), "编码"),
+], ids=["empty", "pdf", "truncated", "utf16"])
 def test_unreadable_files(tmp_path, content, words):
-    path = tmp_path / "x.xlsx"
+    path = tmp_path / "x.csv"
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=words):
         read_decomposition(path)

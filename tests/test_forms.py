@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -318,7 +318,5 @@ def test_libreoffice_xlsx_keeps_protection_and_validation(converted):
 def test_libreoffice_pdf(converted, kind):
     data = converted[(kind, "pdf")].read_bytes()
     assert data.startswith(b"%PDF")
-    import re
-
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages == 1  # five tasks, fit to one page wide, landscape

@@ -14,14 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable
 
 from duban.errors import InputFileError
+from duban.sheets.cells import clean_text as _stripped_text
+from duban.sheets.cells import parse_seq
 
 
 @dataclass
@@ -44,7 +44,6 @@ _CJK = (
 )
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ENUM = re.compile(
     r"^\s*(?:[（(]\s*[一二三四五六七八九十百\d]+\s*[）)]|[一二三四五六七八九十百]+\s*[、.．]"
     r"|\d+\s*[、．]|\d+\s*\.(?!\d))\s*"
@@ -54,21 +53,13 @@ _ANNUAL = re.compile(r"年度(?:重点)?(?:工作)?任务|重点工作任务|重
 
 
 def cell_str(value) -> str:
-    """A cell value as text: 12.0 -> "12", None -> "", dates as ISO dates."""
-    if value is None or isinstance(value, bool):
-        return "" if value is None else str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)
+    """A cell value as text, ends stripped: 12.0 -> "12", None -> "", dates as ISO dates."""
+    return _stripped_text(value) or ""
 
 
 def clean_text(value) -> str:
     """Collapse whitespace; drop it entirely next to a Chinese character or punctuation mark."""
-    s = _CONTROL.sub("", cell_str(value))
+    s = cell_str(value)
 
     def join(m: re.Match) -> str:
         before = s[m.start() - 1] if m.start() else ""
@@ -159,16 +150,6 @@ def assign_lead(units: list[tuple[str, bool, bool]]) -> tuple[list[str], list[st
     return lead, [n for n in names if n not in lead]
 
 
-def parse_seq(value) -> int | None:
-    """序号 as int: 12, 12.0, "１２", "12 ", "12." -> 12; None when it is not a whole number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value) if float(value).is_integer() and value > 0 else None
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", cell_str(value))).rstrip(".、")
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
 # --------------------------------------------------------------------------- header labels
 
 _LABELS = {
@@ -249,6 +230,7 @@ class Table:
     runs: Callable[[int, int], Runs | None] | None = None
     kind: str | None = None  # from the sheet name
     row_numbers: list[int] | None = None  # shown row numbers, when not i + 1
+    continues: bool = False  # without a header of its own it may go on the table before it
 
     def label(self, i: int) -> str:
         n = self.row_numbers[i] if self.row_numbers else i + 1
@@ -286,22 +268,39 @@ def _find_header(cells: list[list[str]], search: int = 15) -> tuple[int, _Header
     return None
 
 
-def has_header(table: Table) -> bool:
-    return _find_header([[clean_text(v) for v in row] for row in table.rows[:16]]) is not None
+@dataclass
+class _State:
+    """Where reading stands at the end of a table, for a table that continues it."""
+
+    header: _Header
+    kind: str
+    width: int
+    category: dict[str, str] = field(default_factory=dict)  # per kind: 类别 filled down
 
 
-def read_table(table: Table, out: _Result) -> bool:
-    """Append the tasks of one table to ``out``; False when it has no header in its first rows."""
+def _width(table: Table) -> int:
+    return max((len(r) for r in table.rows), default=0)
+
+
+def read_table(table: Table, out: _Result, carry: _State | None = None) -> _State | None:
+    """Append the tasks of one table to ``out``. A table without a header in its first rows
+    is read on with ``carry`` (a Word table split in two) when it has as many columns; else
+    it is left alone and None returned."""
     cells = [[clean_text(v) for v in row] for row in table.rows]
     found = _find_header(cells)
-    if found is None:
-        return False
+    if found is not None:
+        start, header = found
+        titles = (kind_of_title(t) for row in cells[:start] for t in row if t)
+        kind = header.kind or next((k for k in titles if k), None) or table.kind or "annual"
+        state = _State(header, kind, _width(table))
+    elif carry is not None and carry.width == _width(table):
+        state = _State(carry.header, carry.kind, carry.width, carry.category)
+        header = _Header(carry.header.cols, carry.header.kind, carry.header.bold_rule, 0)
+    else:
+        return None
     out.headers += 1
-    start, header = found
-    titles = (kind_of_title(t) for row in cells[:start] for t in row if t)
-    kind = header.kind or next((k for k in titles if k), None) or table.kind or "annual"
-    category: dict[str, str] = {}  # per kind: the 类别 filled down, else the last section row
     bold_seen: set[bool] = set()
+    seq_only: list[str] = []  # numbered rows left blank: an error only if tasks follow
     i = header.data_start
     while i < len(cells):
         row = cells[i]
@@ -312,41 +311,54 @@ def read_table(table: Table, out: _Result) -> bool:
         h = _header_at(cells, i)
         if h:  # a header repeated after a page break, or the header of a second table
             if h.complete:
-                header, kind = h, h.kind or kind
+                state.header, state.kind = h, h.kind or state.kind
             i = h.data_start
             continue
-        if _is_section(values, header):
+        if _is_section(values, state.header):
             text = values[0][1]
             new_kind = kind_of_title(text) if len(text) <= 30 else None
             if new_kind:
-                kind = new_kind
+                state.kind = new_kind
             else:
-                category[kind] = strip_enum(text).rstrip("：:。")
+                state.category[state.kind] = strip_enum(text).rstrip("：:。")
             i += 1
             continue
-        task, problems, bold = _task_of(table, i, header, kind)
-        bold_seen.add(bold)
-        c = header.cols.get("category")
-        if c is not None and c < len(row) and row[c]:
-            category[task.kind if task else kind] = row[c]
-        if task:
-            task.category = category.get(task.kind, "")
-            key = (task.kind, task.seq)
-            if key in out.seen:
-                problems.append(f"序号{task.seq}与{out.seen[key]}重复")
-            else:
-                out.seen[key] = table.label(i)
-        if problems:
-            out.errors.append(f"{table.label(i)}：{'；'.join(problems)}。")
-        elif task:
-            out.tasks.append(task)
+        if [c for c, _ in values] == [state.header.cols["seq"]]:
+            seq_only.append(table.label(i))
+            i += 1
+            continue
+        out.errors += [f"{where}：缺少任务内容和责任单位。" for where in seq_only]
+        seq_only = []
+        _read_row(table, i, state, out, bold_seen)
         i += 1
-    if header.bold_rule and False in bold_seen and True not in bold_seen:
+    if seq_only:
+        out.warnings.append(f"{seq_only[0]}起有{len(seq_only)}行只有序号，没有内容，已忽略。")
+    if state.header.bold_rule and False in bold_seen and True not in bold_seen:
         how = "但没有找到加黑的单位" if table.runs else "但这种文件不保存加黑"
         out.warnings.append(
             f"{table.where or '表格'}的表头写明“加黑的为牵头单位”，{how}，已按每行第一个单位为牵头单位。"
         )
-    return True
+    return state
+
+
+def _read_row(table: Table, i: int, state: _State, out: _Result, bold_seen: set) -> None:
+    task, problems, bold = _task_of(table, i, state.header, state.kind)
+    bold_seen.add(bold)
+    c = state.header.cols.get("category")
+    value = clean_text(table.rows[i][c]) if c is not None and c < len(table.rows[i]) else ""
+    if value:
+        state.category[task.kind if task else state.kind] = value
+    if task:
+        task.category = state.category.get(task.kind, "")
+        key = (task.kind, task.seq)
+        if key in out.seen:
+            problems.append(f"序号{task.seq}与{out.seen[key]}重复")
+        else:
+            out.seen[key] = table.label(i)
+    if problems:
+        out.errors.append(f"{table.label(i)}：{'；'.join(problems)}。")
+    elif task:
+        out.tasks.append(task)
 
 
 def _task_of(table: Table, i: int, h: _Header, kind: str):
@@ -419,7 +431,11 @@ def read_tables(
     """Tasks of all tables of one file. Without any header, ``fallback()`` may read the file
     another way; else InputFileError names the headers found. Bad rows are all listed at once."""
     out = _Result()
-    skipped = [t for t in tables if not read_table(t, out) and any(map(any, t.rows))]
+    skipped, state = [], None
+    for t in tables:
+        state = read_table(t, out, state if t.continues else None)
+        if state is None and any(map(any, t.rows)):
+            skipped.append(t)
     if not out.headers:
         result = fallback() if fallback else None
         if result is not None:
@@ -509,7 +525,7 @@ def _xls_runs(path: Path, sheet: str, top_left) -> Callable[[int, int], Runs | N
         r, c = top_left.get((r, c), (r, c))
         if sh is None or r >= sh.nrows or c >= sh.row_len(r):
             return None
-        text = cell_str(sh.cell_value(r, c))
+        text = str(sh.cell_value(r, c))  # unstripped: the run offsets count from its start
         bold = [f.bold or f.weight >= 700 for f in book.font_list]  # LibreOffice sets weight only
         cell_bold = bold[book.xf_list[sh.cell_xf_index(r, c)].font_index]
         marks = [(0, None)] + list(sh.rich_text_runlist_map.get((r, c), []))
@@ -555,7 +571,7 @@ def workbook_tables(path: Path, fmt: str) -> tuple[list[Table], list[str]]:
         table = Table(where, rows, runs(path, meta.name, top_left) if runs else None,
                       kind_of_title(meta.name))
         if meta.visible != SheetVisibleEnum.Visible:
-            if has_header(table):
+            if read_table(table, _Result()):
                 warnings.append(f"{where}是隐藏的工作表，未导入；如需导入请先取消隐藏。")
             continue
         tables.append(table)
@@ -586,14 +602,16 @@ def _cell_runs(cell) -> Runs:
 
 
 def docx_tables(doc) -> list[Table]:
+    from docx.table import _Cell
+
     tables = []
     for k, t in enumerate(doc.tables, 1):
         rows, grid = [], []
         for tr in t.rows:
             try:
                 cells = tr.cells
-            except Exception:  # a malformed row: keep the rest of the table
-                cells = []
+            except ValueError:  # a merge continued from a table above: read the row as it is
+                cells = [_Cell(tc, t) for tc in tr._tr.tc_lst for _ in range(tc.grid_span)]
             row, kept, prev = [], [], None
             for cell in cells:
                 same = prev is not None and cell._tc is prev._tc
@@ -607,7 +625,7 @@ def docx_tables(doc) -> list[Table]:
             cell = grid[r][c] if c < len(grid[r]) else None
             return _cell_runs(cell) if cell is not None else None
 
-        tables.append(Table(f"第{k}个表格", rows, runs))
+        tables.append(Table(f"第{k}个表格", rows, runs, continues=True))
     return tables
 
 

@@ -357,6 +357,17 @@ def _col_letters(n: int) -> str:
     return out or "A"
 
 
+_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\r\n +ADw- +ACE-"
+
+
+def _ascii_transparent(codec: str) -> bool:
+    """Whether ``codec`` reads ASCII bytes as ASCII (so byte scanning sees the markup)."""
+    try:
+        return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        return False
+
+
 class _Reject(Exception):
     """Internal: the zip scan found a reason to refuse the file."""
 
@@ -401,14 +412,8 @@ class _XmlScan:
                     info = codecs.lookup(name)
                 except LookupError:
                     raise _Reject("xlsx", R_ENCODING) from None
-                if not info.name.startswith(("utf-16", "utf-32")):
-                    probe = '<!DOCTYPE <c r="A1"/>'
-                    try:
-                        same = probe.encode(info.name) == probe.encode("ascii")
-                    except (UnicodeError, LookupError):
-                        same = False
-                    if not same:
-                        raise _Reject("xlsx", R_ENCODING)
+                if not info.name.startswith(("utf-16", "utf-32")) and not _ascii_transparent(info.name):
+                    raise _Reject("xlsx", R_ENCODING)
         if codec:
             self.codec = codec
             self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
@@ -540,13 +545,14 @@ def _check_workbook_zip(zf: zipfile.ZipFile, infos, limits: Limits) -> Sniff:
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise _Reject("xlsx", R_METHOD)
             declared += info.file_size
-            if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                raise _Reject("xlsx", _r_ratio(limits.max_ratio))
             low = info.filename.lower()
             if low.endswith("vbaproject.bin") or low.startswith("xl/macrosheets/"):
                 macros = True
         if declared > limits.max_uncompressed_bytes:
             raise _Reject("xlsx", _r_unzipped_too_big(declared, limits.max_uncompressed_bytes))
+        for info in infos:
+            if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise _Reject("xlsx", _r_ratio(limits.max_ratio))
 
         sheet_targets, other_targets = _workbook_targets(zf, limits)
         budget = limits.max_uncompressed_bytes

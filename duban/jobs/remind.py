@@ -1,0 +1,125 @@
+"""remind: a gentle reminder before the monthly deadline, a chase after it; each once per unit."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from typing import Callable
+
+from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, split_addresses
+from ..model import Report
+from ..rollup import end_of, month_deadline, reporting_units, submissions
+from ..workdays import parse_period, plan_deadline
+from ..workspace import Workspace
+from .generate import normalize_period, outbox_dir
+from .send import form_label
+
+STAGE_LABELS = {"remind": "提醒", "overdue": "催报"}
+
+
+def windows(ws: Workspace, due: date) -> tuple[date, date]:
+    """(first day of the reminder window, first day of the overdue chase)."""
+    cal = ws.calendar
+    n = ws.settings.remind_before_workdays
+    remind_from = cal.workdays_before(due, n) if n >= 1 else due
+    overdue_from = cal.add_workdays(due, max(1, ws.settings.overdue_after_workdays))
+    return remind_from, overdue_from
+
+
+def stage_for(ws: Workspace, due: date, today: date) -> str | None:
+    remind_from, overdue_from = windows(ws, due)
+    if today >= overdue_from:
+        return "overdue"
+    if remind_from <= today <= due:
+        return "remind"
+    return None
+
+
+def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
+        sleep: Callable[[float], None] = time.sleep) -> Report:
+    period = normalize_period(ws, "status", month)
+    year, m = parse_period(period)
+    due = month_deadline(ws, year, m)
+    remind_from, overdue_from = windows(ws, due)
+    today = now.date()
+    stage = stage_for(ws, due, today)
+    label = form_label("status", period)
+    base = {"period": period, "deadline": due.isoformat(), "stage": stage, "remind_from": remind_from.isoformat(),
+            "overdue_from": overdue_from.isoformat(), "sent": [], "failed": [], "skipped": [], "dry_run": dry_run,
+            "eml": [], "preview": []}
+    if stage is None:
+        when = "尚未到提醒时间" if today < remind_from else "已过截止日期，尚未到催报时间"
+        summary = (f"{label}今天无需提醒或催报（{when}）：截止日期{cn_date(due)}，"
+                   f"提醒时间为{cn_date(remind_from)}至{cn_date(due)}，逾期催报自{cn_date(overdue_from)}起。")
+        return Report(job="remind", summary=summary, data=base)
+
+    tasks = ws.ledger.tasks()
+    answered = submissions(ws, "status", period)
+    plan_period = str(year)
+    p_due = plan_deadline(year, ws.settings.plan_deadline)
+    plan_overdue = now > end_of(p_due)
+    plans = submissions(ws, "plan", plan_period) if plan_overdue else {}
+    status_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
+        "SELECT unit, file FROM generated WHERE kind='status' AND period=?", (period,))}
+    plan_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
+        "SELECT unit, file FROM generated WHERE kind='plan' AND period=?", (plan_period,))}
+    folder = outbox_dir(ws, "status", period)
+    plan_folder = outbox_dir(ws, "plan", plan_period)
+    warnings: list[str] = []
+    if not status_files:
+        warnings.append(f"尚未生成{label}，提醒邮件将不带附件。可先运行 python run.py generate status --month {period}。")
+    elif ws.ledger.db.execute("SELECT 1 FROM mail WHERE kind='status' AND period=? AND stage='send' LIMIT 1", (period,)).fetchone() is None:
+        warnings.append(f"{label}尚未通过 send 发送给各单位，提醒邮件附上了报送表。")
+
+    tpl = ws.settings.mail.templates
+    subject_tpl, body_tpl = (tpl.remind_subject, tpl.remind_body) if stage == "remind" else (tpl.overdue_subject, tpl.overdue_body)
+    outgoing: list[Outgoing] = []
+    skipped: list[dict] = []
+    answered_count = 0
+    for unit in reporting_units(ws, tasks):
+        if unit in answered:
+            answered_count += 1
+            continue
+        record = ws.registry.get(unit)
+        if record is None:
+            skipped.append({"unit": unit, "reason": "该单位不在单位名册 units.xlsx 中，没有收件地址。"})
+            continue
+        to, bad = split_addresses(record.emails)
+        if bad:
+            warnings.append(f"{unit}：邮箱“{'、'.join(bad)}”格式不正确，未向其发送。请在 units.xlsx 中更正。")
+        if not to:
+            skipped.append({"unit": unit, "reason": "units.xlsx 中未填写有效邮箱，无法发送。"})
+            continue
+        before = last_sent(ws, "status", period, unit, stage)
+        if before is not None:
+            skipped.append({"unit": unit, "reason": f"已发送（本月{STAGE_LABELS[stage]}已于{before['sent_at'].replace('T', ' ')}发送，每月只发一次）。"})
+            continue
+        n = sum(1 for t in tasks if unit in t.units)
+        items = [f"· {label}（涉及{n}项任务）"]
+        attachments = []
+        if unit in status_files and (folder / status_files[unit]).is_file():
+            attachments.append(folder / status_files[unit])
+        if plan_overdue and unit not in plans:
+            items.append(f"· {form_label('plan', plan_period)}（截止日期{cn_date(p_due)}，已逾期）")
+            if unit in plan_files and (plan_folder / plan_files[unit]).is_file():
+                attachments.append(plan_folder / plan_files[unit])
+        values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(due),
+                      period=period_label("status", period), items="\n".join(items))
+        outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+                                 attachments=attachments, eml_name=f"{unit}（{STAGE_LABELS[stage]}）.eml"))
+
+    done = deliver(ws, "status", period, stage, outgoing, now=now, dry_run=dry_run, preview_dir=folder / PREVIEW_DIR, sleep=sleep)
+    warnings += done.warnings
+    word = STAGE_LABELS[stage]
+    if dry_run:
+        summary = f"预览：{label}{word}邮件将发给 {len(done.preview)} 个单位，已写入 {folder / PREVIEW_DIR}，未发送任何邮件。"
+    else:
+        summary = f"{label}{word}：已发送 {len(done.sent)} 个单位。"
+    summary += f"已报送 {answered_count} 个单位，不再提醒。"
+    if done.failed:
+        summary += f"发送失败 {len(done.failed)} 个，请查看失败原因，处理后重新运行 remind（已发送的不会重复发送）。"
+    if skipped:
+        summary += f"跳过 {len(skipped)} 个。"
+    base.update(sent=done.sent, failed=done.failed, skipped=skipped, eml=done.eml, preview=done.preview,
+                answered=sorted(answered, key=ws.registry.order_key))
+    return Report(job="remind", summary=summary, warnings=warnings, ok=not done.failed, data=base)

@@ -1,0 +1,299 @@
+"""send: a real SMTP server, the real sample workspace, the real ledger."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+from datetime import datetime
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from duban.errors import DubanError
+from duban.jobs import send
+from duban.mailer import Mailer, build_message, render
+from duban.workspace import open_workspace
+
+try:
+    from tests.smtp_server import (  # noqa: F401
+        free_port, prepare_sample_workspace, set_config, set_mail_config, smtp_server, use_server)
+except ImportError:  # tests/ is not a package
+    from smtp_server import (  # noqa: F401
+        free_port, prepare_sample_workspace, set_config, set_mail_config, smtp_server, use_server)
+
+NOW = datetime(2025, 1, 27, 10, 0)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws")
+
+
+@pytest.fixture
+def root(template, tmp_path, smtp_server):
+    dest = tmp_path / "ws"
+    shutil.copytree(template, dest)
+    use_server(dest, smtp_server.port)
+    return dest
+
+
+@pytest.fixture
+def ws(root):
+    w = open_workspace(root)
+    yield w
+    w.close()
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def parse(content: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(content, policy=email.policy.default)
+
+
+def generated(ws, kind="plan", period="2025"):
+    return {r["unit"]: r["file"] for r in ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period))}
+
+
+def mail_rows(ws):
+    return ws.ledger.db.execute("SELECT * FROM mail ORDER BY id").fetchall()
+
+
+def by_unit(server):
+    out = {}
+    for m in server.messages:
+        msg = parse(m.content)
+        out.setdefault(msg["X-Duban-Unit"], []).append((m, msg))
+    return out
+
+
+def test_every_unit_gets_its_own_workbook_once(ws, smtp_server):
+    report = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    files = generated(ws)
+    expected = [u for u in files if ws.registry.get(u) and ws.registry.get(u).emails]
+    assert len(expected) > 50
+    assert report.ok, report.data["failed"]
+    assert sorted(s["unit"] for s in report.data["sent"]) == sorted(expected)
+    assert len(smtp_server.messages) == len(expected)
+    received = by_unit(smtp_server)
+    assert sorted(received) == sorted(expected)
+    for unit in expected:
+        [(env, msg)] = received[unit]
+        emails = list(ws.registry.get(unit).emails)
+        assert env.rcpt_tos == emails
+        assert [a for _, a in getaddresses([str(msg["To"])])] == emails
+        assert env.mail_from == "duchashi@example.org"
+        name, addr = parseaddr(str(msg["From"]))
+        # A long display name is split into several RFC 2047 words; mail clients join them, but
+        # Python's address parser leaves a space between them.
+        assert addr == "duchashi@example.org" and name.replace(" ", "") == ws.settings.mail.sender_name == ws.settings.office
+        assert msg["Subject"] == f"【请报送】2025年度工作任务落实计划表（{unit}）"
+        body = msg.get_body(preferencelist=("plain",)).get_content()
+        assert "于2025年2月18日前" in body and unit in body and ws.settings.contact in body
+        assert "{" not in body
+        [att] = list(msg.iter_attachments())
+        assert att.get_content_type() == XLSX
+        assert att.get_filename() == files[unit]
+        assert att.get_content() == (ws.root / "outbox" / "plan" / files[unit]).read_bytes()
+        assert msg["Message-ID"].endswith("@example.org>")
+        assert msg["Date"].datetime.replace(tzinfo=None) == NOW
+    rows = mail_rows(ws)
+    assert len(rows) == len(expected)
+    row = rows[0]
+    assert (row["kind"], row["period"], row["stage"], row["sent_at"]) == ("plan", "2025", "send", "2025-01-27T10:00:00")
+    assert json.loads(row["recipients"]) == list(ws.registry.get(row["unit"]).emails)
+    [f] = json.loads(row["files"])
+    assert f["file"] == f"outbox/plan/{files[row['unit']]}" and len(f["sha256"]) == 64
+    assert row["message_id"] == str(received[row["unit"]][0][1]["Message-ID"])
+    assert report.data["dry_run"] is False and report.data["eml"] == []
+
+
+def test_second_run_sends_nothing_and_resend_sends_again(ws, smtp_server):
+    first = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    count = len(smtp_server.messages)
+    assert count == len(first.data["sent"])
+    again = send.run(ws, "plan", now=datetime(2025, 1, 28, 9, 0), sleep=Sleeps())
+    assert len(smtp_server.messages) == count
+    assert again.data["sent"] == [] and again.ok
+    assert sorted(s["unit"] for s in again.data["skipped"]) == sorted(s["unit"] for s in first.data["sent"])
+    assert all("已发送" in s["reason"] and "--resend" in s["reason"] for s in again.data["skipped"])
+    assert len(mail_rows(ws)) == count
+
+    one = first.data["sent"][0]["unit"]
+    only = send.run(ws, "plan", now=datetime(2025, 1, 28, 9, 0), resend=True, units=[one], sleep=Sleeps())
+    assert [s["unit"] for s in only.data["sent"]] == [one]
+    assert len(smtp_server.messages) == count + 1
+
+    everyone = send.run(ws, "plan", now=datetime(2025, 1, 29, 9, 0), resend=True, sleep=Sleeps())
+    assert len(everyone.data["sent"]) == count
+    assert len(smtp_server.messages) == 2 * count + 1
+    assert len(mail_rows(ws)) == 2 * count + 1
+
+
+def test_server_down_marks_nothing_sent(ws, smtp_server):
+    smtp_server.stop()
+    sleeps = Sleeps()
+    report = send.run(ws, "plan", now=NOW, sleep=sleeps)
+    assert not report.ok
+    assert report.data["sent"] == []
+    assert len(report.data["failed"]) > 50
+    first = report.data["failed"][0]["reason"]
+    assert "连接" in first and str(smtp_server.port) in first and "已重试 3 次" in first
+    assert all("连接" in f["reason"] for f in report.data["failed"])
+    # retried with exponential backoff, then the run stops trying an unreachable server
+    assert sleeps == [0.01, 0.02, 0.04]
+    assert mail_rows(ws) == []
+    assert "失败" in report.summary
+
+
+def test_closed_port_and_later_retry_sends_all(root, smtp_server):
+    set_mail_config(root / "duban.toml", port=free_port())  # nothing listens there
+    w = open_workspace(root)
+    try:
+        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        assert not report.ok and report.data["sent"] == [] and mail_rows(w) == []
+        assert "连接被拒绝" in report.data["failed"][0]["reason"]
+    finally:
+        w.close()
+    set_mail_config(root / "duban.toml", port=smtp_server.port)
+    w = open_workspace(root)
+    try:
+        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        assert report.ok and len(report.data["sent"]) == len(smtp_server.messages) > 50
+    finally:
+        w.close()
+
+
+def test_refused_recipient_fails_that_unit_only(ws, smtp_server):
+    files = generated(ws)
+    unit = next(u for u in files if ws.registry.get(u) and ws.registry.get(u).emails)
+    address = ws.registry.get(unit).emails[0]
+    smtp_server.refuse(address)
+    sleeps = Sleeps()
+    report = send.run(ws, "plan", now=NOW, sleep=sleeps)
+    assert not report.ok
+    [failed] = report.data["failed"]
+    assert failed["unit"] == unit
+    assert address in failed["reason"] and "拒绝" in failed["reason"] and "550" in failed["reason"]
+    assert sleeps == [0.01, 0.02, 0.04]  # retried, then given up
+    assert unit not in {s["unit"] for s in report.data["sent"]}
+    assert len(smtp_server.messages) == len(report.data["sent"])
+    assert unit not in {r["unit"] for r in mail_rows(ws)}
+    # once the address works, a rerun sends only the one that failed
+    smtp_server.handler.refused.clear()
+    again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    assert [s["unit"] for s in again.data["sent"]] == [unit] and again.ok
+
+
+def test_dry_run_writes_eml_and_sends_nothing(ws, smtp_server):
+    report = send.run(ws, "plan", now=NOW, dry_run=True, sleep=Sleeps())
+    files = generated(ws)
+    assert report.data["dry_run"] is True
+    assert report.data["sent"] == []
+    assert smtp_server.messages == []
+    assert mail_rows(ws) == []
+    preview = ws.root / "outbox" / "plan" / "邮件预览"
+    emls = sorted(preview.glob("*.eml"))
+    assert len(emls) == len(report.data["eml"]) == len(report.data["preview"]) > 50
+    for path in emls:
+        unit = path.stem
+        msg = parse(path.read_bytes())
+        assert [a for _, a in getaddresses([str(msg["To"])])] == list(ws.registry.get(unit).emails)
+        assert unit in msg["Subject"]
+        [att] = list(msg.iter_attachments())
+        assert att.get_filename() == files[unit]
+        assert att.get_content() == (ws.root / "outbox" / "plan" / files[unit]).read_bytes()
+    assert b"\r\n" in emls[0].read_bytes()
+    # the preview did not count as sending
+    real = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    assert len(real.data["sent"]) == len(emls)
+
+
+def test_unit_without_address_is_skipped(root, smtp_server):
+    wb = openpyxl.load_workbook(root / "units.xlsx")
+    sheet = wb.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    name_col, mail_col = header.index("单位名称") + 1, header.index("邮箱") + 1
+    w = open_workspace(root)
+    try:
+        target = sorted(generated(w))[0]
+    finally:
+        w.close()
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, name_col).value == target:
+            sheet.cell(row, mail_col).value = None
+    wb.save(root / "units.xlsx")
+    w = open_workspace(root)
+    try:
+        assert w.registry.get(target).emails == ()
+        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        skipped = {s["unit"]: s["reason"] for s in report.data["skipped"]}
+        assert target in skipped and "邮箱" in skipped[target]
+        assert target not in {s["unit"] for s in report.data["sent"]}
+        assert report.ok
+        assert len(smtp_server.messages) == len(report.data["sent"])
+    finally:
+        w.close()
+
+
+def test_status_needs_generate_first(ws, smtp_server):
+    with pytest.raises(DubanError, match="generate status --month 2025-05"):
+        send.run(ws, "status", "2025-05", now=NOW, sleep=Sleeps())
+    with pytest.raises(DubanError, match="没有本期的报送表"):
+        send.run(ws, "plan", now=NOW, units=["不存在的单位"], sleep=Sleeps())
+    assert smtp_server.messages == []
+
+
+def test_subject_template_with_deadline_and_alias(root, smtp_server):
+    set_config(root / "duban.toml", "mail.templates", plan_subject="请于{deadline}前报送{period}年度计划（{unit}）{unknown}")
+    w = open_workspace(root)
+    try:
+        unit = next(u for u in w.registry.units if u.aliases and u.name in generated(w))
+        report = send.run(w, "plan", now=NOW, units=[unit.aliases[0]], sleep=Sleeps())
+        assert [s["unit"] for s in report.data["sent"]] == [unit.name]
+        [m] = smtp_server.messages
+        assert parse(m.content)["Subject"] == f"请于2025年2月18日前报送2025年度计划（{unit.name}）{{unknown}}"
+    finally:
+        w.close()
+
+
+def test_status_send_uses_month_period(root, smtp_server):
+    from duban.jobs import generate
+
+    w = open_workspace(root)
+    try:
+        generate.run(w, "status", "2025-03", now=datetime(2025, 4, 1, 8, 0))
+        unit = sorted(generated(w, "status", "2025-03"))[0]
+        report = send.run(w, "status", "2025年3月", now=datetime(2025, 4, 1, 9, 0), units=[unit], sleep=Sleeps())
+        assert report.ok and report.data["period"] == "2025-03"
+        msg = parse(smtp_server.messages[0].content)
+        assert msg["Subject"] == f"【请报送】2025年3月工作任务落实情况表（{unit}）"
+        assert "于2025年4月8日前" in msg.get_body(preferencelist=("plain",)).get_content()
+        [row] = mail_rows(w)
+        assert (row["kind"], row["period"]) == ("status", "2025-03")
+    finally:
+        w.close()
+
+
+def test_mailer_reconnects_after_dropped_connection(ws, smtp_server):
+    msg1 = build_message(ws.settings, "区委改革办", ["a@example.org"], "主题一", "正文", [], NOW)
+    msg2 = build_message(ws.settings, "区委改革办", ["b@example.org"], "主题二", "正文", [], NOW)
+    sleeps = Sleeps()
+    with Mailer(ws.settings.mail, sleep=sleeps) as mailer:
+        mailer.send(msg1)
+        mailer.smtp.sock.close()  # the server side or the network dropped us
+        mailer.send(msg2)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["a@example.org"], ["b@example.org"]]
+    assert len(sleeps) == 1
+
+
+def test_render_keeps_unknown_placeholders():
+    assert render("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
+    assert render("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
