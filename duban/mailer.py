@@ -132,8 +132,6 @@ def build_message(settings: Settings, unit: Unit | str | None, to: list[str], su
     for path in attachments:
         path = Path(path)
         msg.add_attachment(path.read_bytes(), maintype=XLSX_MAINTYPE, subtype=XLSX_SUBTYPE, filename=path.name)
-        part = msg.get_payload()[-1]
-        part.set_param("name", path.name)  # older clients read the name from Content-Type
     return msg
 
 
@@ -196,8 +194,9 @@ class Mailer:
     environment variable named by ``password_env``.
     """
 
-    def __init__(self, mail: MailSettings, *, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, mail: MailSettings | Settings, *, sleep: Callable[[float], None] = time.sleep,
                  timeout: float = 30.0, environ: Mapping[str, str] | None = None):
+        mail = mail.mail if isinstance(mail, Settings) else mail
         self.mail = mail
         self.sleep = sleep
         self.timeout = timeout

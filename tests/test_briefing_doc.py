@@ -397,3 +397,11 @@ def test_pdf_conversion(out, which):
     if shutil.which("pdftotext"):
         txt = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
         assert "区住房城乡建设局" in re.sub(r"\s+", "", txt)
+
+
+def test_before_deadline_nobody_is_called_on_time():
+    pend = month_data(3, {u: ("pending", 0) for u in UNITS}, {}, [])
+    f = monthly_facts(pend, BriefSettings(), OFFICE)
+    text = briefing.reporting_text(f)
+    assert "按时" not in text and "5个单位尚未到报送截止日期" in text
+    assert f.lapses == []

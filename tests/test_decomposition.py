@@ -353,13 +353,21 @@ def _small_xlsx() -> bytes:
     (b"", "空文件"),
     (b"%PDF-1.7\n%...", "PDF"),
     (_small_xlsx()[:2000], "不完整"),
-    ("序号,重点任务\n".encode("utf-16"), "编码"),
-], ids=["empty", "pdf", "truncated", "utf16"])
+    (b"\xff\xff\xff\xfa,\xff", "编码"),
+], ids=["empty", "pdf", "truncated", "encoding"])
 def test_unreadable_files(tmp_path, content, words):
     path = tmp_path / "x.csv"
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=words):
         read_decomposition(path)
+
+
+def test_excel_unicode_text_export(tmp_path):
+    path = tmp_path / "分解表.txt"  # Excel “Unicode 文本”: UTF-16 with BOM, tab-separated
+    path.write_bytes("序号\t重点任务\t责任单位\n１\t开展检查\t区财政局、区税务局\n".encode("utf-16"))
+    tasks, _ = read_decomposition(path)
+    assert [(t.seq, t.text, t.lead_units, t.co_units) for t in tasks] == [
+        (1, "开展检查", ["区财政局"], ["区税务局"])]
 
 
 def test_missing_file(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import tracemalloc
@@ -268,6 +267,84 @@ def test_row_and_column_limits_are_honoured(tmp_path):
     assert sniff(xls, limits=Limits(max_rows=10, max_cols=3)).ok
     assert "范围过大" in sniff(xls, limits=Limits(max_rows=9)).reason
     assert "范围过大" in sniff(xls, limits=Limits(max_cols=2)).reason
+
+
+def _with_sheet(tmp_path: Path, body: str, *, raw: bytes | None = None) -> Path:
+    xml = raw if raw is not None else (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + body + "</worksheet>"
+    ).encode("utf-8")
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(hostile.rezip(hostile.xlsx_bytes(), {"xl/worksheets/sheet1.xml": xml}))
+    return path
+
+
+@pytest.mark.parametrize(
+    "body,word",
+    [
+        ('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>', None),
+        ('<dimension ref="A1:GR20000"/><sheetData/>', None),
+        ('<dimension ref="A1:GS1"/><sheetData/>', "GS1"),
+        ('<dimension ref="A1:A20001"/><sheetData/>', "A20001"),
+        ('<sheetData><row r="20001"/></sheetData>', "第 20001 行"),
+        ('<sheetData><x:row r="2"><x:c r="XFD2"/></x:row></sheetData>', "XFD2"),
+        ('<sheetData><row r="2"><c s="1" t="n" r="B30000"/></row></sheetData>', "B30000"),
+        ("<sheetData><row r='2'><c t='n' r='ZZ2'/></row></sheetData>", "ZZ2"),
+        ('<sheetData><row r="2"><c xr:uid="a>b" r="B99999"/></row></sheetData>', "B99999"),
+        ('<sheetData><row\n r="2"><c\tr = "AAAA2"/></row></sheetData>', "AAAA2"),
+        ('<sheetData><row r="2"><c r="b999999999999999999999"/></row></sheetData>', "范围过大"),
+        ('<sheetData><row r="1_048_576"/></sheetData>', "位置写法异常"),
+        ('<sheetData><row r=" 30000"/></sheetData>', "位置写法异常"),
+        ('<sheetData><row r="2"><c r="A&#65297;00000"/></row></sheetData>', "位置写法异常"),
+        ('<sheetData><row r="2"><c r="\uff21100000"/></row></sheetData>', "位置写法异常"),
+        ('<sheetData><row r="&#50;0001"/></sheetData>', "第 20001 行"),
+        ('<sheetData><cols><col min="1" max="16384"/></cols><row r="1"><c r="A1"/></row></sheetData>', None),
+    ],
+)
+def test_sheet_references(tmp_path, body, word):
+    r = sniff(_with_sheet(tmp_path, body))
+    assert_verdict(r)
+    if word is None:
+        assert r == Sniff("xlsx", True, ""), r
+    else:
+        assert (r.format, r.ok) == ("xlsx", False) and word in r.reason, r
+
+
+def test_sheet_xml_encodings(tmp_path):
+    body = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}</sheetData></worksheet>'
+    near = '<row r="2"><c r="B2"><v>1</v></c></row>'
+    far = '<row r="2"><c r="B30000"><v>1</v></c></row>'
+    decl = '<?xml version="1.0" encoding="{}"?>'
+    ok = [
+        b"\xef\xbb\xbf" + (decl.format("UTF-8") + body.format(near)).encode("utf-8"),
+        (decl.format("UTF-16") + body.format(near)).encode("utf-16"),
+        (decl.format("GB2312") + body.format(near)).encode("gb2312"),
+    ]
+    for raw in ok:
+        assert sniff(_with_sheet(tmp_path, "", raw=raw)).ok
+    far_utf16 = (decl.format("UTF-16") + body.format(far)).encode("utf-16")
+    r = sniff(_with_sheet(tmp_path, "", raw=far_utf16))
+    assert not r.ok and "B30000" in r.reason
+    r = sniff(_with_sheet(tmp_path, "", raw=(decl.format("UTF-32") + body.format(near)).encode("utf-32")))
+    assert r.ok  # UTF-32 with a BOM is decoded, not misread
+    r = sniff(_with_sheet(tmp_path, "", raw=(decl.format("cp037") + body.format(near)).encode("cp037")))
+    assert not r.ok and "编码异常" in r.reason
+
+
+def test_dtd_anywhere_in_a_part_is_refused(tmp_path):
+    filler = '<row r="1"><c r="A1"><v>1</v></c></row>' * 5000  # far past the first 4 KiB
+    body = "<sheetData>" + filler + "</sheetData><!DOCTYPE x>"
+    r = sniff(_with_sheet(tmp_path, body))
+    assert not r.ok and "DOCTYPE" in r.reason
+    # ... also when it sits in a member that is neither a sheet nor named .xml
+    data = hostile.rezip(hostile.xlsx_bytes(), {"xl/strings.dat": b'<!DOCTYPE a [<!ENTITY b "c">]><a/>'})
+    (tmp_path / "dat.xlsx").write_bytes(data)
+    assert "DOCTYPE" in sniff(tmp_path / "dat.xlsx").reason
+    # ... but an SVG picture may carry one
+    data = hostile.rezip(hostile.xlsx_bytes(), {"xl/media/image1.svg": b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"><svg/>'})
+    (tmp_path / "svg.xlsx").write_bytes(data)
+    assert sniff(tmp_path / "svg.xlsx").ok
 
 
 def test_the_40000_character_cell_is_not_sniffs_business(built):

@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import shutil
+import socket
 from datetime import datetime
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from duban.errors import DubanError
 from duban.jobs import send
 from duban.mailer import Mailer, build_message, render
+from duban.settings import MailSettings
 from duban.workspace import open_workspace
 
 try:
@@ -288,7 +290,7 @@ def test_mailer_reconnects_after_dropped_connection(ws, smtp_server):
     sleeps = Sleeps()
     with Mailer(ws.settings.mail, sleep=sleeps) as mailer:
         mailer.send(msg1)
-        mailer.smtp.sock.close()  # the server side or the network dropped us
+        mailer.smtp.sock.shutdown(socket.SHUT_RDWR)  # the server or the network dropped us
         mailer.send(msg2)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["a@example.org"], ["b@example.org"]]
     assert len(sleeps) == 1
@@ -297,3 +299,20 @@ def test_mailer_reconnects_after_dropped_connection(ws, smtp_server):
 def test_render_keeps_unknown_placeholders():
     assert render("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
     assert render("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
+
+
+def test_changed_workbook_after_sending_is_flagged(ws, smtp_server):
+    first = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    unit = first.data["sent"][0]["unit"]
+    path = ws.root / first.data["sent"][0]["files"][0]
+    path.write_bytes(path.read_bytes() + b"\0")  # as if generate had rewritten it
+    again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    assert again.data["sent"] == []
+    assert any(w.startswith(f"{unit}：") and "--resend" in w for w in again.warnings)
+    assert sum(1 for w in again.warnings if "重新生成" in w) == 1
+
+
+def test_mailer_warns_when_password_missing():
+    mailer = Mailer(MailSettings(user="duchashi@example.org", password_env="DUBAN_TEST_PW"), environ={})
+    assert mailer.warnings and "DUBAN_TEST_PW" in mailer.warnings[0]
+    assert Mailer(MailSettings(user="duchashi@example.org", password_env="DUBAN_TEST_PW"), environ={"DUBAN_TEST_PW": "x"}).warnings == []

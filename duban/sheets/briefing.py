@@ -24,7 +24,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -58,7 +58,7 @@ QUARTER_NAMES = "一二三四"
 CN_NUMBERS = "一二三四五六七八九十"
 NOTHING = {"无", "暂无", "没有", "无问题", "暂无问题", "无困难", "暂无困难", "/", "-", "—", "——", "无无"}
 # annex columns: header, width
-ANNEX_COLUMNS = (("序号", 1.2), ("任务", 4.0), ("牵头单位", 2.4), ("完成情况", 5.2), ("是否完成", 1.4), ("状态", 1.4))
+ANNEX_COLUMNS = (("序号", 1.4), ("任务", 3.9), ("牵头单位", 2.4), ("完成情况", 5.0), ("是否完成", 1.5), ("状态", 1.4))
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Serif CJK SC", "Source Han Serif SC",
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
              "SimSun", "FangSong", "KaiTi", "Noto Sans CJK JP", "Noto Sans CJK TC", "Arial Unicode MS")
@@ -192,11 +192,11 @@ def shorten(text: str | None, limit: int = 80) -> str:
     s = re.sub(r"\s+", "", text or "")
     if len(s) <= limit:
         return s
-    head = s[: limit - 1]
+    head = s[: limit - 2]
     cut = max(head.rfind(c) for c in "。；;，,")
     if cut >= limit * 0.6:
         head = head[:cut]
-    return head.rstrip("，,、；;。：:") + "…"
+    return head.rstrip("，,、；;。：:") + "……"
 
 
 def _meaningful(text: str | None) -> bool:
@@ -404,7 +404,7 @@ def render_chart(facts: BriefFacts) -> bytes:
                   "为民办实事项目状态（项）" if cn else "projects")
         else:
             cats = facts.categories or [CategoryFact("无" if cn else "-", [])]
-            height = min(2.0 + 0.45 * len(cats), 9.0)
+            height = min(2.4 + 0.5 * len(cats), 10.0)
             fig = Figure(figsize=(8.0, height), dpi=150)
             FigureCanvasAgg(fig)
             ax = fig.subplots()
@@ -422,12 +422,13 @@ def render_chart(facts: BriefFacts) -> bytes:
             ax.set_yticks(ys)
             ax.set_yticklabels(names)
             ax.set_title("各类任务推进状态（项）" if cn else "tasks by category")
-            ax.legend(loc="lower right", fontsize=8, frameon=False)
-            ax.set_xlim(0, max(left + [1]) * 1.1)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=9, frameon=False)
+            ax.set_xlim(0, max(left + [1]) * 1.05)
+            ax.xaxis.get_major_locator().set_params(integer=True)
             ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="png")
+        fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.1)
     return buf.getvalue()
 
 
@@ -603,6 +604,7 @@ def _borders(table) -> None:
 
 
 def _cell(cell, text: str, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False, font: str = FONT_BODY) -> None:
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     par = cell.paragraphs[0]
     par.style = cell.part.document.styles["表格文字"]
     par.alignment = align
@@ -675,7 +677,9 @@ def overall_text(facts: BriefFacts) -> list[str]:
          f"迟报{c['late']}个；未报送{c['missing']}个")
     if c.get("pending"):
         s += f"；另有{c['pending']}个单位尚未到报送截止日期"
-    s += f"。报送率{_pct(c['submission_rate'])}，按时报送率{_pct(c['on_time_rate'])}。"
+    s += "。"
+    if c["units"] - c.get("pending", 0) > 0:
+        s += f"报送率{_pct(c['submission_rate'])}，按时报送率{_pct(c['on_time_rate'])}。"
     out = [s]
     legend = "（绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送。）"
     whole = f"纳入督办的重点任务共{c['tasks']}项，其中绿色{c['green']}项、黄色{c['yellow']}项、红色{c['red']}项"
@@ -779,6 +783,11 @@ def reporting_text(facts: BriefFacts) -> str:
     late, missing = facts.late_units, facts.missing_units
     when = "本月" if monthly else facts.period_label
     if not late and not missing:
+        pending = facts.counts.get("pending", 0)
+        if not facts.counts.get("units"):
+            return f"{when}无应报送落实情况的单位。"
+        if pending:
+            return f"{when}暂无迟报、未报送的单位，另有{pending}个单位尚未到报送截止日期。"
         return f"{when}各单位均按时报送。"
     parts = []
     if late:
@@ -795,7 +804,7 @@ def reporting_text(facts: BriefFacts) -> str:
             else:
                 items.append(f"{u}（" + "、".join(f"{lp.month}月" for lp in facts.lapses if lp.unit == u and lp.state == "missing") + "）")
         parts.append(f"未报送单位{len(missing)}个：{'、'.join(items)}")
-    return f"{when}" + "；".join(parts) + "。"
+    return f"{when}，" + "；".join(parts) + "。"
 
 
 def write_briefing(path: Path, facts: BriefFacts, chart_png: bytes | None = None) -> None:

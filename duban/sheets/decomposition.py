@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,7 +335,7 @@ def read_table(table: Table, out: _Result, carry: _State | None = None) -> _Stat
     if seq_only:
         out.warnings.append(f"{seq_only[0]}起有{len(seq_only)}行只有序号，没有内容，已忽略。")
     if state.header.bold_rule and False in bold_seen and True not in bold_seen:
-        how = "但没有找到加黑的单位" if table.runs else "但这种文件不保存加黑"
+        how = "但没有找到加黑的单位" if table.runs else "但无法从这种文件读出加黑"
         out.warnings.append(
             f"{table.where or '表格'}的表头写明“加黑的为牵头单位”，{how}，已按每行第一个单位为牵头单位。"
         )
@@ -477,65 +478,70 @@ def _fill_merged(rows: list[list], ranges) -> dict[tuple[int, int], tuple[int, i
     return top_left
 
 
-def _xlsx_runs(path: Path, sheet: str, top_left) -> Callable[[int, int], Runs | None]:
-    """Bold runs of .xlsx cells through openpyxl, loaded on first use."""
-    cache: dict = {}
+class _Bold:
+    """Bold runs of cells, to tell the lead unit: openpyxl for .xlsx, xlrd for .xls. The
+    workbook is opened on first use, once per file; bold is a nicety, values come from calamine."""
 
-    def runs(r: int, c: int) -> Runs | None:
-        if "ws" not in cache:
-            cache["ws"] = None
+    def __init__(self, path: Path, fmt: str):
+        self.path, self.fmt = path, fmt
+        self.book, self.opened, self.bold_fonts = None, False, []
+
+    def _open(self):
+        if not self.opened:
+            self.opened = True
             try:
-                import openpyxl
-                from openpyxl.cell.rich_text import CellRichText
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+                    if self.fmt == "xlsx":
+                        import openpyxl
 
-                cache["rich"] = CellRichText
-                with path.open("rb") as fh:  # a file object, so that a misnamed .xls opens too
-                    cache["ws"] = openpyxl.load_workbook(fh, rich_text=True)[sheet]
-            except Exception:  # bold is a nicety; values come from calamine
+                        with self.path.open("rb") as fh:  # a file object: a misnamed .xls opens too
+                            self.book = openpyxl.load_workbook(fh, rich_text=True)
+                    else:
+                        import xlrd
+
+                        data = self.path.read_bytes()
+                        self.book = xlrd.open_workbook(file_contents=data, formatting_info=True)
+                        # LibreOffice marks bold by the weight only
+                        self.bold_fonts = [f.bold or f.weight >= 700 for f in self.book.font_list]
+            except Exception:
+                self.book = None
+        return self.book
+
+    def sheet(self, name: str, top_left: dict) -> Callable[[int, int], Runs | None]:
+        def runs(r: int, c: int) -> Runs | None:
+            book = self._open()
+            if book is None:
                 return None
-        ws = cache["ws"]
-        if ws is None:
-            return None
-        r, c = top_left.get((r, c), (r, c))
+            r, c = top_left.get((r, c), (r, c))
+            try:
+                return self._xlsx(book[name], r, c) if self.fmt == "xlsx" else self._xls(book, name, r, c)
+            except (KeyError, IndexError, ValueError):
+                return None
+
+        return runs
+
+    @staticmethod
+    def _xlsx(ws, r: int, c: int) -> Runs:
+        from openpyxl.cell.rich_text import CellRichText
+
         cell = ws.cell(r + 1, c + 1)
         bold = bool(cell.font and cell.font.b)
-        if isinstance(cell.value, cache["rich"]):
+        if isinstance(cell.value, CellRichText):
             return [(b, bold) if isinstance(b, str) else (b.text, bool(b.font and b.font.b))
                     for b in cell.value]
         return [(cell_str(cell.value), bold)]
 
-    return runs
-
-
-def _xls_runs(path: Path, sheet: str, top_left) -> Callable[[int, int], Runs | None]:
-    """Bold runs of BIFF .xls cells through xlrd with formatting, loaded on first use."""
-    cache: dict = {}
-
-    def runs(r: int, c: int) -> Runs | None:
-        if "sh" not in cache:
-            cache["sh"] = None
-            try:
-                import xlrd
-
-                book = xlrd.open_workbook(file_contents=path.read_bytes(), formatting_info=True)
-                cache["book"], cache["sh"] = book, book.sheet_by_name(sheet)
-            except Exception:  # bold is a nicety; values come from calamine
-                return None
-        sh, book = cache["sh"], cache.get("book")
-        r, c = top_left.get((r, c), (r, c))
-        if sh is None or r >= sh.nrows or c >= sh.row_len(r):
-            return None
+    def _xls(self, book, name: str, r: int, c: int) -> Runs:
+        sh = book.sheet_by_name(name)
         text = str(sh.cell_value(r, c))  # unstripped: the run offsets count from its start
-        bold = [f.bold or f.weight >= 700 for f in book.font_list]  # LibreOffice sets weight only
-        cell_bold = bold[book.xf_list[sh.cell_xf_index(r, c)].font_index]
+        cell_bold = self.bold_fonts[book.xf_list[sh.cell_xf_index(r, c)].font_index]
         marks = [(0, None)] + list(sh.rich_text_runlist_map.get((r, c), []))
         out = []
         for k, (start, font) in enumerate(marks):
             end = marks[k + 1][0] if k + 1 < len(marks) else len(text)
-            out.append((text[start:end], cell_bold if font is None else bold[font]))
+            out.append((text[start:end], cell_bold if font is None else self.bold_fonts[font]))
         return out
-
-    return runs
 
 
 def workbook_tables(path: Path, fmt: str) -> tuple[list[Table], list[str]]:
@@ -551,7 +557,8 @@ def workbook_tables(path: Path, fmt: str) -> tuple[list[Table], list[str]]:
         raise InputFileError(
             f"文件“{path.name}”无法作为Excel工作簿读取，文件可能已损坏，请用Excel打开后另存为.xlsx再导入。"
         ) from exc
-    tables, warnings = [], []
+    tables, notes = [], []
+    bold = _Bold(path, fmt) if fmt in ("xlsx", "xls") else None
     for meta in metas:
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue  # chartsheets and the like hold no cells
@@ -559,7 +566,7 @@ def workbook_tables(path: Path, fmt: str) -> tuple[list[Table], list[str]]:
             sheet = wb.get_sheet_by_name(meta.name)
             rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
         except Exception:
-            warnings.append(f"工作表“{meta.name}”无法读取，已跳过。")
+            notes.append(f"工作表“{meta.name}”无法读取，已跳过。")
             continue
         try:
             ranges = sheet.merged_cell_ranges
@@ -567,15 +574,14 @@ def workbook_tables(path: Path, fmt: str) -> tuple[list[Table], list[str]]:
             ranges = None
         top_left = _fill_merged(rows, ranges)
         where = f"工作表“{meta.name}”"
-        runs = {"xlsx": _xlsx_runs, "xls": _xls_runs}.get(fmt)
-        table = Table(where, rows, runs(path, meta.name, top_left) if runs else None,
+        table = Table(where, rows, bold.sheet(meta.name, top_left) if bold else None,
                       kind_of_title(meta.name))
         if meta.visible != SheetVisibleEnum.Visible:
             if read_table(table, _Result()):
-                warnings.append(f"{where}是隐藏的工作表，未导入；如需导入请先取消隐藏。")
+                notes.append(f"{where}是隐藏的工作表，未导入；如需导入请先取消隐藏。")
             continue
         tables.append(table)
-    return tables, warnings
+    return tables, notes
 
 
 # --------------------------------------------------------------------------- Word
@@ -633,7 +639,9 @@ def docx_tables(doc) -> list[Table]:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's “Unicode 文本”) or GBK."""
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for enc in encodings:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -641,13 +649,14 @@ def decode_text(data: bytes, name: str) -> str:
     raise InputFileError(f"文件“{name}”不是UTF-8或GBK编码的文本，无法读取。")
 
 
-def csv_table(text: str) -> Table:
-    sample = text[:4096]
+def csv_table(text: str, name: str) -> Table:
+    """Comma, tab or semicolon separated: whichever the first lines use most."""
+    head = text.splitlines()[:15]
+    delimiter = max(",\t;", key=lambda d: sum(line.count(d) for line in head))
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return Table("", list(csv.reader(io.StringIO(text), dialect)))
+        return Table("", list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    except csv.Error as exc:
+        raise InputFileError(f"文件“{name}”无法按CSV表格读取：{exc}。") from exc
 
 
 def pipe_tables(text: str) -> list[Table]:
@@ -711,9 +720,9 @@ def read_decomposition(path: str | Path) -> tuple[list[RawTask], list[str]]:
     if fmt in ("xlsx", "xls", "xlsb", "ods"):
         if fmt in ("xlsx", "xls") and not found.ok:  # bounds checks: bombs, giant sheets
             raise InputFileError(f"文件“{name}”：{found.reason}")
-        tables, warnings = workbook_tables(path, fmt)
+        tables, notes = workbook_tables(path, fmt)
         tasks, more = read_tables(tables, name)
-        return tasks, warnings + more
+        return tasks, notes + more
     if fmt == "docx":
         try:
             import docx
@@ -730,7 +739,7 @@ def read_decomposition(path: str | Path) -> tuple[list[RawTask], list[str]]:
     if "\x00" in text:
         raise InputFileError(f"文件“{name}”不是Excel、Word或文本文件，无法识别。")
     if path.suffix.lower() in (".csv", ".tsv"):
-        return read_tables([csv_table(text)], name)
-    tables = pipe_tables(text) or ([] if prose.has_notes(text) else [csv_table(text)])
+        return read_tables([csv_table(text, name)], name)
+    tables = pipe_tables(text) or ([] if prose.has_notes(text) else [csv_table(text, name)])
     paragraphs = prose.text_paragraphs(text)
     return read_tables(tables, name, lambda: prose.read_prose(paragraphs, name), prose.NO_NOTES)

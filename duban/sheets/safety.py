@@ -109,6 +109,7 @@ R_DTD = (
 )
 R_ENCODING = "文件内部编码异常，不是 Excel 正常保存的文件，请在 Excel 中重新保存后报送。"
 R_METHOD = "文件使用了 Excel 不会使用的压缩方式，请在 Excel 中重新保存后报送。"
+R_BADREF = "文件内部的单元格位置写法异常，不是 Excel 正常保存的文件，请在 Excel 中重新保存后报送。"
 R_STRUCTURE = "文件内部结构异常（有一段内容超过 4 MB 而没有分隔），请在 Excel 中重新保存后报送。"
 
 
@@ -245,6 +246,17 @@ def _zip_directory_size(f, size: int) -> tuple[int, int] | None:
     return entries, cd_size
 
 
+def _mentions(f, needle: bytes) -> bool:
+    """Whether the raw bytes of the (size-capped) file contain ``needle``."""
+    f.seek(0)
+    tail = b""
+    while chunk := f.read(2**20):
+        if needle in tail + chunk[: len(needle)] or needle in chunk:
+            return True
+        tail = chunk[-len(needle):]
+    return False
+
+
 def _sniff_zip(f, size: int, limits: Limits) -> Sniff:
     try:
         dims = _zip_directory_size(f, size)
@@ -252,7 +264,7 @@ def _sniff_zip(f, size: int, limits: Limits) -> Sniff:
             return _bad("truncated", R_TRUNCATED)
         entries, cd_size = dims
         if entries > _MAX_ZIP_MEMBERS or cd_size > _MAX_ZIP_CD_BYTES:
-            return _bad("xlsx", _r_members(entries))
+            return _bad("xlsx" if _mentions(f, b"xl/workbook.xml") else "zip", _r_members(entries))
         f.seek(0)
         zf = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, struct.error, OSError):
@@ -321,7 +333,6 @@ _ROW_TAG_RE = re.compile(rb"<" + _PFX + rb"row[\s/>]")
 _DTD_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_TAIL = 16
 _DTD16 = [s.encode(enc) for s in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity") for enc in ("utf-16-le", "utf-16-be")]
-_REF_RE = re.compile(r"^\$?([A-Za-z]{1,10})\$?(\d{1,15})$")
 _XMLDECL_ENC_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _CHARREF_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#\d+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -384,6 +395,7 @@ class _XmlScan:
         self.limits = limits
         self.sheet = sheet
         self.started = False
+        self.need_lt = True
         self.codec: str | None = None
         self.decoder = None
         self.tail = b""
@@ -425,6 +437,14 @@ class _XmlScan:
             self._start(data)
         if self.decoder is not None:
             data = self.decoder.decode(data, final).encode("utf-8")
+        if self.need_lt:
+            # An XML document starts with "<" (after a BOM and blanks); anything else
+            # is an encoding we do not read byte-wise (EBCDIC, ...), or not XML at all.
+            stripped = data.lstrip(b" \t\r\n\xef\xbb\xbf")
+            if stripped:
+                if not stripped.startswith(b"<"):
+                    raise _Reject("xlsx", R_ENCODING)
+                self.need_lt = False
         window = self.tail + data
         if _DTD_RE.search(window):
             raise _Reject("xlsx", R_DTD)
@@ -449,34 +469,65 @@ class _XmlScan:
 
     def _scan(self, seg: bytes) -> None:
         lim = self.limits
+        for dq, sq in _DIM_RE.findall(seg):
+            ref = _ascii_ref(dq or sq, _WEIRD_DIM_RE)
+            for part in ref.split(b":"):
+                if _refs_too_far(part, lim):
+                    raise _Reject("xlsx", _r_range("声明到", _show(part), lim))
+        cells = [dq or sq for dq, sq in _CELL_R_RE.findall(seg)]
+        if cells:
+            joined = _ascii_ref(b"\n".join(cells), _WEIRD_CELL_RE)
+            if _refs_too_far(joined, lim):
+                for v in joined.split(b"\n"):  # only now, one by one, for the message
+                    if _refs_too_far(v, lim):
+                        raise _Reject("xlsx", _r_range("有内容到", _show(v), lim))
+        rows = [dq or sq for dq, sq in _ROW_R_RE.findall(seg)]
+        if rows:
+            joined = _ascii_ref(b"\n".join(rows), _WEIRD_ROW_RE)
+            if _refs_too_far(joined, lim):
+                last = max(int(v) if len(v) < 16 else 10**16 for v in joined.split(b"\n") if v)
+                raise _Reject("xlsx", _r_range("有行到", f"第 {min(last, 10**15)} 行", lim))
+        # Rows and cells may also come without references (their place is implicit).
         self.rows += len(_ROW_TAG_RE.findall(seg))
         self.cells += len(_CELL_TAG_RE.findall(seg))
         if self.rows > lim.max_rows or self.cells > lim.max_rows * lim.max_cols:
             raise _Reject("xlsx", _r_count(lim))
-        for dq, sq in _DIM_RE.findall(seg):
-            ref = _unescape((dq or sq).decode("utf-8", "replace")).strip()
-            for part in ref.split(":"):
-                self._check_ref(part.strip(), "声明到")
-        for dq, sq in _CELL_R_RE.findall(seg):
-            v = (dq or sq).decode("utf-8", "replace")
-            self._check_ref(_unescape(v).strip(), "有内容到")
-        for dq, sq in _ROW_R_RE.findall(seg):
-            v = _unescape((dq or sq).decode("utf-8", "replace")).strip()
-            try:
-                row = int(v)
-            except ValueError:
-                continue
-            if row > lim.max_rows:
-                raise _Reject("xlsx", _r_range("有行到", f"第 {row} 行", lim))
 
-    def _check_ref(self, ref: str, what: str) -> None:
-        m = _REF_RE.match(ref)
-        if not m:
-            return
-        col = _col_number(m.group(1))
-        row = int(m.group(2))
-        if row > self.limits.max_rows or col > self.limits.max_cols:
-            raise _Reject("xlsx", _r_range(what, ref.upper().replace("$", ""), self.limits))
+
+_WEIRD_CELL_RE = re.compile(rb"[^A-Za-z0-9\n]")
+_WEIRD_ROW_RE = re.compile(rb"[^0-9\n]")
+_WEIRD_DIM_RE = re.compile(rb"[^A-Za-z0-9:]")
+_LETTERS_RE = re.compile(rb"[A-Za-z]+")
+_DIGITS_RE = re.compile(rb"[0-9]+")
+
+
+def _ascii_ref(raw: bytes, weird: re.Pattern) -> bytes:
+    """A cell/row reference as the parsers will read it, or a refusal when it is not plain.
+
+    Readers run int() and \\d on these (both take "１", "1_0", " 1"), so anything but
+    ASCII letters and digits would let a far reference slip past the byte checks.
+    """
+    if b"&" in raw:
+        raw = _unescape(raw.decode("utf-8", "replace")).encode("utf-8")
+    if weird.search(raw):
+        raise _Reject("xlsx", R_BADREF)
+    return raw
+
+
+def _refs_too_far(refs: bytes, lim: Limits) -> bool:
+    """Whether any row number or column in ``refs`` (plain ASCII) is past the limits."""
+    digits = _DIGITS_RE.findall(refs)
+    if digits and (max(map(len, digits)) > 9 or max(map(int, digits)) > lim.max_rows):
+        return True
+    for letters in set(_LETTERS_RE.findall(refs)):
+        if len(letters) > 3 or _col_number(letters.decode("ascii")) > lim.max_cols:
+            return True
+    return False
+
+
+def _show(ref: bytes) -> str:
+    text = ref.decode("ascii", "replace").upper()
+    return text if len(text) <= 24 else text[:24] + "…"
 
 
 def _is_binary_member(name: str) -> bool:
@@ -562,8 +613,9 @@ def _check_workbook_zip(zf: zipfile.ZipFile, infos, limits: Limits) -> Sniff:
             name = info.filename
             low = name.lower()
             is_sheet = name in sheet_targets or (low.startswith("xl/worksheets/") and low.endswith(".xml"))
-            xml_like = is_sheet or low.endswith(_XML_EXT) or name in other_targets
-            binary = not xml_like and _is_binary_member(name)
+            xml_like = is_sheet or low.endswith(_XML_EXT)
+            # Parts the workbook points at are scanned for a DTD whatever their name.
+            binary = not xml_like and name not in other_targets and _is_binary_member(name)
             scan = _XmlScan(limits, sheet=is_sheet)
             head = b""
             with zf.open(info) as fh:
