@@ -262,6 +262,10 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
                 d = None
             msubs = submissions(ws, "status", per)
             st = {u: unit_state(cal, u, d, msubs.get(u), now) for u in units}
+            if not msubs and not ws.ledger.db.execute("SELECT 1 FROM generated WHERE kind='status' AND period=?", (per,)).fetchone():
+                for u in units:
+                    history[u][f"{m}月"] = "未下发"
+                continue
         for u in units:
             history[u][f"{m}月"] = st[u].label
 

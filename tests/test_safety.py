@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import tracemalloc
@@ -345,6 +346,26 @@ def test_dtd_anywhere_in_a_part_is_refused(tmp_path):
     data = hostile.rezip(hostile.xlsx_bytes(), {"xl/media/image1.svg": b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"><svg/>'})
     (tmp_path / "svg.xlsx").write_bytes(data)
     assert sniff(tmp_path / "svg.xlsx").ok
+
+
+def test_sheet_found_through_the_workbook_relationships(tmp_path):
+    """A sheet stored outside xl/worksheets/ is still bounds-checked."""
+    def fill(wb, ws):
+        ws.write(0, 0, "序号")
+        ws.write(30000, 0, 1)
+
+    base = hostile.xlsx_bytes(fill)
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    rels = rels.replace(b'Target="worksheets/sheet1.xml"', b'Id2="a>b" Target="data/s1.dat"')
+    assert b"data/s1.dat" in rels
+    data = hostile.rezip(base, {"xl/data/s1.dat": sheet, "xl/_rels/workbook.xml.rels": rels},
+                         drop={"xl/worksheets/sheet1.xml"})
+    path = tmp_path / "moved.xlsx"
+    path.write_bytes(data)
+    r = sniff(path)
+    assert (r.format, r.ok) == ("xlsx", False) and "A30001" in r.reason, r
 
 
 def test_the_40000_character_cell_is_not_sniffs_business(built):

@@ -110,7 +110,7 @@ R_DTD = (
 R_ENCODING = "文件内部编码异常，不是 Excel 正常保存的文件，请在 Excel 中重新保存后报送。"
 R_METHOD = "文件使用了 Excel 不会使用的压缩方式，请在 Excel 中重新保存后报送。"
 R_BADREF = "文件内部的单元格位置写法异常，不是 Excel 正常保存的文件，请在 Excel 中重新保存后报送。"
-R_STRUCTURE = "文件内部结构异常（有一段内容超过 4 MB 而没有分隔），请在 Excel 中重新保存后报送。"
+R_STRUCTURE = "文件内部结构异常（工作表中有一段超长的无分隔内容），请在 Excel 中重新保存后报送。"
 
 
 def _r_too_big(size: int, limit: int) -> str:
@@ -332,7 +332,9 @@ _CELL_TAG_RE = re.compile(rb"<" + _PFX + rb"c[\s/>]")
 _ROW_TAG_RE = re.compile(rb"<" + _PFX + rb"row[\s/>]")
 _DTD_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_TAIL = 16
-_DTD16 = [s.encode(enc) for s in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity") for enc in ("utf-16-le", "utf-16-be")]
+_DTD16 = [
+    s.encode(enc) for s in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity") for enc in ("utf-16-le", "utf-16-be")
+]
 _XMLDECL_ENC_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _CHARREF_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#\d+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -535,6 +537,10 @@ def _is_binary_member(name: str) -> bool:
     return low.startswith(_BINARY_PREFIXES) or low.endswith(_BINARY_EXT)
 
 
+_REL_RE = re.compile(rb"<" + _PFX + rb"""Relationship((?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*/?>""")
+_REL_ATTR_RE = re.compile(rb"""([^\s=<>/]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+
+
 def _workbook_targets(zf: zipfile.ZipFile, limits: Limits) -> tuple[set[str], set[str]]:
     """(sheet parts, other parts) the workbook relationships point at."""
     name = "xl/_rels/workbook.xml.rels"
@@ -558,11 +564,11 @@ def _workbook_targets(zf: zipfile.ZipFile, limits: Limits) -> tuple[set[str], se
         data = data.decode(scan.codec, "replace").encode("utf-8")
     sheets: set[str] = set()
     others: set[str] = set()
-    for m in re.finditer(rb"<(?:[\w.\-]+:)?Relationship\b([^>]*)>", data):
-        attrs = dict(
-            (k.decode("ascii", "replace"), (v1 or v2).decode("utf-8", "replace"))
-            for k, v1, v2 in re.findall(rb"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", m.group(1))
-        )
+    for m in _REL_RE.finditer(data):
+        attrs = {
+            k.decode("ascii", "replace"): (v1 or v2).decode("utf-8", "replace")
+            for k, v1, v2 in _REL_ATTR_RE.findall(m.group(1))
+        }
         target = _unescape(attrs.get("Target", "")).strip()
         if not target or attrs.get("TargetMode", "").lower() == "external":
             continue

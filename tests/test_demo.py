@@ -1,0 +1,125 @@
+"""The demo end to end, and the briefing checked against the tracker of the same month and now."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+
+from duban.rollup import FINDING_LABELS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "demo-ws"
+    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "demo", str(folder), "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def overview(path: str) -> dict:
+    sheet = openpyxl.load_workbook(path)["总览"]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], str) and row[1] is not None}
+
+
+def paragraphs(path: str) -> list[str]:
+    return [p.text for p in Document(path).paragraphs]
+
+
+def reporting_column(path: str, month: str = "3月") -> dict[str, str]:
+    sheet = openpyxl.load_workbook(path)["报送情况"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "单位")
+    col = rows[head].index(month)
+    return {r[0]: r[col] for r in rows[head + 1:] if r and r[0]}
+
+
+def test_demo_tracker_has_every_kind_of_finding(demo):
+    sheet = openpyxl.load_workbook(demo["tracker"])["发现"]
+    kinds = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(FINDING_LABELS.values()) <= kinds
+    assert set(demo["findings"]) == set(FINDING_LABELS)
+    assert demo["rejected"] and "不完整" in demo["rejected"][0]["reason"]
+
+
+def test_briefing_figures_equal_the_tracker(demo):
+    ov = overview(demo["tracker"])
+    text = paragraphs(demo["briefings"][0])
+    overall = next(p for p in text if p.startswith("本月应报送"))
+    nums = [int(n) for n in re.findall(r"(\d+)个", overall)]
+    assert nums[:5] == [ov["应报单位"], ov["已报"], ov["按时"], ov["迟报"], ov["未报"]]
+    tasks = next(p for p in text if "纳入督办的重点任务共" in p)
+    sheet = openpyxl.load_workbook(demo["tracker"])["总览"]
+    status = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] in ("绿", "黄", "红")}
+    total = re.search(r"重点任务共(\d+)项，其中绿色(\d+)项、黄色(\d+)项、红色(\d+)项", tasks)
+    assert [int(x) for x in total.groups()[1:]] == [status["绿"], status["黄"], status["红"]]
+
+
+def test_briefing_names_exactly_the_late_and_missing_units(demo):
+    col = reporting_column(demo["tracker"])
+    late = {u for u, v in col.items() if v.startswith("迟报")}
+    missing = {u for u, v in col.items() if v == "未报"}
+    assert late and missing
+    section = paragraphs(demo["briefings"][0])
+    start = next(i for i, p in enumerate(section) if p.startswith("四、"))
+    body = section[start + 1]
+    late_part, missing_part = body.split("未报送单位", 1)
+    rest_late, rest_missing = late_part, missing_part
+    for u in sorted(late, key=len, reverse=True):
+        assert f"{u}（迟报" in rest_late, u
+        rest_late = rest_late.replace(u, "")
+    for u in sorted(missing, key=len, reverse=True):
+        assert u in rest_missing, u
+        rest_missing = rest_missing.replace(u, "")
+    for u in col:  # nobody else is named
+        assert u not in rest_late and u not in rest_missing, u
+    on_time = next(u for u, v in col.items() if v == "按时报送")
+    assert on_time not in body
+
+
+def test_quarterly_briefing_covers_every_category_and_every_task_behind(demo):
+    text = "\n".join(paragraphs(demo["briefings"][1]))
+    for table in Document(demo["briefings"][1]).tables:
+        for row in table.rows:
+            text += "\n" + " ".join(c.text for c in row.cells)
+    tasks = openpyxl.load_workbook(Path(demo["workspace"]) / "tasks.xlsx")["任务登记"]
+    categories = {r[3] for r in tasks.iter_rows(min_row=2, values_only=True) if r[1] == "年度工作任务"}
+    for c in categories:
+        assert c in text, c
+    ledger = openpyxl.load_workbook(demo["tracker"])["台账"]
+    rows = list(ledger.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "序号")
+    h = rows[head]
+    behind = {str(r[0]) for r in rows[head + 1:] if r[0] is not None and r[h.index("状态")] in ("黄", "红")}
+    assert behind
+    for seq in behind:
+        assert re.search(rf"第{seq}项|序号{seq}\b|（{seq}）|\b{seq}\b", text), seq
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice not installed")
+def test_briefing_converts_to_pdf(demo, tmp_path):
+    from fill import lo_convert
+
+    out = lo_convert([Path(p) for p in demo["briefings"]], "pdf", tmp_path)
+    assert len(out) == 2
+    for pdf in out:
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+
+
+def test_demo_folder_is_an_ordinary_workspace(demo):
+    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "merge", "--month", "2025-03", "-w", demo["workspace"], "--now", "2025-04-15T09:00", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    again = json.loads(r.stdout)
+    counts = {}
+    for f in again["findings"]:
+        counts[f["kind"]] = counts.get(f["kind"], 0) + 1
+    assert counts == demo["findings"]  # merging again gives the same findings
