@@ -221,7 +221,7 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
         try:
             read = read_return(dest, sn.format)
         except TemplateMismatch as exc:
-            reason = f"不是本工作区的报送表：{exc}"
+            reason = f"不是本工作区的报送表：{str(exc).replace(dest.name, path.name)}"  # the unit's name, not the archive's
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the run
             reason = f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。"
     unit = kind = period = ""
