@@ -96,7 +96,7 @@ def test_every_unit_gets_its_own_workbook_once(ws, smtp_server):
         # A long display name is split into several RFC 2047 words; mail clients join them, but
         # Python's address parser leaves a space between them.
         assert addr == "duchashi@example.org" and name.replace(" ", "") == ws.settings.mail.sender_name == ws.settings.office
-        assert msg["Subject"] == f"【请报送】2025年度工作任务落实计划表（{unit}）"
+        assert msg["Subject"] == f"【请报送】2025年度工作任务落实计划表（{unit}，2025年2月18日前）"
         body = msg.get_body(preferencelist=("plain",)).get_content()
         assert "于2025年2月18日前" in body and unit in body and ws.settings.contact in body
         assert "{" not in body
@@ -276,7 +276,7 @@ def test_status_send_uses_month_period(root, smtp_server):
         report = send.run(w, "status", "2025年3月", now=datetime(2025, 4, 1, 9, 0), units=[unit], sleep=Sleeps())
         assert report.ok and report.data["period"] == "2025-03"
         msg = parse(smtp_server.messages[0].content)
-        assert msg["Subject"] == f"【请报送】2025年3月工作任务落实情况表（{unit}）"
+        assert msg["Subject"] == f"【请报送】2025年3月工作任务落实情况表（{unit}，2025年4月8日前）"
         assert "于2025年4月8日前" in msg.get_body(preferencelist=("plain",)).get_content()
         [row] = mail_rows(w)
         assert (row["kind"], row["period"]) == ("status", "2025-03")
