@@ -102,22 +102,15 @@ def cmd_tasks(args: argparse.Namespace) -> Report:
 def cmd_deadlines(args: argparse.Namespace) -> Report:
     from .workdays import WorkCalendar, year_deadlines
 
-    if args.year is None and Path(args.workspace, "duban.toml").exists():
+    settings = None
+    if Path(args.workspace, "duban.toml").exists():
         ws = _open(args)
         settings = ws.settings
         ws.close()
-        year = settings.year
-    else:
-        settings = None
-        year = args.year or datetime.now().year
-    if settings is None and Path(args.workspace, "duban.toml").exists():
-        ws = _open(args)
-        settings = ws.settings
-        ws.close()
+    year = args.year or (settings.year if settings else datetime.now().year)
     cal = WorkCalendar(settings.holidays, settings.workdays) if settings else WorkCalendar()
-    n = settings.status_workdays if settings else 5
-    plan = settings.plan_deadline if settings else "02-18"
-    rows = year_deadlines(cal, year, n=n, plan=plan)
+    rows = year_deadlines(cal, year, n=settings.status_workdays if settings else 5,
+                          plan=settings.plan_deadline if settings else "02-18")
     return Report(job="deadlines", summary=f"{year}年报送日历", data={"year": year, "deadlines": rows})
 
 

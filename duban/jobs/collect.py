@@ -119,8 +119,13 @@ def identify(ws: Workspace, read: ReturnRead, name: str) -> tuple[str, str, str,
     return unit, kind, period, [warn], ""
 
 
-def _expected(ws: Workspace, unit: str) -> dict[str, str]:
-    return {t.id: t.text for t in ws.ledger.tasks() if unit in t.units}
+def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
+    """Each unit's task ids and texts, read once per run."""
+    out: dict[str, dict[str, str]] = {}
+    for t in ws.ledger.tasks():
+        for u in t.units:
+            out.setdefault(u, {})[t.id] = t.text
+    return out
 
 
 def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None = None,
@@ -130,10 +135,11 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     files = inbox_files(inbox)
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
+    by_unit = _tasks_by_unit(ws) if files else {}
     for i, path in enumerate(files):
         if progress:
             progress(i, len(files), path.name)
-        outcomes.append(_collect_one(ws, path, now, received, settle))
+        outcomes.append(_collect_one(ws, path, now, received, settle, by_unit))
     if progress:
         progress(len(files), len(files), "")
     accepted = [o for o in outcomes if o.verdict == "accepted"]
@@ -173,7 +179,8 @@ def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_re
     return not young, st
 
 
-def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float) -> Outcome:
+def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float,
+                 by_unit: dict[str, dict[str, str]]) -> Outcome:
     name = _rel(ws, path)
     out = Outcome(file=name)
     try:
@@ -231,7 +238,7 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
     if read is not None and not reason:
         if sn.macros:
             warnings.append(f"{name}：文件含有宏，宏未被运行，只读取了单元格内容。")
-        expected = _expected(ws, unit)
+        expected = by_unit.get(unit, {})
         if not expected:
             reason = f"单位“{unit}”在任务登记中没有承担任务，无法导入。请核对填报单位。"
         else:
@@ -256,7 +263,6 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
              json.dumps(warnings, ensure_ascii=False)))
         con.execute("INSERT INTO file_names (sha256, name, at) VALUES (?,?,?)", (sha, name, at))
         if verdict == "accepted":
-            expected = _expected(ws, unit)
             con.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?)", [
                 (sha, unit, kind, period, r.task_id, r.text, json.dumps(r.values, ensure_ascii=False), json.dumps(r.cells))
                 for r in read.rows if r.task_id in expected])
