@@ -174,7 +174,9 @@ def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_re
     key = str(path)
     row = ws.ledger.db.execute("SELECT size, mtime FROM pending WHERE path=?", (key,)).fetchone()
     young = (_time.time() - st.st_mtime) < settle
-    if row is not None and (row["size"] != st.st_size or row["mtime"] != st.st_mtime):
+    # Grew or shrank since last seen: still copying, whatever its (possibly preserved) mtime says.
+    # A new mtime alone is judged by its age above: quiet for settle seconds means done.
+    if row is not None and row["size"] != st.st_size:
         young = True
     return not young, st
 
