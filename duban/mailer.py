@@ -379,3 +379,16 @@ def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *,
                 out.warnings.append(f"{o.unit}：以下收件地址被拒绝，其余地址已发送：" + "、".join(
                     f"{a}（{c} {t}）" for a, (c, t) in refused.items()) + "。请核对 units.xlsx 中的邮箱。")
     return out
+
+
+def addresses_of(registry, unit: str) -> tuple[list[str], str, list[str]]:  # noqa: ANN001
+    """(valid addresses, reason the unit is skipped or "", warnings) for one unit of the registry."""
+    record = registry.get(unit)
+    if record is None:
+        return [], "该单位不在单位名册 units.xlsx 中，没有收件地址。请登记后再发送。", []
+    to, bad = split_addresses(record.emails)
+    warnings = [f"{unit}：邮箱“{'、'.join(bad)}”格式不正确，未向其发送。请在 units.xlsx 中更正。"] if bad else []
+    if not to:
+        why = "邮箱格式不正确" if bad else "units.xlsx 中未填写该单位的邮箱"
+        return [], f"{why}，无法发送。请在 units.xlsx 的“邮箱”列中填写后再发送。", warnings
+    return to, "", warnings

@@ -563,6 +563,10 @@ def test_killed_runs_then_a_full_run_leave_a_consistent_ledger(generated_ws):
                 os.kill(proc.pid, signal.SIGKILL)
                 kills += 1
             proc.wait()
+        import sqlite3
+        c = sqlite3.connect(root / "duban.db")
+        print("DEBUG", delay, proc.returncode, c.execute("select count(*) from files").fetchone(), len(inbox_left(ws)), sum(1 for p in archive.rglob("*") if p.is_file()), sorted(p.name for p in inbox.rglob(".*")), sorted(p.name for p in archive.rglob(".*")))
+        c.close()
     assert kills >= 1
 
     done = run_cli(root, "--json")

@@ -6,7 +6,7 @@ import time
 from datetime import date, datetime
 from typing import Callable
 
-from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, split_addresses
+from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, addresses_of
 from ..model import Report
 from ..rollup import end_of, month_deadline, reporting_units, submissions
 from ..workdays import parse_period, plan_deadline
@@ -80,15 +80,10 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
         if unit in answered:
             answered_count += 1
             continue
-        record = ws.registry.get(unit)
-        if record is None:
-            skipped.append({"unit": unit, "reason": "该单位不在单位名册 units.xlsx 中，没有收件地址。"})
-            continue
-        to, bad = split_addresses(record.emails)
-        if bad:
-            warnings.append(f"{unit}：邮箱“{'、'.join(bad)}”格式不正确，未向其发送。请在 units.xlsx 中更正。")
-        if not to:
-            skipped.append({"unit": unit, "reason": "units.xlsx 中未填写有效邮箱，无法发送。"})
+        to, why, more = addresses_of(ws.registry, unit)
+        warnings.extend(more)
+        if why:
+            skipped.append({"unit": unit, "reason": why})
             continue
         before = last_sent(ws, "status", period, unit, stage)
         if before is not None:

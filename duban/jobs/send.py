@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 
 from ..errors import DubanError
-from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, sha256_file, split_addresses
+from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, sha256_file, addresses_of
 from ..model import Report
 from ..workspace import Workspace
 from .generate import deadline_for, normalize_period, outbox_dir
@@ -69,16 +69,10 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
     warnings: list[str] = []
     for unit in chosen:
         path = files[unit]
-        record = ws.registry.get(unit)
-        if record is None:
-            skipped.append({"unit": unit, "reason": "该单位不在单位名册 units.xlsx 中，没有收件地址。请登记后再发送。"})
-            continue
-        to, bad = split_addresses(record.emails)
-        if bad:
-            warnings.append(f"{unit}：邮箱“{'、'.join(bad)}”格式不正确，未向其发送。请在 units.xlsx 中更正。")
-        if not to:
-            why = "邮箱格式不正确" if bad else "units.xlsx 中未填写该单位的邮箱"
-            skipped.append({"unit": unit, "reason": f"{why}，无法发送。请在 units.xlsx 的“邮箱”列中填写后再发送。"})
+        to, why, more = addresses_of(ws.registry, unit)
+        warnings.extend(more)
+        if why:
+            skipped.append({"unit": unit, "reason": why})
             continue
         if not path.is_file():
             failed.append({"unit": unit, "reason": f"报送表文件 {path.name} 不在 {folder} 中（可能被移动或删除）。请重新运行 generate 后再发送。"})

@@ -43,6 +43,7 @@ XL_MAX = 32767
 TRUNCATED_NOTE = "……（原文超过Excel单元格上限，已截断，全文见归档文件）"
 NOT_REPORTED = "（未报送）"
 NONE_BUCKET = "无"
+LONG_UNIT_LIST = 120  # characters; longer unit lists are written once per task (see _task_sheet)
 
 SHEETS = ("总览", "台账", "为民办实事", "报送情况", "问题清单", "发现")
 BODY_FONT = "仿宋_GB2312"
@@ -293,25 +294,30 @@ class _TrackerWriter:
             n = max(1, len(lines))
             merged = self.merges and n > 1
 
-            def task_cells(row: int) -> None:
+            def task_cells(row: int, first: bool) -> None:
                 for key in TASK_FIELDS:
                     if key not in col:
                         continue
                     c = col[key]
                     if key == "seq":
                         ws.write_number(row, c, t.seq, self.f_task_num)
-                    else:
-                        fmt = self.f_task_center if key in CENTERED else self.f_task
-                        put(row, c, task_vals[key], fmt)
+                        continue
+                    value = task_vals[key]
+                    if not first and key in ("lead_units", "co_units") and len(value) > LONG_UNIT_LIST:
+                        # Repeated on every line (no merges): a list of hundreds of units
+                        # would be written hundreds of times. Name it once, count it after.
+                        n_units = len(t.lead_units if key == "lead_units" else t.co_units)
+                        value = f"（共{n_units}个单位，见本任务首行）"
+                    put(row, c, value, self.f_task_center if key in CENTERED else self.f_task)
 
             if merged:
                 for c in task_cols:
                     ws.merge_range(r, c, r + n - 1, c, "", self.f_task)
-                task_cells(r)
+                task_cells(r, True)
             for i in range(n):
                 row = r + i
                 if not merged:
-                    task_cells(row)
+                    task_cells(row, i == 0)
                 if i >= len(lines):
                     put(row, col["unit"], "（无应报单位）", self.f_grey)
                     for key in ("role", *VALUE_FIELDS, "source"):

@@ -1,0 +1,476 @@
+"""run-due and schedule: a whole year ticked through run_due on a real workspace, a real SMTP server, real files.
+
+Time is only ever injected through `now`; no clock is patched. The schedule subprocess runs on the real clock
+(its workspace is for 2025, so nothing dated is due there) and is driven through its inbox and files.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from duban.jobs.schedule import calendar_of_year, run_due
+from duban.rollup import end_of, month_deadline
+from duban.simulate import fill_workbook
+from duban.workdays import WorkCalendar, plan_deadline, status_deadline
+from duban.workspace import open_workspace
+
+try:
+    from tests.month_fixture import U, full, make_ws
+    from tests.smtp_server import set_config, smtp_server, use_server  # noqa: F401
+except ImportError:  # tests/ is not a package
+    from month_fixture import U, full, make_ws
+    from smtp_server import set_config, smtp_server, use_server  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR = 2025
+TICKS = ((8, 0), (9, 30), (14, 0), (18, 0))
+ON_TIME = U[:5]  # answer on the 3rd working day after month end, before the 08:00 tick
+LATE = U[5]      # answers 1 working day after the deadline (08:00 in odd months, 14:00 in even months)
+NEVER = U[6]     # never answers anything, not even the plan
+PLAN_AT = datetime(YEAR, 2, 10, 9, 30)
+CAL = WorkCalendar()  # the workspace has no [calendar] overrides: the official calendar
+
+
+def no_sleep(seconds: float) -> None:
+    pass
+
+
+def parse(content: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(content, policy=email.policy.default)
+
+
+def setup_ws(root: Path, port: int):
+    """The 7-unit month_fixture workspace, mail pointed at the test server, plan sent on 01-27."""
+    make_ws(root).close()
+    use_server(root, port)
+    set_config(root / "duban.toml", "schedule", plan_send="01-27")
+    return open_workspace(root)
+
+
+def drop(ws, kind: str, period: str, unit: str, values: dict) -> Path:
+    """A unit's filled return lands in inbox/: its own outbox workbook (sent earlier), filled in, mtime in the past."""
+    folder = ws.root / "outbox" / ("plan" if kind == "plan" else period)
+    mine = [p for p in folder.glob("*.xlsx") if p.stem.endswith("_" + unit)]
+    assert len(mine) == 1, f"{unit} has no {kind} workbook for {period} in {folder} (was it sent?)"
+    from duban.sheets.returns import read_return
+
+    rows = read_return(mine[0], "xlsx").rows
+    dst = ws.root / "inbox" / f"{unit}_{kind}_{period}.xlsx"
+    fill_workbook(mine[0], dst, {r.task_id: values for r in rows})
+    past = time.time() - 600
+    os.utime(dst, (past, past))
+    return dst
+
+
+def plan_values(unit: str) -> dict:
+    return {"q1": f"{unit}一季度目标", "q2": "二季度目标", "q3": "三季度目标", "q4": "四季度目标",
+            "main_leader": "张三", "deputy": "李四"}
+
+
+def month_end(m: int) -> date:
+    return date(YEAR, 12, 31) if m == 12 else date(YEAR, m + 1, 1) - timedelta(days=1)
+
+
+def due_of(m: int) -> date:
+    return status_deadline(CAL, YEAR, m, 5)
+
+
+def arrivals() -> dict[datetime, list[tuple[str, str, str, dict]]]:
+    """tick -> returns dropped into inbox/ just before it."""
+    plan: dict[datetime, list] = defaultdict(list)
+    for u in U[:6]:
+        plan[PLAN_AT].append(("plan", str(YEAR), u, plan_values(u)))
+    for m in range(1, 13):
+        period = f"{YEAR}-{m:02d}"
+        third = CAL.add_workdays(month_end(m), 3)
+        if third.year == YEAR:
+            for u in ON_TIME:
+                plan[datetime.combine(third, datetime.min.time()).replace(hour=8)].append(
+                    ("status", period, u, full(f"{m}月进展顺利")))
+        late = CAL.add_workdays(due_of(m), 1)
+        if late.year == YEAR:
+            hour = 8 if m % 2 else 14
+            plan[datetime(late.year, late.month, late.day, hour)].append(("status", period, LATE, full(f"{m}月迟报")))
+    return plan
+
+
+def ticks():
+    d = date(YEAR, 1, 1)
+    while d.year == YEAR:
+        for h, mi in TICKS:
+            yield datetime(d.year, d.month, d.day, h, mi)
+        d += timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. A whole year, four ticks a day.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_whole_year_of_ticks(tmp_path, smtp_server):
+    ws = setup_ws(tmp_path / "ws", smtp_server.port)
+    try:
+        assert ws.settings.plan_send == "01-27" and ws.settings.settle_seconds == 0
+        assert ws.settings.mail.port == smtp_server.port
+        # the calendar the test reasons with is the workspace's
+        assert all(month_deadline(ws, YEAR, m) == due_of(m) for m in range(1, 13))
+        planned = arrivals()
+        ran: list[tuple[datetime, dict]] = []
+        idle: list[float] = []
+        for now in ticks():
+            for kind, period, unit, values in planned.pop(now, []):
+                drop(ws, kind, period, unit, values)
+            t0 = time.perf_counter()
+            report = run_due(ws, now, sleep=no_sleep)
+            spent = time.perf_counter() - t0
+            assert report.ok, (now, report.summary)
+            if not report.data["ran"]:
+                idle.append(spent)
+                assert report.summary == "当前没有到期的任务。"
+            ran += [(now, r) for r in report.data["ran"]]
+            assert all(d["at"] > now.isoformat(timespec="minutes") for d in report.data["next"])
+        assert not planned, "every planned return was dropped"
+        assert not list((ws.root / "inbox").glob("*_*_*.xlsx")), "every return was collected"
+        # an idle tick is cheap
+        assert len(idle) > 1200
+        assert sum(idle) / len(idle) < 0.05, f"idle run_due takes {sum(idle) / len(idle) * 1000:.1f} ms"
+
+        runs = [dict(r) for r in ws.ledger.db.execute("SELECT id, job, period, at, result, ok FROM runs ORDER BY id")]
+        check_runs(ws, runs, ran)
+        check_mail(ws, smtp_server, runs)
+        check_outputs(ws)
+    finally:
+        ws.close()
+
+
+def at(row: dict) -> datetime:
+    return datetime.fromisoformat(row["at"])
+
+
+def first_tick_at_or_after(d: date, hour: int, minute: int = 0) -> datetime:
+    want = datetime(d.year, d.month, d.day, hour, minute)
+    return next(t for t in (datetime(d.year, d.month, d.day, h, mi) for h, mi in TICKS) if t >= want)
+
+
+def check_runs(ws, runs: list[dict], ran: list[tuple[datetime, dict]]) -> None:
+    # every job run_due reported is a runs row, in the same order, at the tick it ran
+    assert [(r["job"], r["period"]) for r in runs] == [(x["job"], x["period"]) for _, x in ran]
+    assert [r["at"] for r in runs] == [t.isoformat(timespec="seconds") for t, _ in ran]
+    assert [r["result"] for r in runs] == [x["result"] for _, x in ran]
+    assert all(r["ok"] == 1 for r in runs), [r for r in runs if not r["ok"]]
+    assert {r["job"] for r in runs} == {"send-plan", "send-status", "remind", "overdue", "collect", "merge",
+                                        "merge-final", "brief-month", "brief-quarter"}
+
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in runs:
+        by[(r["job"], r["period"])].append(r)
+    counts = Counter(r["job"] for r in runs)
+
+    # send-plan: once, on 2025-01-27 at the first tick at/after 09:00
+    (plan,) = by[("send-plan", str(YEAR))]
+    assert counts["send-plan"] == 1
+    assert at(plan) == datetime(YEAR, 1, 27, 9, 30)
+    assert "已发送 7 个单位" in plan["result"]
+
+    months = [f"{YEAR}-{m:02d}" for m in range(1, 13)]
+    closed = months[:11]  # December's deadline falls in January 2026, after the last tick
+    assert counts["send-status"] == 12
+    for m, p in enumerate(months, start=1):
+        (row,) = by[("send-status", p)]
+        first = CAL.first_workday(YEAR, m)
+        assert CAL.is_workday(first) and all(not CAL.is_workday(date(YEAR, m, d)) for d in range(1, first.day))
+        assert at(row) == first_tick_at_or_after(first, 9), (p, row["at"])
+        assert "已发送 7 个单位" in row["result"], row["result"]
+
+    for job in ("remind", "overdue", "merge-final", "brief-month"):
+        assert counts[job] == 11, (job, counts[job])
+        assert {r["period"] for r in runs if r["job"] == job} == set(closed)
+    for m, p in enumerate(closed, start=1):
+        due = due_of(m)
+        (send_row,) = by[("send-status", p)]
+        (remind_row,) = by[("remind", p)]
+        (overdue_row,) = by[("overdue", p)]
+        (final,) = by[("merge-final", p)]
+        (brief_row,) = by[("brief-month", p)]
+        assert at(remind_row) == first_tick_at_or_after(CAL.workdays_before(due, 2), 9)
+        assert at(overdue_row) == first_tick_at_or_after(CAL.add_workdays(due, 1), 9)
+        assert at(final) > end_of(due) and at(final) == first_tick_at_or_after(due + timedelta(days=1), 0)
+        assert at(brief_row) == at(final)
+        # per month: send-status < remind < merge-final / brief-month (< overdue)
+        assert send_row["id"] < remind_row["id"] < final["id"] < brief_row["id"] < overdue_row["id"], p
+        assert "提醒：已发送 2 个单位" in remind_row["result"], remind_row["result"]
+        assert f"催报：已发送 {1 if m % 2 else 2} 个单位" in overdue_row["result"], overdue_row["result"]
+
+    assert counts["brief-quarter"] == 3
+    for q in (1, 2, 3):
+        (row,) = by[("brief-quarter", f"{YEAR}Q{q}")]
+        (final,) = by[("merge-final", f"{YEAR}-{3 * q:02d}")]
+        assert row["id"] > final["id"] and at(row) == at(final)
+
+    # collect runs only when something arrived, and each status return it accepted is merged in the same tick
+    collects = [r for r in runs if r["job"] == "collect"]
+    files = [dict(f) for f in ws.ledger.db.execute("SELECT unit, kind, period, received_at, verdict FROM files")]
+    assert all(f["verdict"] == "accepted" for f in files), files
+    assert len(files) == 6 + 11 * 5 + 11
+    assert {c["at"] for c in collects} == {f["received_at"] for f in files}
+    for c in collects:
+        touched = {f["period"] for f in files if f["received_at"] == c["at"] and f["kind"] == "status"}
+        merged = [r for r in runs if r["job"] == "merge" and r["at"] == c["at"]]
+        assert {r["period"] for r in merged} == touched
+        assert all(r["id"] > c["id"] for r in merged)
+    # the on-time returns are collected before the month's final merge
+    for m, p in enumerate(closed, start=1):
+        (final,) = by[("merge-final", p)]
+        on_time = [f for f in files if f["period"] == p and f["unit"] in ON_TIME]
+        assert len(on_time) == 5
+        assert all(datetime.fromisoformat(f["received_at"]) < at(final) for f in on_time)
+        assert "已报 6 个" in final["result"] or "已报 5 个" in final["result"], final["result"]
+        assert "未报 1 个" in final["result"] or "未报 2 个" in final["result"], final["result"]
+    # the plans, answered on 2025-02-10
+    plans = [f for f in files if f["kind"] == "plan"]
+    assert {f["unit"] for f in plans} == set(U[:6])
+    assert {f["received_at"] for f in plans} == {PLAN_AT.isoformat(timespec="seconds")}
+
+
+def check_mail(ws, server, runs: list[dict]) -> None:
+    ledger = {r["message_id"]: dict(r) for r in ws.ledger.db.execute("SELECT * FROM mail")}
+    msgs = [parse(m.content) for m in server.messages]
+    assert len(msgs) == len(ledger) == 7 + 12 * 7 + 11 * 2 + 11 + 5
+    collected = {(r["unit"], r["period"]): datetime.fromisoformat(r["received_at"]) for r in ws.ledger.db.execute(
+        "SELECT unit, period, received_at FROM files WHERE verdict='accepted'")}
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for msg in msgs:
+        row = ledger[str(msg["Message-ID"])]
+        unit = str(msg["X-Duban-Unit"])
+        subject = str(msg["Subject"])
+        assert unit == row["unit"] and unit in subject
+        sent = datetime.fromisoformat(row["sent_at"])
+        stage = row["stage"]
+        seen[(row["period"], stage)].add(unit)
+        if stage == "send":
+            assert subject.startswith("【请报送】")
+            continue
+        assert stage in ("remind", "overdue")
+        assert subject.startswith("【提醒】" if stage == "remind" else "【催报】")
+        got = collected.get((unit, row["period"]))
+        assert got is None or sent < got, f"{unit} got a {stage} for {row['period']} at {sent} after its return at {got}"
+        # the matching run happened at the same tick
+        assert any(r["job"] == stage and r["period"] == row["period"] and at(r) == sent for r in runs)
+        if unit == NEVER and stage == "overdue":
+            body = msg.get_body(("plain",)).get_content()
+            atts = [p.get_filename() for p in msg.iter_attachments()]
+            if sent.date() > plan_deadline(YEAR):
+                assert "年度工作任务落实计划表" in body and "已逾期" in body and len(atts) == 2, (body, atts)
+            else:
+                assert len(atts) == 1
+
+    assert seen[(str(YEAR), "send")] == set(U)
+    for m in range(1, 13):
+        p = f"{YEAR}-{m:02d}"
+        assert seen[(p, "send")] == set(U), p
+        if m == 12:
+            assert (p, "remind") not in seen and (p, "overdue") not in seen
+            continue
+        assert seen[(p, "remind")] == {LATE, NEVER}, (p, seen[(p, "remind")])
+        assert seen[(p, "overdue")] == ({NEVER} if m % 2 else {LATE, NEVER}), (p, seen[(p, "overdue")])
+        assert NEVER in seen[(p, "overdue")]
+
+
+def check_outputs(ws) -> None:
+    trackers = sorted(p.name for p in (ws.root / "trackers").glob("*.xlsx"))
+    assert trackers == sorted(f"{YEAR}年{m}月_台账.xlsx" for m in range(1, 12))
+    briefs = sorted(p.name for p in (ws.root / "briefings").glob("*.docx"))
+    assert len([b for b in briefs if "为民办实事" in b]) == 11
+    assert len([b for b in briefs if "季度" in b]) == 3
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Once per period; --json.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def test_twice_at_the_same_moment_runs_nothing_the_second_time(tmp_path, smtp_server):
+    root = tmp_path / "ws"
+    ws = setup_ws(root, smtp_server.port)
+    try:
+        now = datetime(YEAR, 1, 27, 9, 30)
+        first = run_due(ws, now, sleep=no_sleep)
+        assert first.ok, first.summary
+        # the plan, and the January status form caught up (first working day was 2025-01-02)
+        assert [(r["job"], r["period"]) for r in first.data["ran"]] == [("send-plan", "2025"), ("send-status", "2025-01")]
+        assert len(smtp_server.messages) == 14
+        again = run_due(ws, now, sleep=no_sleep)
+        assert again.data["ran"] == [] and again.summary == "当前没有到期的任务。"
+        assert again.ok
+        assert len(smtp_server.messages) == 14
+        assert again.data["next"] == first.data["next"]
+        assert [d["job"] for d in again.data["next"]][:1] == ["send-status"]
+        assert ws.ledger.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+    finally:
+        ws.close()
+
+    r = run_cli("run-due", "-w", str(root), "--now", "2025-02-05T09:30", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) >= {"ran", "next"}
+    assert [(x["job"], x["period"]) for x in out["ran"]] == [("send-status", "2025-02")]
+    for item in out["ran"]:
+        assert set(item) == {"job", "period", "result"}
+        assert "已发送 7 个单位" in item["result"]
+    assert out["next"] and all(set(d) == {"job", "period", "at"} for d in out["next"])
+    assert out["next"] == sorted(out["next"], key=lambda d: d["at"]) and all(d["at"] > "2025-02-05T09:30" for d in out["next"])
+    assert len(smtp_server.messages) == 21
+
+    r = run_cli("run-due", "-w", str(root), "--now", "2025-02-05T09:30", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["ran"] == [] and out["next"]
+    assert len(smtp_server.messages) == 21
+    r = run_cli("run-due", "-w", str(root), "--now", "2025-02-05T09:30")
+    assert r.returncode == 0 and "当前没有到期的任务" in r.stdout, r.stdout + r.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. The long-running schedule process.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def wait_for(cond, timeout: float = 20.0, what: str = ""):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = cond()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def read_log(root: Path) -> str:
+    p = root / "logs" / "schedule.log"
+    return p.read_text(encoding="utf-8") if p.exists() else ""
+
+
+def ticks_logged(root: Path) -> int:
+    return sum(1 for line in read_log(root).splitlines() if "run-due" in line)
+
+
+def runs_rows(root: Path) -> list[dict]:
+    con = sqlite3.connect(f"file:{root / 'duban.db'}?mode=ro", uri=True, timeout=30)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT id, job, period, at, result, ok FROM runs ORDER BY id")]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def schedule_proc(tmp_path):
+    root = tmp_path / "ws"
+    make_ws(root).close()
+    procs: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        p = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "schedule", "-w", str(root), "--interval", "0.01",
+                              "--dry-run"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(p)
+        wait_for(lambda: "已启动" in read_log(root), what="schedule to start")
+        return p
+
+    yield root, start
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)
+
+
+def stop(p: subprocess.Popen) -> tuple[int, str, str]:
+    p.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    out, err = p.communicate(timeout=10)
+    assert time.monotonic() - t0 < 5, "schedule took too long to stop"
+    return p.returncode, out, err
+
+
+def test_schedule_ticks_and_stops_cleanly_on_sigterm(schedule_proc):
+    root, start = schedule_proc
+    p = start()
+    wait_for(lambda: ticks_logged(root) >= 3, what="three ticks")
+    assert p.poll() is None
+    rc, out, err = stop(p)
+    assert rc == 0, (out, err)
+    assert "Traceback" not in err
+    assert "定时运行已停止" in out
+    log = read_log(root)
+    assert "schedule 已启动" in log
+    assert log.rstrip().endswith("schedule 已停止。"), log[-500:]
+    assert "run-due: 当前没有到期的任务。" in log  # a 2025 workspace on today's clock: nothing dated is due
+    assert "ERROR" not in log
+    assert not (root / ".duban.lock").exists()
+
+
+def test_a_failing_job_is_recorded_and_the_loop_goes_on(schedule_proc):
+    root, start = schedule_proc
+    # Something arrives, but the archive cannot be written: collect fails on every tick until it can.
+    (root / "inbox" / "说明.txt").write_text("不是报送表", encoding="utf-8")
+    past = time.time() - 600
+    os.utime(root / "inbox" / "说明.txt", (past, past))
+    (root / "archive").rmdir()
+    (root / "archive").write_text("不是文件夹", encoding="utf-8")
+    p = start()
+    failed = wait_for(lambda: [r for r in runs_rows(root) if r["job"] == "collect" and not r["ok"]][1:],
+                      what="collect to fail on two ticks")
+    assert all("NotADirectoryError" in r["result"] and "Traceback" in r["result"] for r in failed)
+    assert p.poll() is None
+    # the office fixes it; the next tick collects (the note is rejected, which is a finding, not a failure)
+    (root / "archive").unlink()
+    (root / "archive").mkdir()
+    ok = wait_for(lambda: [r for r in runs_rows(root) if r["job"] == "collect" and r["ok"]], what="collect to succeed")
+    assert "退回 1 个" in ok[0]["result"]
+    assert ok[0]["id"] > failed[-1]["id"]
+    # a whole tick failing (duban.toml broken) is logged, and the loop still goes on
+    cfg = root / "duban.toml"
+    good = cfg.read_text(encoding="utf-8")
+    cfg.write_text(good.replace("[schedule]", "[schedule\n"), encoding="utf-8")
+    wait_for(lambda: "run-due 失败" in read_log(root), what="a failed tick in the log")
+    cfg.write_text(good, encoding="utf-8")
+    wait_for(lambda: read_log(root).split("run-due 失败")[-1].count("run-due: ") >= 2, what="ticks after the fix")
+    assert p.poll() is None
+    rc, out, err = stop(p)
+    assert rc == 0, (out, err)
+    log = read_log(root)
+    assert "collect（" in log and "失败：NotADirectoryError" in log
+    assert "ERROR run-due 失败" in log
+    assert log.rstrip().endswith("schedule 已停止。")
+    rows = runs_rows(root)
+    assert [r["job"] for r in rows] == ["collect"] * len(rows)
+    assert not list((root / "inbox").glob("*.txt"))
+
+
+def test_calendar_of_year_is_ordered_and_complete(tmp_path):
+    ws = make_ws(tmp_path / "ws")
+    try:
+        cal = calendar_of_year(ws)
+        assert [d.at for d in cal] == sorted(d.at for d in cal)
+        jobs = Counter(d.job for d in cal)
+        assert jobs == {"send-plan": 1, "send-status": 12, "remind": 12, "overdue": 12, "merge": 12,
+                        "brief-month": 12, "brief-quarter": 4}
+    finally:
+        ws.close()
