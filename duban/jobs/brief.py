@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
 from ..atomic import atomic_path, free_name
 from ..errors import DubanError
 from ..model import Report
 from ..rollup import build_month
 from ..sheets.briefing import monthly_facts, quarterly_facts, render_chart, write_briefing
-from ..workdays import parse_period
 from ..workspace import Workspace
 
 _QUARTER = re.compile(r"^\s*(\d{4})\s*(?:[Qq]|年第?)\s*([1-4一二三四])\s*(?:季度)?\s*$")
