@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from duban.jobs.schedule import calendar_of_year, run_due
+from duban.mailer import PREVIEW_DIR
 from duban.rollup import end_of, month_deadline
 from duban.simulate import fill_workbook
 from duban.workdays import WorkCalendar, plan_deadline, status_deadline
@@ -37,7 +38,7 @@ except ImportError:  # tests/ is not a package
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2025
 TICKS = ((8, 0), (9, 30), (14, 0), (18, 0))
-ON_TIME = U[:5]  # answer on the 3rd working day after month end, before the 08:00 tick
+ON_TIME = U[:5]  # answer on the 3rd working day after month end, before the 08:00 tick (see arrivals())
 LATE = U[5]      # answers 1 working day after the deadline (08:00 in odd months, 14:00 in even months)
 NEVER = U[6]     # never answers anything, not even the plan
 PLAN_AT = datetime(YEAR, 2, 10, 9, 30)
@@ -98,7 +99,10 @@ def arrivals() -> dict[datetime, list[tuple[str, str, str, dict]]]:
         third = CAL.add_workdays(month_end(m), 3)
         if third.year == YEAR:
             for u in ON_TIME:
-                plan[datetime.combine(third, datetime.min.time()).replace(hour=8)].append(
+                # in the last month of a quarter U4 answers at the very tick the reminder goes out (09:30):
+                # the tick collects first, so U4 is not reminded
+                hour, minute = (9, 30) if u == U[4] and m % 3 == 0 else (8, 0)
+                plan[datetime(third.year, third.month, third.day, hour, minute)].append(
                     ("status", period, u, full(f"{m}月进展顺利")))
         late = CAL.add_workdays(due_of(m), 1)
         if late.year == YEAR:
@@ -212,6 +216,9 @@ def check_runs(ws, runs: list[dict], ran: list[tuple[datetime, dict]]) -> None:
         # per month: send-status < remind < merge-final / brief-month (< overdue)
         assert send_row["id"] < remind_row["id"] < final["id"] < brief_row["id"] < overdue_row["id"], p
         assert "提醒：已发送 2 个单位" in remind_row["result"], remind_row["result"]
+        if m % 3 == 0:  # U4's return arrived at the reminder's own tick: collected (and merged) first
+            (u4,) = [r for r in runs if r["job"] == "collect" and r["at"] == remind_row["at"]]
+            assert u4["id"] < remind_row["id"]
         assert f"催报：已发送 {1 if m % 2 else 2} 个单位" in overdue_row["result"], overdue_row["result"]
 
     assert counts["brief-quarter"] == 3
@@ -346,6 +353,53 @@ def test_twice_at_the_same_moment_runs_nothing_the_second_time(tmp_path, smtp_se
     assert len(smtp_server.messages) == 21
     r = run_cli("run-due", "-w", str(root), "--now", "2025-02-05T09:30")
     assert r.returncode == 0 and "当前没有到期的任务" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_dry_run_neither_uses_up_nor_blocks_the_real_run(tmp_path, smtp_server):
+    ws = setup_ws(tmp_path / "ws", smtp_server.port)
+    try:
+        now = datetime(YEAR, 1, 27, 9, 30)
+        dry = run_due(ws, now, dry_run=True, sleep=no_sleep)
+        assert dry.ok, dry.summary
+        assert [(r["job"], r["period"]) for r in dry.data["ran"]] == [("send-status-dry-run", "2025-01"),
+                                                                       ("send-plan-dry-run", "2025")]
+        assert all(r["result"].startswith("预览：") for r in dry.data["ran"])
+        assert len(list((ws.root / "outbox" / "plan" / PREVIEW_DIR).glob("*.eml"))) == 7
+        assert smtp_server.messages == []
+        assert run_due(ws, now, dry_run=True, sleep=no_sleep).data["ran"] == []  # a preview too is once per period
+        real = run_due(ws, now, sleep=no_sleep)
+        assert [(r["job"], r["period"]) for r in real.data["ran"]] == [("send-status", "2025-01"), ("send-plan", "2025")]
+        assert len(smtp_server.messages) == 14
+        assert run_due(ws, now, sleep=no_sleep).data["ran"] == []
+        assert run_due(ws, now, dry_run=True, sleep=no_sleep).data["ran"] == []
+        assert len(smtp_server.messages) == 14
+    finally:
+        ws.close()
+
+
+def test_unreadable_tasks_fail_each_due_job_on_record_and_a_later_tick_recovers(tmp_path, smtp_server):
+    ws = setup_ws(tmp_path / "ws", smtp_server.port)
+    try:
+        good = ws.ledger.db.execute("SELECT leaders FROM tasks WHERE position=0").fetchone()[0]
+        ws.ledger.db.execute("UPDATE tasks SET leaders='{broken' WHERE position=0")
+        now = datetime(YEAR, 2, 5, 9, 30)
+        bad = run_due(ws, now, sleep=no_sleep)  # does not raise: every due job is attempted and recorded
+        assert not bad.ok
+        jobs = [("send-status", "2025-01"), ("send-plan", "2025"), ("send-status", "2025-02")]
+        assert [(r["job"], r["period"]) for r in bad.data["ran"]] == jobs
+        assert all(r["result"].startswith("失败：JSONDecodeError") for r in bad.data["ran"])
+        rows = ws.ledger.db.execute("SELECT job, period, ok, result FROM runs ORDER BY id").fetchall()
+        assert [(r["job"], r["period"], r["ok"]) for r in rows] == [(j, p, 0) for j, p in jobs]
+        assert all("Traceback" in r["result"] for r in rows)
+        assert smtp_server.messages == []
+        ws.ledger.db.execute("UPDATE tasks SET leaders=? WHERE position=0", (good,))
+        later = run_due(ws, now + timedelta(minutes=5), sleep=no_sleep)
+        assert later.ok, later.summary
+        assert [(r["job"], r["period"]) for r in later.data["ran"]] == jobs
+        assert len(smtp_server.messages) == 21
+        assert run_due(ws, now + timedelta(minutes=10), sleep=no_sleep).data["ran"] == []
+    finally:
+        ws.close()
 
 
 # ---------------------------------------------------------------------------------------------------------

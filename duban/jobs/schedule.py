@@ -69,6 +69,7 @@ def calendar_of_year(ws: Workspace) -> list[Due]:
 
 
 JOB_ORDER = ("collect", "merge", "brief-month", "brief-quarter", "send-plan", "send-status", "remind", "overdue")
+MAIL_JOBS = ("send-plan", "send-status", "remind", "overdue")
 WINDOW_DAYS = 40  # a missed job is caught up within this many days, not forever
 
 
@@ -77,7 +78,11 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
     from . import brief, generate, merge, remind, send
 
     ran: list[dict] = []
-    tasks_known = bool(ws.ledger.tasks())
+    try:
+        tasks_known = bool(ws.ledger.tasks())
+    except Exception:  # noqa: BLE001 - unreadable tasks: each due job fails below and is recorded in runs
+        tasks_known = True
+    calendar = calendar_of_year(ws)
 
     def attempt(job: str, period: str, func: Callable[[], Report]) -> Report | None:
         stamp = now.isoformat(timespec="seconds")
@@ -104,10 +109,12 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         for period in touched:
             attempt("merge", period, lambda p=period: merge.run(ws, p, now=now))
 
-    for due in calendar_of_year(ws):
+    for due in calendar:
         if due.at > now or now - due.at > timedelta(days=WINDOW_DAYS):
             continue
         key = "merge-final" if due.job == "merge" else due.job
+        if dry_run and key in MAIL_JOBS:
+            key += "-dry-run"  # a preview sends nothing: it must neither use up nor be blocked by the real run
         if ws.ledger.has_run(key, due.period):
             continue
         if not tasks_known and due.job != "collect":
@@ -134,7 +141,7 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         elif due.job == "brief-quarter":
             attempt(key, due.period, lambda p=due.period: brief.run(ws, quarter=p, now=now))
 
-    upcoming = [d.as_json() for d in calendar_of_year(ws) if d.at > now][:5]
+    upcoming = [d.as_json() for d in calendar if d.at > now][:5]
     summary = "；".join(f"{r['job']}（{r['period']}）：{r['result']}" for r in ran) if ran else "当前没有到期的任务。"
     return Report(job="run-due", summary=summary, ok=all(r["ok"] for r in ran),
                   data={"ran": [{k: r[k] for k in ("job", "period", "result")} for r in ran], "next": upcoming})
