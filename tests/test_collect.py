@@ -26,7 +26,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from duban import rollup
 from duban.jobs import collect
 from duban.jobs.collect import REPORT_NAME
@@ -47,6 +46,7 @@ ACHIEVED = [("是", "是"), ("√", "是"), ("×", "否"), ("否", "否"), ("已
 # typed text that a careless reader would turn into a formula
 LEADS = ["=", "+", "@", "-", ""]
 
+ROOT = Path(__file__).resolve().parents[1]
 needs_lo = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
 
 
@@ -269,10 +269,9 @@ def test_round_trip_property(generated_ws, data):
         given_, want = data.draw(st.sampled_from(ACHIEVED))
         filled[tid] = dict(v, achieved=given_)
         expected[tid] = dict(v, achieved=want)
-    n = len(list(ws.root.glob("inbox/*.xlsx")))
-    dst = ws.root / "inbox" / f"改革办_{n}_{time.monotonic_ns()}.xlsx"
-    fill_form(form_path(ws, "status", unit), dst, filled)
-    report = collect.run(ws, now=NOW + timedelta(minutes=len(ws.ledger.db.execute("SELECT 1 FROM files").fetchall())))
+    seen = ws.ledger.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    fill_form(form_path(ws, "status", unit), ws.root / "inbox" / f"改革办_{seen}.xlsx", filled)
+    report = collect.run(ws, now=NOW + timedelta(minutes=seen))  # later versions arrive later
     if report.data["duplicates"]:  # hypothesis drew the very same values again
         return
     assert [o["unit"] for o in report.data["accepted"]] == [unit], report.data
@@ -499,6 +498,14 @@ def test_identity_lost_foreign_and_unrecognisable(generated_ws):
 # ---------------------------------------------------------------- 6. nothing new, nothing changed
 
 
+def test_empty_inbox_says_so(sample_ws):
+    report = collect.run(sample_ws, now=NOW)
+    assert "没有新文件" in report.summary and report.ok
+    assert report.data["accepted"] == report.data["rejected"] == report.data["waiting"] == []
+    assert report.data["report"] == "" and not (sample_ws.root / "inbox" / REPORT_NAME).exists()
+    assert all_files(sample_ws) == [] and len(sample_ws.ledger.tasks()) == 129
+
+
 def test_rerun_on_empty_inbox_and_rejected_files_change_nothing(generated_ws):
     ws = generated_ws
     inbox = ws.root / "inbox"
@@ -551,7 +558,7 @@ def test_killed_runs_then_a_full_run_leave_a_consistent_ledger(generated_ws):
     # Kill once a given number of originals more is archived (lands between archiving and the
     # ledger, or between the ledger and the inbox), and after short random delays.
     interrupted = 0
-    for how, amount in (("archived", 1), ("delay", 0.3), ("archived", 5), ("delay", 0.8), ("archived", 7), ("delay", 1.5)):
+    for how, amount in (("archived", 1), ("archived", 4), ("archived", 9), ("delay", 0.3), ("delay", 0.8), ("delay", 1.5)):
         before = archived()
         proc = subprocess.Popen([sys.executable, "run.py", "collect", "-w", str(root), "--now", NOW.isoformat(), "--json"],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -566,13 +573,9 @@ def test_killed_runs_then_a_full_run_leave_a_consistent_ledger(generated_ws):
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-        import sqlite3
-        c = sqlite3.connect(root / "duban.db")
-        print("DEBUG", how, amount, proc.returncode, c.execute("select count(*) from files").fetchone(), len(inbox_left(ws)), archived(), sorted(p.name[:10] for p in archive.rglob(".*")))
-        c.close()
         if proc.returncode == -signal.SIGKILL and len(inbox_left(ws)) > 1:
             interrupted += 1
-    assert interrupted >= 2  # at least the archive-triggered kills hit a run in the middle
+    assert interrupted >= 3  # at least the archive-triggered kills hit a run in the middle
 
     done = run_cli(root, "--json")
     assert done.returncode == 0, done.stderr
