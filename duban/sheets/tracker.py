@@ -76,7 +76,9 @@ CENTERED = {"seq", "leaders", "role", "achieved", "status"}
 # Answers to 存在问题 that mean "none"; they are left off 问题清单.
 _NO_PROBLEM = {"无", "暂无", "没有", "无问题", "暂无问题", "暂未发现问题", "无明显问题", "/", "-", "—", "——", "无。", "暂无。"}
 
+# Control characters (all but \n), lone surrogates and the two XML non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SUSPECT = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -92,6 +94,37 @@ def _cut_utf16(text: str, limit: int) -> str:
         if excess <= 0:
             return out
         out = out[: len(out) - excess]
+
+
+_CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def cell_span(cells: list[str]) -> str:
+    """["F8", "G8", "H8"] -> "F8:H8" (one row, adjacent columns); otherwise "F8、H8"."""
+    if len(cells) > 1:
+        parsed = [_CELL.fullmatch(c) for c in cells]
+        if all(parsed) and len({m.group(2) for m in parsed}) == 1:
+            cols = sorted(_col_number(m.group(1)) for m in parsed)
+            if cols == list(range(cols[0], cols[0] + len(cols))):
+                first = min(parsed, key=lambda m: _col_number(m.group(1)))
+                last = max(parsed, key=lambda m: _col_number(m.group(1)))
+                return f"{first.group(0)}:{last.group(0)}"
+    return "、".join(cells)
+
+
+def _put(ws, row: int, col: int, value: str, fmt) -> None:
+    """Unit text goes in with write_string only; an empty text is a formatted blank cell."""
+    if value:
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
 
 
 def cn_date(d: date) -> str:
@@ -144,12 +177,9 @@ class _TrackerWriter:
         if value is None:
             return ""
         s = value if isinstance(value, str) else str(value)
-        if "\r" in s:
-            s = s.replace("\r\n", "\n").replace("\r", "\n")
-        if "\t" in s:
-            s = s.replace("\t", " ")
-        if _CONTROL.search(s):
-            s = _CONTROL.sub("", s)
+        if _SUSPECT.search(s):  # one scan for the common, clean case
+            s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+            s = _CONTROL.sub("", s.replace("\t", " "))
         if len(s) > XL_MAX // 2 and utf16_len(s) > XL_MAX:
             s = _cut_utf16(s, XL_MAX - utf16_len(TRUNCATED_NOTE)) + TRUNCATED_NOTE
             self.truncated += 1
@@ -179,7 +209,7 @@ class _TrackerWriter:
             "strings_to_numbers": False,
             "constant_memory": self.constant,
         }
-        if self.constant and self._estimated_bytes() > 3_000_000_000:
+        if self.constant and self._estimated_bytes() > 1_500_000_000:
             options["use_zip64"] = True
         wb = xlsxwriter.Workbook(str(self.path), options)
         try:
@@ -197,14 +227,17 @@ class _TrackerWriter:
             wb.close()
 
     def _estimated_bytes(self) -> int:
+        """A generous guess of the 台账 sheet's XML size: zipfile needs ZIP64 past 2 GiB."""
         total = 0
         for r in self.data.rows:
+            t = r.task
+            per_line = len(t.text) + len(t.category) + 2 * LONG_UNIT_LIST + 200
+            total += max(1, len(r.lines)) * per_line
             for ln in r.lines:
                 for v in ln.values.values():
                     if isinstance(v, str):
                         total += len(v)
-                total += 200
-        return total * 3 + self.n_lines * 1200
+        return total * 3 + self.n_lines * 1000
 
     def _formats(self, wb) -> None:
         base = {"font_name": BODY_FONT, "font_size": 11, "text_wrap": True, "valign": "top", "border": 1}
@@ -255,7 +288,7 @@ class _TrackerWriter:
 
     # ---------------------------------------------------------------- 台账
     def _source(self, line: Line) -> str:
-        """来源 column: file!cells of the line's values, or just the file."""
+        """来源 column: file!cells of the line's values ("x.xlsx!F8:J8"), or just the file."""
         refs = [line.cells[f] for f in VALUE_FIELDS if line.cells.get(f)]
         if not refs:
             refs = [v for v in line.cells.values() if v]
@@ -269,7 +302,7 @@ class _TrackerWriter:
             cells = by_file.setdefault(file, [])
             if cell and cell not in cells:
                 cells.append(cell)
-        return "；".join(f"{f}!{'、'.join(c)}" if c else f for f, c in by_file.items())
+        return "；".join(f"{f}!{cell_span(c)}" if c else f for f, c in by_file.items())
 
     def _task_sheet(self, ws, rows: list[TaskRow], with_category: bool) -> None:
         columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
@@ -278,7 +311,9 @@ class _TrackerWriter:
         ws.set_comments_author(self.text(self.office) or "督查室")
         comment_opts = {"x_scale": 2.2, "y_scale": 0.6, "font_name": BODY_FONT}
         task_cols = [col[k] for k in TASK_FIELDS if k in col]
-        put = ws.write_string
+
+        def put(row: int, c: int, value: str, fmt) -> None:
+            _put(ws, row, c, value, fmt)
         r = 1
         for tr in rows:
             t = tr.task
@@ -348,10 +383,10 @@ class _TrackerWriter:
         ncols = self._header(ws, ["单位", *cols], [30] + [14] * len(cols))
         r = 1
         for u in self.data.units:
-            ws.write_string(r, 0, self.text(u.unit), self.f_body)
+            _put(ws, r, 0, self.text(u.unit), self.f_body)
             h = self.data.history.get(u.unit, {})
             for j, c in enumerate(cols, start=1):
-                ws.write_string(r, j, self.text(h.get(c, "")), self.f_center)
+                _put(ws, r, j, self.text(h.get(c, "")), self.f_center)
             r += 1
         last = max(r - 1, 1)
         ws.autofilter(0, 0, last, ncols - 1)
@@ -375,12 +410,12 @@ class _TrackerWriter:
         r = 1
         for unit, items in per_unit.items():
             for task, ln in items:
-                ws.write_string(r, 0, self.text(unit), self.f_body)
-                ws.write_string(r, 1, task_label(task.id), self.f_center)
-                ws.write_string(r, 2, self.text(task.text), self.f_body)
-                ws.write_string(r, 3, self.text(ln.values.get("problems")), self.f_body)
+                _put(ws, r, 0, self.text(unit), self.f_body)
+                _put(ws, r, 1, task_label(task.id), self.f_center)
+                _put(ws, r, 2, self.text(task.text), self.f_body)
+                _put(ws, r, 3, self.text(ln.values.get("problems")), self.f_body)
                 ref = ln.cells.get("problems") or ln.file
-                ws.write_string(r, 4, self.text(ref), self.f_body)
+                _put(ws, r, 4, self.text(ref), self.f_body)
                 r += 1
         ws.autofilter(0, 0, max(r - 1, 1), ncols - 1)
         self._page(ws)
@@ -400,13 +435,13 @@ class _TrackerWriter:
         ncols = self._header(ws, ["类型", "单位", "任务", "期次", "文件", "单元格", "说明"], [14, 24, 30, 12, 30, 12, 60])
         r = 1
         for f in self.data.findings:
-            ws.write_string(r, 0, self.text(FINDING_LABELS.get(f.kind, f.kind)), self.f_center)
-            ws.write_string(r, 1, self.text(f.unit), self.f_body)
-            ws.write_string(r, 2, self.text(self._task_brief(f.task)), self.f_body)
-            ws.write_string(r, 3, self.text(period_label(f.period)), self.f_center)
-            ws.write_string(r, 4, self.text(f.file), self.f_body)
-            ws.write_string(r, 5, self.text(f.cell), self.f_body)
-            ws.write_string(r, 6, self.text(f.message), self.f_body)
+            _put(ws, r, 0, self.text(FINDING_LABELS.get(f.kind, f.kind)), self.f_center)
+            _put(ws, r, 1, self.text(f.unit), self.f_body)
+            _put(ws, r, 2, self.text(self._task_brief(f.task)), self.f_body)
+            _put(ws, r, 3, self.text(period_label(f.period)), self.f_center)
+            _put(ws, r, 4, self.text(f.file), self.f_body)
+            _put(ws, r, 5, self.text(f.cell), self.f_body)
+            _put(ws, r, 6, self.text(f.message), self.f_body)
             r += 1
         ws.autofilter(0, 0, max(r - 1, 1), ncols - 1)
         self._page(ws)
@@ -450,7 +485,7 @@ class _TrackerWriter:
         ]
         for label, value in info:
             ws.write_string(r, 0, label, self.f_label)
-            ws.write_string(r, 1, self.text(value), self.f_plain)
+            _put(ws, r, 1, self.text(value), self.f_plain)
             r += 1
         ws.write_string(r, 0, "超长文字截断", self.f_label)
         ws.write_number(r, 1, self.truncated, self.f_plain_num)
@@ -459,7 +494,7 @@ class _TrackerWriter:
         r += 1
         for w in d.warnings:
             ws.write_string(r, 0, "提示", self.f_label)
-            ws.write_string(r, 1, self.text(w), self.f_plain)
+            _put(ws, r, 1, self.text(w), self.f_plain)
             r += 1
 
         # 一、报送情况
@@ -590,7 +625,9 @@ class _TrackerWriter:
         bar.set_title({"name": "发现问题（按类型）", "name_font": {"name": HEADER_FONT, "size": 12, "bold": False}})
         bar.set_legend({"none": True})
         bar.set_y_axis({"reverse": True, "num_font": {"name": BODY_FONT}})
-        bar.set_x_axis({"num_font": {"name": BODY_FONT}, "min": 0})
+        top = max(by_kind.values(), default=0)
+        bar.set_x_axis({"num_font": {"name": BODY_FONT}, "min": 0, "num_format": "0",
+                        "major_unit": max(1, -(-top // 5))})
         ws.insert_chart(pie_at + 18, chart_col, bar, {"x_scale": 1.1, "y_scale": 1.1})
 
         ws.freeze_panes(1, 0)
