@@ -62,7 +62,7 @@ def _patch_in_memory() -> None:
 
     from duban.sheets import collect_report, forms, tracker
 
-    def shim(force: bool) -> types.ModuleType:
+    def shim() -> types.ModuleType:
         m = types.ModuleType("xlsxwriter_in_memory")
 
         def Workbook(path, options=None):  # noqa: N802
@@ -75,7 +75,7 @@ def _patch_in_memory() -> None:
         return m
 
     for mod in (forms, tracker, collect_report):
-        mod.xlsxwriter = shim(True)
+        mod.xlsxwriter = shim()
 
 
 def _patch_unit_index() -> None:
@@ -271,7 +271,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--variants", default=",".join(PHASES_OF) + ",all")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--phases", default="generate,collect,merge", help="只测这些阶段")
     args = ap.parse_args()
+    only = set(args.phases.split(","))
     sc = S.scenario(args.scenario, args.quick)
     work = B.OUT / "work" / sc.key
     if not (work / "base" / "duban.db").exists():
@@ -308,12 +310,12 @@ def main() -> int:
                                      args.repeat, args.timeout, log, f"{name} merge")
 
     log(f"== what-if：{sc.label}（每项 {args.repeat} 次取中位数）==")
-    run_phases("baseline", [], {"generate", "collect", "merge"})
+    run_phases("baseline", [], {"generate", "collect", "merge"} & only)
     for v in variants:
         if v == "all":
-            run_phases("all(不含 no_fsync)", safe, {"generate", "collect", "merge"})
-        else:
-            run_phases(v, [v], set(PHASES_OF[v]))
+            run_phases("all(不含 no_fsync)", safe, {"generate", "collect", "merge"} & only)
+        elif set(PHASES_OF[v]) & only:
+            run_phases(v, [v], set(PHASES_OF[v]) & only)
 
     base = results["baseline"]
     head = ["变体", "阶段", "耗时(秒)", "CPU(秒)", "峰值内存(MB)", "对比原样"]
