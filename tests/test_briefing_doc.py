@@ -405,3 +405,10 @@ def test_before_deadline_nobody_is_called_on_time():
     text = briefing.reporting_text(f)
     assert "按时" not in text and "5个单位尚未到报送截止日期" in text
     assert f.lapses == []
+
+
+def test_heading_numbers_beyond_ninety_nine():
+    from duban.sheets.briefing import _cn
+
+    assert [_cn(n) for n in (1, 10, 11, 20, 21, 99)] == ["一", "十", "十一", "二十", "二十一", "九十九"]
+    assert _cn(100) == "100" and _cn(1000) == "1000"

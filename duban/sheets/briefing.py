@@ -655,6 +655,9 @@ def _annex(doc, facts: BriefFacts) -> None:
 
 
 def _cn(n: int) -> str:
+    """Chinese numerals for headings （一）…（九十九）; plain digits beyond, as offices write them."""
+    if n < 1 or n > 99:
+        return str(n)
     if n <= 10:
         return CN_NUMBERS[n - 1]
     if n < 20:

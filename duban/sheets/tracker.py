@@ -9,10 +9,11 @@ UTF-16 units) is cut, marked with :data:`TRUNCATED_NOTE`, and counted on 总览.
 
 Size modes (decided once from the number of lines, i.e. (task, unit) rows):
 
-* up to :data:`COMMENT_LINE_LIMIT` lines: every value cell with a known source gets a
-  cell comment "来源：文件!单元格" besides the 来源 column. xlsxwriter builds a VML shape
-  per comment at close, which is slow and bloats the file, so above the limit only the
-  来源 column is kept.
+* up to :data:`COMMENT_LIMIT` comments (and :data:`COMMENT_LINE_LIMIT` lines): every value
+  cell with a known source gets a cell comment "来源：文件!单元格" besides the 来源 column.
+  xlsxwriter builds a VML shape per comment at close, which is slow (45,000 comments took
+  longer than all the rest of a 9,000-line tracker) and bloats the file, so above the limit
+  only the 来源 column is kept.
 * up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the task columns (序号…配合单位
   and 状态) are merged over the task's lines.
 * above it: xlsxwriter's ``constant_memory`` mode, which flushes each row as soon as a
@@ -21,7 +22,12 @@ Size modes (decided once from the number of lines, i.e. (task, unit) rows):
   constant_memory would silently drop, so in this mode there are no merges: the task
   columns are repeated on every line. Every sheet is then written strictly row by row
   (总览 is written last, but it has its own row buffer; rows within a sheet only ever
-  increase).
+  increase). The two task sheets are written side by side in one pass over
+  ``data.rows``, which for a big month (:class:`~duban.rollup.TaskRows`) reads the lines
+  back from the ledger a chunk at a time instead of holding them all.
+
+``Line.cells`` holds cell addresses in ``Line.file`` ("E7"); "文件!单元格" is put together
+only when written (a "file!E7" value is taken as it is).
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ from typing import Callable, Iterable
 import xlsxwriter
 
 from ..model import Finding, Task
-from ..rollup import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow
+from ..rollup import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow, TaskRows, row_tasks
 
+COMMENT_LIMIT = 5_000  # cell comments (one per sourced value cell)
 COMMENT_LINE_LIMIT = 20_000
-CONSTANT_MEMORY_LINES = 50_000
+CONSTANT_MEMORY_LINES = 20_000
 XL_MAX = 32767
 TRUNCATED_NOTE = "……（原文超过Excel单元格上限，已截断，全文见归档文件）"
 NOT_REPORTED = "（未报送）"
@@ -161,15 +168,27 @@ class _TrackerWriter:
         self.data = data
         self.office = office or ""
         self.leaders_of = leaders_of
-        self.tasks: dict[str, Task] = {r.task.id: r.task for r in data.rows}
-        self.annual = [r for r in data.rows if r.task.kind != "livelihood"]
-        self.livelihood = [r for r in data.rows if r.task.kind == "livelihood"]
-        self.n_lines = sum(max(1, len(r.lines)) for r in data.rows)
+        rows = data.rows
+        self.task_list: list[Task] = row_tasks(rows)  # no line is read for these
+        self.tasks: dict[str, Task] = {t.id: t for t in self.task_list}
+        if isinstance(rows, TaskRows):
+            self.line_counts = [rows.line_count(i) for i in range(len(rows))]
+        else:
+            self.line_counts = [len(r.lines) for r in rows]
+        self.n_lines = sum(max(1, n) for n in self.line_counts)
         self.constant = self.n_lines > CONSTANT_MEMORY_LINES
         self.merges = not self.constant
-        self.comments = self.n_lines <= COMMENT_LINE_LIMIT
+        self.comments = self.n_lines <= COMMENT_LINE_LIMIT and self._n_comments() <= COMMENT_LIMIT
         self.truncated = 0
+        self._spans: dict[tuple[str, ...], str] = {}
         self.title = f"{data.year}年{data.month}月政府工作报告任务落实台账"
+
+    def _n_comments(self) -> int:
+        """How many value cells would carry a source comment."""
+        rows = self.data.rows
+        if isinstance(rows, TaskRows):
+            return rows.value_cells
+        return sum(1 for r in rows for ln in r.lines for key in VALUE_FIELDS if ln.cells.get(key))
 
     # ------------------------------------------------------------------ text
     def text(self, value: object) -> str:
@@ -216,10 +235,9 @@ class _TrackerWriter:
             wb.set_properties({"title": self.text(self.title), "author": self.text(self.office), "company": self.text(self.office)})
             self._formats(wb)
             sheets = {name: wb.add_worksheet(name) for name in SHEETS}
-            self._task_sheet(sheets["台账"], self.annual, with_category=True)
-            self._task_sheet(sheets["为民办实事"], self.livelihood, with_category=False)
+            problems = self._task_sheets(sheets["台账"], sheets["为民办实事"])
             self._history_sheet(sheets["报送情况"])
-            self._problems_sheet(sheets["问题清单"])
+            self._problems_sheet(sheets["问题清单"], problems)
             self._findings_sheet(sheets["发现"])
             self._overview_sheet(wb, sheets["总览"])  # last: it reports the truncation count
             sheets["总览"].activate()
@@ -229,14 +247,13 @@ class _TrackerWriter:
     def _estimated_bytes(self) -> int:
         """A generous guess of the 台账 sheet's XML size: zipfile needs ZIP64 past 2 GiB."""
         total = 0
-        for r in self.data.rows:
-            t = r.task
-            per_line = len(t.text) + len(t.category) + 2 * LONG_UNIT_LIST + 200
-            total += max(1, len(r.lines)) * per_line
-            for ln in r.lines:
-                for v in ln.values.values():
-                    if isinstance(v, str):
-                        total += len(v)
+        for t, n in zip(self.task_list, self.line_counts):
+            total += max(1, n) * (len(t.text) + len(t.category) + 2 * LONG_UNIT_LIST + 200)
+        rows = self.data.rows
+        if isinstance(rows, TaskRows):
+            total += rows.text_chars
+        else:
+            total += sum(len(v) for r in rows for ln in r.lines for v in ln.values.values() if isinstance(v, str))
         return total * 3 + self.n_lines * 1000
 
     def _formats(self, wb) -> None:
@@ -287,95 +304,63 @@ class _TrackerWriter:
                                   {"type": "cell", "criteria": "==", "value": f'"{value}"', "format": fmt})
 
     # ---------------------------------------------------------------- 台账
+    @staticmethod
+    def _ref(line: Line, cell: object) -> str:
+        """"file!E7" for a cell address in the line's file; a "file!E7" value is kept as it is."""
+        cell = str(cell)
+        if "!" in cell or not line.file:
+            return cell
+        return f"{line.file}!{cell}"
+
+    def _span(self, cells: tuple[str, ...]) -> str:
+        """cell_span, remembered: the same row layout comes back for every unit."""
+        got = self._spans.get(cells)
+        if got is None:
+            if len(self._spans) > 10_000:
+                self._spans.clear()
+            got = self._spans[cells] = cell_span(list(cells))
+        return got
+
     def _source(self, line: Line) -> str:
         """来源 column: file!cells of the line's values ("x.xlsx!F8:J8"), or just the file."""
-        refs = [line.cells[f] for f in VALUE_FIELDS if line.cells.get(f)]
+        cells = line.cells
+        refs = [str(c) for c in (cells.get(f) for f in VALUE_FIELDS) if c]
         if not refs:
-            refs = [v for v in line.cells.values() if v]
+            refs = [str(v) for v in cells.values() if v]
         if not refs:
             return line.file if line.reported else ""
+        if not any("!" in ref for ref in refs):  # the usual case: addresses in the line's file
+            span = self._span(tuple(dict.fromkeys(refs)))
+            return f"{line.file}!{span}" if line.file else span
         by_file: dict[str, list[str]] = {}
         for ref in refs:
-            file, sep, cell = str(ref).rpartition("!")
+            file, sep, cell = ref.rpartition("!")
             if not sep:
-                file, cell = line.file or str(ref), ""
-            cells = by_file.setdefault(file, [])
-            if cell and cell not in cells:
-                cells.append(cell)
-        return "；".join(f"{f}!{cell_span(c)}" if c else f for f, c in by_file.items())
+                file = line.file
+            found = by_file.setdefault(file, [])
+            if cell and cell not in found:
+                found.append(cell)
+        return "；".join(f"{f}!{self._span(tuple(c))}" if f and c else (f or self._span(tuple(c))) for f, c in by_file.items())
 
-    def _task_sheet(self, ws, rows: list[TaskRow], with_category: bool) -> None:
-        columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
-        col = {key: i for i, (key, _, _) in enumerate(columns)}
-        ncols = self._header(ws, [h for _, h, _ in columns], [w for _, _, w in columns])
-        ws.set_comments_author(self.text(self.office) or "督查室")
-        comment_opts = {"x_scale": 2.2, "y_scale": 0.6, "font_name": BODY_FONT}
-        task_cols = [col[k] for k in TASK_FIELDS if k in col]
-
-        def put(row: int, c: int, value: str, fmt) -> None:
-            _put(ws, row, c, value, fmt)
-        r = 1
-        for tr in rows:
-            t = tr.task
-            task_vals = {
-                "category": self.text(t.category),
-                "text": self.text(t.text),
-                "leaders": self.text("、".join(self.leaders(t.id))),
-                "lead_units": self.text("、".join(t.lead_units)),
-                "co_units": self.text("、".join(t.co_units)),
-                "status": self.text(tr.status),
-            }
-            lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
-            n = max(1, len(lines))
-            merged = self.merges and n > 1
-
-            def task_cells(row: int, first: bool) -> None:
-                for key in TASK_FIELDS:
-                    if key not in col:
-                        continue
-                    c = col[key]
-                    if key == "seq":
-                        ws.write_number(row, c, t.seq, self.f_task_num)
-                        continue
-                    value = task_vals[key]
-                    if not first and key in ("lead_units", "co_units") and len(value) > LONG_UNIT_LIST:
-                        # Repeated on every line (no merges): a list of hundreds of units
-                        # would be written hundreds of times. Name it once, count it after.
-                        n_units = len(t.lead_units if key == "lead_units" else t.co_units)
-                        value = f"（共{n_units}个单位，见本任务首行）"
-                    put(row, c, value, self.f_task_center if key in CENTERED else self.f_task)
-
-            if merged:
-                for c in task_cols:
-                    ws.merge_range(r, c, r + n - 1, c, "", self.f_task)
-                task_cells(r, True)
-            for i in range(n):
-                row = r + i
-                if not merged:
-                    task_cells(row, i == 0)
-                if i >= len(lines):
-                    put(row, col["unit"], "（无应报单位）", self.f_grey)
-                    for key in ("role", *VALUE_FIELDS, "source"):
-                        ws.write_blank(row, col[key], None, self.f_body)
+    def _task_sheets(self, annual_ws, livelihood_ws) -> dict[str, list[tuple[Task, object, str, object]]]:
+        """台账 and 为民办实事, side by side in one pass over the rows; returns 问题清单's
+        entries per unit: (task, 存在问题, file, cell)."""
+        annual = _TaskSheet(self, annual_ws, with_category=True)
+        livelihood = _TaskSheet(self, livelihood_ws, with_category=False)
+        problems: dict[str, list[tuple[Task, object, str, object]]] = {u.unit: [] for u in self.data.units}
+        texts: dict[str, str] = {}  # the same answer ("资金紧张") kept once
+        for tr in self.data.rows:
+            (livelihood if tr.task.kind == "livelihood" else annual).add(tr)
+            for ln in tr.lines:
+                p = ln.values.get("problems")
+                if p is None or not str(p).strip() or _SPACE.sub("", str(p)) in _NO_PROBLEM:
                     continue
-                ln = lines[i]
-                put(row, col["unit"], self.text(ln.unit), self.f_body)
-                put(row, col["role"], self.text(ln.role), self.f_center)
-                vals = ln.values
-                for key in VALUE_FIELDS:
-                    c = col[key]
-                    if key == "progress" and not ln.reported:
-                        put(row, c, NOT_REPORTED, self.f_grey)
-                    else:
-                        put(row, c, self.text(vals.get(key)), self.f_center if key == "achieved" else self.f_body)
-                    if self.comments and ln.cells.get(key):
-                        ws.write_comment(row, c, "来源：" + self.text(ln.cells[key]), comment_opts)
-                put(row, col["source"], self.text(self._source(ln)), self.f_body)
-            r += n
-        last = max(r - 1, 1)
-        ws.autofilter(0, 0, last, ncols - 1)
-        self._status_fills(ws, 1, last, col["status"], col["status"])
-        self._page(ws)
+                if isinstance(p, str):
+                    p = texts.setdefault(p, p)
+                problems.setdefault(ln.unit, []).append((tr.task, p, ln.file, ln.cells.get("problems")))
+        annual.finish()
+        livelihood.finish()
+        return problems
 
     # ------------------------------------------------------------ 报送情况
     def _history_sheet(self, ws) -> None:
@@ -398,23 +383,16 @@ class _TrackerWriter:
         self._page(ws)
 
     # ------------------------------------------------------------ 问题清单
-    def _problems_sheet(self, ws) -> None:
+    def _problems_sheet(self, ws, per_unit: dict[str, list[tuple[Task, object, str, object]]]) -> None:
         ncols = self._header(ws, ["单位", "序号", "任务", FIELD_LABELS["problems"], "来源"], [24, 9, 40, 60, 28])
-        per_unit: dict[str, list[tuple[Task, Line]]] = {u.unit: [] for u in self.data.units}
-        for tr in self.data.rows:
-            for ln in tr.lines:
-                p = ln.values.get("problems")
-                if p is None or not str(p).strip() or _SPACE.sub("", str(p)) in _NO_PROBLEM:
-                    continue
-                per_unit.setdefault(ln.unit, []).append((tr.task, ln))
         r = 1
         for unit, items in per_unit.items():
-            for task, ln in items:
+            for task, problem, file, cell in items:
                 _put(ws, r, 0, self.text(unit), self.f_body)
                 _put(ws, r, 1, task_label(task.id), self.f_center)
                 _put(ws, r, 2, self.text(task.text), self.f_body)
-                _put(ws, r, 3, self.text(ln.values.get("problems")), self.f_body)
-                ref = ln.cells.get("problems") or ln.file
+                _put(ws, r, 3, self.text(problem), self.f_body)
+                ref = (f"{file}!{cell}" if file and "!" not in str(cell) else str(cell)) if cell else file
                 _put(ws, r, 4, self.text(ref), self.f_body)
                 r += 1
         ws.autofilter(0, 0, max(r - 1, 1), ncols - 1)
@@ -481,7 +459,7 @@ class _TrackerWriter:
             ("年度计划截止日期", cn_date(d.plan_deadline)),
             ("统计时间", cn_datetime(d.now)),
             ("督查单位", self.office),
-            ("来源标注", "数值单元格批注及“来源”列" if self.comments else f"共{self.n_lines}行，来源仅列于“来源”列（行数较多，不加批注）"),
+            ("来源标注", "数值单元格批注及“来源”列" if self.comments else f"共{self.n_lines}行，来源仅列于“来源”列（数值单元格较多，不加批注）"),
         ]
         for label, value in info:
             ws.write_string(r, 0, label, self.f_label)
@@ -552,16 +530,8 @@ class _TrackerWriter:
         r += 1
 
         # 四、五、六: breakdowns by leader, category, unit (unit last: it is the long one).
-        leader_order: list[str] = []
-        for tr in d.rows:
-            for name in self.leaders(tr.task.id):
-                if name not in leader_order:
-                    leader_order.append(name)
-        category_order: list[str] = []
-        for tr in d.rows:
-            cat = self.category(tr.task)
-            if cat not in category_order:
-                category_order.append(cat)
+        leader_order = list(dict.fromkeys(name for t in self.task_list for name in self.leaders(t.id)))
+        category_order = list(dict.fromkeys(self.category(t) for t in self.task_list))
 
         def by_leader(f: Finding) -> Iterable[str]:
             return (self.leaders(f.task) or (NONE_BUCKET,)) if f.task else (NONE_BUCKET,)
@@ -632,3 +602,87 @@ class _TrackerWriter:
 
         ws.freeze_panes(1, 0)
         self._page(ws, header_row=0)
+
+
+class _TaskSheet:
+    """台账 or 为民办实事, written one task (and its lines) at a time."""
+
+    def __init__(self, w: _TrackerWriter, ws, with_category: bool):
+        self.w, self.ws = w, ws
+        columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
+        self.col = col = {key: i for i, (key, _, _) in enumerate(columns)}
+        self.ncols = w._header(ws, [h for _, h, _ in columns], [width for _, _, width in columns])
+        ws.set_comments_author(w.text(w.office) or "督查室")
+        self.comment_opts = {"x_scale": 2.2, "y_scale": 0.6, "font_name": BODY_FONT}
+        self.task_cols = [col[k] for k in TASK_FIELDS if k in col]
+        self.r = 1
+
+    def add(self, tr: TaskRow) -> None:
+        w, ws, col, r = self.w, self.ws, self.col, self.r
+        text = w.text
+        t = tr.task
+        task_vals = {
+            "category": text(t.category),
+            "text": text(t.text),
+            "leaders": text("、".join(w.leaders(t.id))),
+            "lead_units": text("、".join(t.lead_units)),
+            "co_units": text("、".join(t.co_units)),
+            "status": text(tr.status),
+        }
+        # (column, text, format) of the task columns on the task's first line, and on the others
+        first: list[tuple[int, str, object]] = []
+        later: list[tuple[int, str, object]] = []
+        for key in TASK_FIELDS:
+            if key == "seq" or key not in col:
+                continue
+            value = task_vals[key]
+            fmt = w.f_task_center if key in CENTERED else w.f_task
+            first.append((col[key], value, fmt))
+            if key in ("lead_units", "co_units") and len(value) > LONG_UNIT_LIST:
+                # Repeated on every line (no merges): a list of hundreds of units
+                # would be written hundreds of times. Name it once, count it after.
+                n_units = len(t.lead_units if key == "lead_units" else t.co_units)
+                value = f"（共{n_units}个单位，见本任务首行）"
+            later.append((col[key], value, fmt))
+        seq_col = col["seq"]
+        lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
+        n = max(1, len(lines))
+        merged = w.merges and n > 1
+        if merged:
+            for c in self.task_cols:
+                ws.merge_range(r, c, r + n - 1, c, "", w.f_task)
+        c_unit, c_role, c_source = col["unit"], col["role"], col["source"]
+        value_cols = [(key, col[key], w.f_center if key == "achieved" else w.f_body) for key in VALUE_FIELDS]
+        f_body, f_center, f_grey = w.f_body, w.f_center, w.f_grey
+        comments = w.comments
+        for i in range(n):
+            row = r + i
+            if i == 0 or not merged:
+                ws.write_number(row, seq_col, t.seq, w.f_task_num)
+                for c, value, fmt in (first if i == 0 else later):
+                    _put(ws, row, c, value, fmt)
+            if i >= len(lines):
+                _put(ws, row, c_unit, "（无应报单位）", f_grey)
+                for key in ("role", *VALUE_FIELDS, "source"):
+                    ws.write_blank(row, col[key], None, f_body)
+                continue
+            ln = lines[i]
+            _put(ws, row, c_unit, text(ln.unit), f_body)
+            _put(ws, row, c_role, text(ln.role), f_center)
+            vals, cells = ln.values, ln.cells
+            for key, c, fmt in value_cols:
+                if key == "progress" and not ln.reported:
+                    _put(ws, row, c, NOT_REPORTED, f_grey)
+                else:
+                    _put(ws, row, c, text(vals.get(key)), fmt)
+                if comments and cells.get(key):
+                    ws.write_comment(row, c, "来源：" + text(w._ref(ln, cells[key])), self.comment_opts)
+            _put(ws, row, c_source, text(w._source(ln)), f_body)
+        self.r = r + n
+
+    def finish(self) -> None:
+        w, ws = self.w, self.ws
+        last = max(self.r - 1, 1)
+        ws.autofilter(0, 0, last, self.ncols - 1)
+        w._status_fills(ws, 1, last, self.col["status"], self.col["status"])
+        w._page(ws)
