@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 KINDS = ("annual", "livelihood")
 KIND_LABELS = {"annual": "年度工作任务", "livelihood": "为民办实事"}
@@ -26,11 +27,14 @@ class Task:
     co_units: tuple[str, ...] = ()
     note: str = ""
 
-    @property
+    # Derived values are cached on the instance (the dataclass is frozen, so they never go
+    # stale); cached_property stores them in __dict__, outside the fields, so equality,
+    # hashing and repr still use the fields only.
+    @cached_property
     def id(self) -> str:
         return task_id(self.kind, self.seq)
 
-    @property
+    @cached_property
     def units(self) -> tuple[str, ...]:
         return self.lead_units + tuple(u for u in self.co_units if u not in self.lead_units)
 

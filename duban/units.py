@@ -46,7 +46,9 @@ class Registry:
     def __post_init__(self) -> None:
         self._by_name: dict[str, str] = {}
         self._groups: dict[str, list[str]] = {}
+        self._unit_of: dict[str, Unit] = {}
         for u in self.units:
+            self._unit_of.setdefault(u.name, u)
             self._by_name[clean_name(u.name)] = u.name
             for a in u.aliases:
                 self._by_name.setdefault(clean_name(a), u.name)
@@ -61,7 +63,7 @@ class Registry:
 
     def get(self, name: str) -> Unit | None:
         canonical = self.canonical(name)
-        return next((u for u in self.units if u.name == canonical), None)
+        return None if canonical is None else self._unit_of.get(canonical)
 
     def canonical(self, name: str) -> str | None:
         return self._by_name.get(clean_name(name))

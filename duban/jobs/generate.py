@@ -38,8 +38,38 @@ def deadline_for(ws: Workspace, kind: str, period: str) -> date:
     return status_deadline(ws.calendar, year, m, ws.settings.status_workdays)
 
 
-def unit_rows(tasks: list[Task], unit: str, targets: dict[str, str | None] | None) -> tuple[FormRow, ...]:
-    mine = sorted((t for t in tasks if unit in t.units), key=lambda t: (KIND_ORDER[t.kind], t.seq))
+def tasks_by_unit(tasks: list[Task]) -> dict[str, list[Task]]:
+    """unit -> the tasks naming it, in task order (the same as ``[t for t in tasks if unit in t.units]``).
+
+    One pass over the tasks instead of one scan of all tasks per unit.
+    """
+    index: dict[str, list[Task]] = {}
+    for t in tasks:
+        us = t.units
+        if len(us) > 1 and len(set(us)) < len(us):  # a unit named twice on one task lists it once
+            us = tuple(dict.fromkeys(us))
+        for u in us:
+            mine = index.get(u)
+            if mine is None:
+                index[u] = [t]
+            else:
+                mine.append(t)
+    return index
+
+
+def _task_order(t: Task) -> tuple[int, int]:
+    return (KIND_ORDER[t.kind], t.seq)
+
+
+def unit_rows(
+    tasks: list[Task],
+    unit: str,
+    targets: dict[str, str | None] | None,
+    index: dict[str, list[Task]] | None = None,
+) -> tuple[FormRow, ...]:
+    """The rows of `unit`'s form. `index` (from tasks_by_unit(tasks)) avoids scanning all tasks."""
+    candidates = (t for t in tasks if unit in t.units) if index is None else index.get(unit, ())
+    mine = sorted(candidates, key=_task_order)
     rows = []
     for t in mine:
         role = t.role_of(unit) or "配合"
@@ -57,12 +87,13 @@ def build_specs(ws: Workspace, kind: str, period: str) -> tuple[list[FormSpec], 
     plan_subs = submissions(ws, "plan", str(ws.settings.year)) if kind == "status" else {}
     month = parse_period(period)[1] if kind == "status" else 0
     specs = []
+    index = tasks_by_unit(tasks)
     for unit in reporting_units(ws, tasks):
         targets = None
         if kind == "status":
             plan = entries(ws, plan_subs.get(unit))
             targets = {tid: quarter_target(e["values"], month) or "（计划中未填写本季度目标）" for tid, e in plan.items()} if plan else {}
-        rows = unit_rows(tasks, unit, targets)
+        rows = unit_rows(tasks, unit, targets, index)
         if ws.registry.units and ws.registry.get(unit) is None:
             warnings.append(f"单位“{unit}”不在单位名册中：仍生成报送表，但无法发送邮件。请在 units.xlsx 中登记。")
         specs.append(FormSpec(
@@ -99,15 +130,17 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
     added: list[str] = []
     for spec in specs:
         name = form_filename(spec)
-        checksum = f"{prefilled_checksum(spec)}/{spec.deadline.isoformat()}"
+        prefilled = prefilled_checksum(spec)
+        checksum = f"{prefilled}/{spec.deadline.isoformat()}"
         previous = target / name
         if spec.unit in old and old[spec.unit]["checksum"] == checksum and previous.exists():
             shutil.copy2(previous, staging / name)  # unchanged: keep the very file already sent
         else:
-            write_form(spec, staging / name)
+            write_form(spec, staging / name, checksum=prefilled)
             (changed if spec.unit in old else added).append(spec.unit)
         files.append({"unit": spec.unit, "file": str(target / name), "tasks": len(spec.rows), "checksum": checksum})
-    removed = [u for u in old if u not in {s.unit for s in specs}]
+    made = {s.unit for s in specs}
+    removed = [u for u in old if u not in made]
     # Swap the whole folder: readers see the old set or the new set, never a mix.
     if target.exists():
         target.rename(retired)

@@ -19,7 +19,8 @@ WIDTHS = (18, 40, 26, 10, 10, 14, 70, 12, 20, 40)
 def write_collect_report(path: Path, ledger: Ledger, now: datetime) -> None:
     rows = ledger.db.execute("SELECT * FROM files ORDER BY received_at DESC, name").fetchall()
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                                      "in_memory": True})
         head = wb.add_format({"bold": True, "font_name": "黑体", "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
         body = wb.add_format({"font_name": "仿宋_GB2312", "border": 1, "text_wrap": True, "valign": "top"})
         bad = wb.add_format({"font_name": "仿宋_GB2312", "border": 1, "text_wrap": True, "valign": "top", "bg_color": "#F8CBAD"})

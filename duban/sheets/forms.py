@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
@@ -148,15 +149,24 @@ def prefilled_checksum(spec: FormSpec) -> str:
     return identity.checksum_of(spec.unit, spec.kind, spec.period, _checksum_rows(spec))
 
 
+# The same task text (and role, target) appears in the form of every unit on the task:
+# measure each (text, width) once. Bounded, so a long-running process does not grow.
+_lines = lru_cache(maxsize=1 << 16)(estimate_lines)
+
+
 def _row_height(texts_widths: list[tuple[str, float]], minimum: float) -> float:
-    lines = max((estimate_lines(t, w) for t, w in texts_widths if t), default=1)
+    lines = max((_lines(t, w) for t, w in texts_widths if t), default=1)
     return min(MAX_ROW_HEIGHT, max(minimum, lines * LINE_HEIGHT + 8))
 
 
-def write_form(spec: FormSpec, path: Path) -> str:
-    """Write the form for one unit to `path` (xlsx); returns the prefilled checksum."""
+def write_form(spec: FormSpec, path: Path, checksum: str | None = None) -> str:
+    """Write the form for one unit to `path` (xlsx); returns the prefilled checksum.
+
+    `checksum` is prefilled_checksum(spec) when the caller has already computed it.
+    """
     _check(spec)
-    checksum = prefilled_checksum(spec)
+    if checksum is None:
+        checksum = prefilled_checksum(spec)
     rows = ordered_rows(spec)
     plan = spec.kind == "plan"
     columns = PLAN_COLUMNS if plan else STATUS_COLUMNS
@@ -167,7 +177,8 @@ def write_form(spec: FormSpec, path: Path) -> str:
 
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        # in_memory: a form is small; no temporary file per XML part
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
     )
     try:
         wb.set_properties(
@@ -258,6 +269,12 @@ def write_form(spec: FormSpec, path: Path) -> str:
         first_data = r
 
         fill_fields = [f for f, _, _ in columns if f not in PREFILLED_FIELDS]
+        # Per-row constants, looked up once: the task rows are most of the cells.
+        c_seq, c_text, c_role = col_of["seq"], col_of["text"], col_of["role"]
+        w_text, w_role = width_of["text"], width_of["role"]
+        c_target, w_target = col_of.get("target"), width_of.get("target")
+        blanks = [(col_of[f], f_fill_center if f == "achieved" else f_fill) for f in fill_fields if f != "target"]
+        row_min = 48 if plan else 60
         achieved_blocks: list[tuple[int, int]] = []
         n_section = 0
         for kind in KINDS:
@@ -271,24 +288,26 @@ def write_form(spec: FormSpec, path: Path) -> str:
             r += 1
             block_start = r
             for fr in krows:
-                ws.write_number(r, col_of["seq"], fr.task.seq, f_seq)
-                ws.write_string(r, col_of["text"], fr.task.text, f_text)
+                text = fr.task.text
+                ws.write_number(r, c_seq, fr.task.seq, f_seq)
+                ws.write_string(r, c_text, text, f_text)
                 role = role_text(fr)
-                ws.write_string(r, col_of["role"], role, f_role)
-                sizes = [(fr.task.text, width_of["text"]), (role, width_of["role"])]
-                for f in fill_fields:
-                    c = col_of[f]
-                    if f == "target":
-                        if fr.target:
-                            ws.write_string(r, c, fr.target, f_text)
-                            sizes.append((fr.target, width_of["target"]))
-                        else:
-                            ws.write_string(r, c, PLACEHOLDER_NO_PLAN, f_placeholder)
-                    elif f == "achieved":
-                        ws.write_blank(r, c, None, f_fill_center)
+                ws.write_string(r, c_role, role, f_role)
+                # row height as _row_height(): the most wrapped lines of the non-empty texts
+                lines = 1
+                if text:
+                    lines = _lines(text, w_text)
+                if role:
+                    lines = max(lines, _lines(role, w_role))
+                if c_target is not None:  # strings in the same order as before: shared-string indices
+                    if fr.target:
+                        ws.write_string(r, c_target, fr.target, f_text)
+                        lines = max(lines, _lines(fr.target, w_target))
                     else:
-                        ws.write_blank(r, c, None, f_fill)
-                ws.set_row(r, _row_height(sizes, 48 if plan else 60))
+                        ws.write_string(r, c_target, PLACEHOLDER_NO_PLAN, f_placeholder)
+                for c, fmt in blanks:
+                    ws.write_blank(r, c, None, fmt)
+                ws.set_row(r, min(MAX_ROW_HEIGHT, max(row_min, lines * LINE_HEIGHT + 8)))
                 r += 1
             achieved_blocks.append((block_start, r - 1))
 
