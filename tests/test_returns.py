@@ -342,3 +342,58 @@ def test_property_text_round_trip(blank, tmp_path, texts):
     got = values_by_id(read)["annual-5"]
     assert (got["progress"], got["problems"], got["next_steps"]) == tuple(texts)
     assert read.problems == []
+
+
+# ------------------------------------------------------------------ fast paths are the slow paths
+
+
+def _clean_text_slow(text: str) -> str | None:
+    """clean_text of a str as it was before its fast path: controls removed, every space stripped."""
+    from duban.sheets.cells import _strip_all, remove_controls
+
+    return _strip_all(remove_controls(text)) or None
+
+
+# every kind of space, control and format character clean_text treats specially, and some plain ones
+_ODD = list("\x00\x01\x08\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f \x7f\x80\x85\x9f\xa0\xad\u1680\u180e\u2000\u2007\u200a\u200b"
+            "\u200c\u200d\u200e\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\ufffe") + list("是否a1，。 ")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from(_ODD)), max_size=12))
+def test_clean_text_fast_path_is_the_slow_path(text):
+    assert clean_text(text) == _clean_text_slow(text)
+
+
+def test_clean_text_fast_path_every_character():
+    chars = [chr(cp) for cp in range(0x3100)] + [chr(cp) for cp in (0xfeff, 0xfffe, 0xff01, 0x1d400, 0xe0001)]
+    for ch in chars:
+        for text in (ch, f"a{ch}", f"{ch}a", f"a{ch}b", f"{ch}{ch}", f" {ch}\n"):
+            assert clean_text(text) == _clean_text_slow(text), repr(text)
+
+
+# sniff scans sheet XML with one regex (_TAG_RE) where it used four; it must find the same
+_XML_BITS = [
+    b"<c", b"<row", b"<x:c", b"<c:row", b"<row:c", b"<c:c", b"<_a.b-c:row", b"<cc", b"<rows", b"<C", b"< c", b"</c>",
+    b' r="A1"', b" r='B2'", b' r="ZZZ9"', b' r=""', b' r = "C3"', b' r="1"', b' r="&#49;0"', b' s="1"', b" t='s'",
+    b' x:r="5"', b' rr="6"', b">", b"/>", b"<v>1</v>", b"\t", b"\n", b" ", b"\r", b"\x0b", b"\x0c", b"9", b"A", b"=",
+    b'"', b"'", b"<", b":", b"r", b"c", b"row",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_XML_BITS), st.binary(max_size=2)), max_size=40).map(b"".join))
+def test_sniff_one_pass_tag_scan_finds_what_the_four_patterns_find(seg):
+    from duban.sheets import safety as S
+
+    tags = S._TAG_RE.findall(seg)
+    assert [dq or sq for name, r, dq, sq in tags if r and name == b"c"] == [dq or sq for dq, sq in S._CELL_R_RE.findall(seg)]
+    assert [dq or sq for name, r, dq, sq in tags if r and name == b"row"] == [dq or sq for dq, sq in S._ROW_R_RE.findall(seg)]
+    assert [t[0] for t in tags].count(b"c") == len(S._CELL_TAG_RE.findall(seg))
+    assert [t[0] for t in tags].count(b"row") == len(S._ROW_TAG_RE.findall(seg))
+    for lim in (S.DEFAULT_LIMITS, S.Limits(max_rows=20, max_cols=5)):
+        digits = S._DIGITS_RE.findall(seg)
+        letters = set(S._LETTERS_RE.findall(seg))
+        slow = bool(digits and (max(map(len, digits)) > 9 or max(map(int, digits)) > lim.max_rows)) or any(
+            len(x) > 3 or S._col_number(x.decode("ascii")) > lim.max_cols for x in letters)
+        assert S._refs_too_far(seg, lim) == slow

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,14 @@ from ..sheets.collect_report import write_collect_report
 from ..workspace import Workspace
 
 REPORT_NAME = "报送检查结果.xlsx"
+# Ledger writes of this many files go into one transaction (one commit, one fsync of the
+# WAL); their inbox originals are removed only after that commit. Fewer files when they
+# carry many rows (the queued rows are held in memory until the commit).
+BATCH_FILES = 50
+BATCH_ROWS = 5000
 EXT = {"xlsx": ".xlsx", "xls": ".xls"}
+# json.dumps(x, ensure_ascii=False) builds a new encoder on every call; same output, built once
+_dumps_text = json.JSONEncoder(ensure_ascii=False).encode
 _MONTH = re.compile(r"(\d{1,2})\s*月")
 _YEAR = re.compile(r"(20\d\d)\s*年")
 
@@ -55,11 +63,41 @@ def archive_path(ws: Workspace, sha: str, fmt: str) -> Path:
     return ws.root / "archive" / sha[:2] / f"{sha}{EXT.get(fmt, '.bin')}"
 
 
-def _archive(ws: Workspace, data: bytes, sha: str, fmt: str) -> Path:
+@dataclass
+class _Batch:
+    """Ledger writes not yet committed, and the inbox originals to remove once they are.
+
+    Every file's archive copy is written and fsynced before its writes are queued here.
+    If the run dies before the batch commits, the originals are still in the inbox and a
+    rerun redoes them (the archive copy is found by its sha256 name); nothing is removed
+    from the inbox before the ledger says where its copy is.
+    """
+
+    ops: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
+    done: list[Path] = field(default_factory=list)  # inbox originals to remove after the commit
+    seen: dict[str, Outcome] = field(default_factory=dict)  # sha256 -> outcome, files of this batch
+    rows: int = 0  # entries queued
+    dirs: set[Path] = field(default_factory=set)  # archive folders known to exist
+
+    def flush(self, ws: Workspace) -> None:
+        ops, done = self.ops, self.done
+        self.ops, self.done, self.seen, self.rows = [], [], {}, 0
+        if ops:
+            with ws.ledger.transaction() as con:
+                for op in ops:
+                    op(con)
+        for path in done:
+            path.unlink(missing_ok=True)
+
+
+def _archive(ws: Workspace, data: bytes, sha: str, fmt: str, dirs: set[Path] | None = None) -> Path:
     dest = archive_path(ws, sha, fmt)
     if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == sha:
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dirs is None or dest.parent not in dirs:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dirs is not None:
+            dirs.add(dest.parent)
     tmp = dest.with_name(f".tmp-{sha}")
     with open(tmp, "wb") as fh:
         fh.write(data)
@@ -136,10 +174,22 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
     by_unit = _tasks_by_unit(ws) if files else {}
-    for i, path in enumerate(files):
-        if progress:
-            progress(i, len(files), path.name)
-        outcomes.append(_collect_one(ws, path, now, received, settle, by_unit))
+    batch = _Batch()
+    try:
+        for i, path in enumerate(files):
+            if progress:
+                progress(i, len(files), path.name)
+            outcomes.append(_collect_one(ws, path, now, received, settle, by_unit, batch))
+            if len(batch.done) >= BATCH_FILES or batch.rows >= BATCH_ROWS:
+                batch.flush(ws)
+    except BaseException:
+        # Keep what was done before the failure, as the per-file transactions did.
+        try:
+            batch.flush(ws)
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
+    batch.flush(ws)
     if progress:
         progress(len(files), len(files), "")
     accepted = [o for o in outcomes if o.verdict == "accepted"]
@@ -147,9 +197,15 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     waiting = [o for o in outcomes if o.verdict == "waiting"]
     dupes = [o for o in outcomes if o.verdict == "duplicate"]
     superseded = []
-    for o in accepted:
-        superseded += [{"file": r["name"], "unit": r["unit"], "kind": r["kind"], "period": r["period"]} for r in ws.ledger.db.execute(
-            "SELECT name, unit, kind, period FROM files WHERE verdict='superseded' AND unit=? AND kind=? AND period=?", (o.unit, o.kind, o.period))]
+    if accepted:
+        # One pass over the superseded files (table order), grouped by unit/kind/period,
+        # instead of one scan of the files table per accepted file.
+        older: dict[tuple, list[dict]] = {}
+        for r in ws.ledger.db.execute("SELECT name, unit, kind, period FROM files WHERE verdict='superseded'"):
+            older.setdefault((r["unit"], r["kind"], r["period"]), []).append(
+                {"file": r["name"], "unit": r["unit"], "kind": r["kind"], "period": r["period"]})
+        for o in accepted:
+            superseded += [dict(d) for d in older.get((o.unit, o.kind, o.period), ())]
     report_file = ""
     if outcomes:
         report_file = str(inbox / REPORT_NAME)
@@ -182,7 +238,9 @@ def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_re
 
 
 def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float,
-                 by_unit: dict[str, dict[str, str]]) -> Outcome:
+                 by_unit: dict[str, dict[str, str]], batch: _Batch) -> Outcome:
+    """Judge one inbox file. Its archive copy is written (and fsynced) here; its ledger
+    writes are queued on ``batch`` and its original is removed after the batch commits."""
     name = _rel(ws, path)
     out = Outcome(file=name)
     try:
@@ -192,8 +250,10 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
         return out
     db = ws.ledger.db
     if not ok:
-        db.execute("INSERT INTO pending (path, size, mtime, first_seen) VALUES (?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime",
-                   (str(path), st.st_size, st.st_mtime, now.isoformat(timespec="seconds")))
+        pend_row = (str(path), st.st_size, st.st_mtime, now.isoformat(timespec="seconds"))
+        batch.ops.append(lambda con: con.execute(
+            "INSERT INTO pending (path, size, mtime, first_seen) VALUES (?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime",
+            pend_row))
         out.verdict, out.reason = "waiting", "文件仍在变化（可能正在复制），下次运行时再处理。"
         return out
     data = path.read_bytes()
@@ -211,24 +271,31 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
         got = datetime.fromisoformat(pend["first_seen"]) if pend else now
     at = got.isoformat(timespec="seconds")
 
-    known = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
-    if known is not None:
+    key = str(path)
+    first = batch.seen.get(sha)  # same bytes earlier in this (uncommitted) batch
+    known = None if first is not None else db.execute(
+        "SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
+    if first is not None or known is not None:
         # Same bytes already recorded (a resend, or a run killed before it could tidy the inbox).
-        with ws.ledger.transaction() as con:
+        def dup(con: sqlite3.Connection) -> None:
             con.execute("INSERT INTO file_names (sha256, name, at) VALUES (?,?,?)", (sha, name, at))
-            con.execute("DELETE FROM pending WHERE path=?", (str(path),))
-        path.unlink(missing_ok=True)
-        out.verdict, out.unit, out.kind, out.period = "duplicate", known["unit"] or "", known["kind"] or "", known["period"] or ""
+            con.execute("DELETE FROM pending WHERE path=?", (key,))
+        batch.ops.append(dup)
+        batch.done.append(path)
+        if first is not None:
+            out.verdict, out.unit, out.kind, out.period = "duplicate", first.unit, first.kind, first.period
+        else:
+            out.verdict, out.unit, out.kind, out.period = "duplicate", known["unit"] or "", known["kind"] or "", known["period"] or ""
         out.reason = "与已收到的文件完全相同，只记录一次。"
         return out
 
-    sn = sniff(path)
-    dest = _archive(ws, data, sha, sn.format)
+    sn = sniff(path, data=data)  # the very bytes read above: the ones archived and recorded
+    dest = _archive(ws, data, sha, sn.format, batch.dirs)
     read: ReturnRead | None = None
     reason = "" if sn.ok else sn.reason
     if not reason:
         try:
-            read = read_return(dest, sn.format)
+            read = read_return(dest, sn.format, data=data)
         except TemplateMismatch as exc:
             reason = f"不是本工作区的报送表：{str(exc).replace(dest.name, path.name)}"  # the unit's name, not the archive's
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the run
@@ -258,23 +325,31 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
                     warnings.append(f"{name}，{read.sheet}!{r.cells.get('text', '')}：任务内容被改动，台账以任务分解表为准。")
             warnings.extend(f"{name}：{p}" for p in read.problems + read.extra_rows)
     verdict = "rejected" if reason else "accepted"
-    with ws.ledger.transaction() as con:
+    file_row = (sha, name, len(data), at, str(dest.relative_to(ws.root)), sn.format, unit, kind, period, verdict, reason,
+                _dumps_text(warnings))
+    entry_rows = [
+        (sha, unit, kind, period, r.task_id, r.text, _dumps_text(r.values), json.dumps(r.cells))
+        for r in read.rows if r.task_id in expected] if verdict == "accepted" else []
+
+    def record(con: sqlite3.Connection) -> None:
         con.execute(
             "INSERT INTO files (sha256, name, size, received_at, archive, format, unit, kind, period, verdict, reason, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (sha, name, len(data), at, str(dest.relative_to(ws.root)), sn.format, unit, kind, period, verdict, reason,
-             json.dumps(warnings, ensure_ascii=False)))
+            file_row)
         con.execute("INSERT INTO file_names (sha256, name, at) VALUES (?,?,?)", (sha, name, at))
         if verdict == "accepted":
-            con.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?)", [
-                (sha, unit, kind, period, r.task_id, r.text, json.dumps(r.values, ensure_ascii=False), json.dumps(r.cells))
-                for r in read.rows if r.task_id in expected])
-            # The newest return for the same unit and period is the one merged; older ones stay recorded.
+            con.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?)", entry_rows)
+            # The newest return for the same unit and period is the one merged; older ones stay recorded
+            # (earlier files of the same batch included: their writes ran before these in this transaction).
             rows = con.execute("SELECT sha256, received_at, name FROM files WHERE unit=? AND kind=? AND period=? AND verdict IN ('accepted','superseded') ORDER BY received_at, rowid",
                                (unit, kind, period)).fetchall()
             newest = rows[-1]["sha256"]
             for r in rows:
                 con.execute("UPDATE files SET verdict=? WHERE sha256=?", ("accepted" if r["sha256"] == newest else "superseded", r["sha256"]))
-        con.execute("DELETE FROM pending WHERE path=?", (str(path),))
-    path.unlink(missing_ok=True)
+        con.execute("DELETE FROM pending WHERE path=?", (key,))
+
+    batch.ops.append(record)
+    batch.done.append(path)
+    batch.rows += len(entry_rows)
+    batch.seen[sha] = out
     out.verdict, out.unit, out.kind, out.period, out.reason, out.warnings = verdict, unit, kind, period, reason, warnings
     return out

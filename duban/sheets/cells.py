@@ -7,6 +7,7 @@ goes in, a normalized Python value comes out.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 
@@ -16,6 +17,12 @@ import unicodedata
 _EXTRA_SPACES = "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad"
 _CTRL_RE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _SEQ_RE = re.compile(r"^(\d+)(?:\.0+)?[\.、]?$")
+# A str containing none of these is cleaned by value.strip() alone: no control
+# characters (\n is kept by remove_controls and is whitespace for strip), no \r or \t
+# to translate, no line/paragraph separators, none of _EXTRA_SPACES.
+_NEEDS_SLOW_CLEAN = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029" + _EXTRA_SPACES + "]"
+).search
 
 PLACEHOLDER_NO_PLAN = "（未报送计划）"
 
@@ -80,6 +87,15 @@ def clean_text(value: object) -> str | None:
     ends are stripped and control characters removed. A string that looks like a
     formula ("=HYPERLINK(...)") is plain text and stays as it is.
     """
+    if type(value) is str:
+        # Fast path: nothing for remove_controls to change and none of the extra
+        # spaces anywhere, so stripping is plain str.strip() (same result as below).
+        if not _NEEDS_SLOW_CLEAN(value):
+            return value.strip() or None
+        text = _strip_all(remove_controls(value))
+        return text or None
+    if value is None:
+        return None
     value = coerce_raw(value)
     if value is None:
         return None
@@ -104,6 +120,11 @@ def label_key(value: object) -> str:
     text = clean_text(value)
     if text is None:
         return ""
+    # Headers and labels are short and repeat in every file: cache them (long texts uncached).
+    return _label_key_cached(text) if len(text) <= _CACHE_TEXT else _label_key_text(text)
+
+
+def _label_key_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"[\s\u200b\ufeff、，,：:（）()\[\]【】“”\"'‘’·.。;；]+", "", text)
 
@@ -139,14 +160,27 @@ def parse_yes_no(value: object) -> tuple[str | None, bool]:
     text = clean_text(value)
     if text is None:
         return None, True
+    word = _yes_no_cached(text) if len(text) <= _CACHE_TEXT else _yes_no_word(text)
+    if word is not None:
+        return word, True
+    return text, False
+
+
+def _yes_no_word(text: str) -> str | None:
+    """YES, NO or None (not a yes/no word) for a cleaned, non-empty text."""
     key = unicodedata.normalize("NFKC", text).lower()
     key = re.sub(r"\s+", "", key).rstrip(_TRAILING_PUNCT)
     key = key.replace("（", "(").replace("）", ")")
     if key in _YES_WORDS:
-        return YES, True
+        return YES
     if key in _NO_WORDS:
-        return NO, True
-    return text, False
+        return NO
+    return None
+
+
+_CACHE_TEXT = 64  # texts up to this length are memoized by label_key / parse_yes_no
+_label_key_cached = functools.lru_cache(maxsize=2048)(_label_key_text)
+_yes_no_cached = functools.lru_cache(maxsize=1024)(_yes_no_word)
 
 
 def col_letter(col: int) -> str:

@@ -25,6 +25,7 @@ from .cells import (
     PLACEHOLDER_NO_PLAN,
     cell_address,
     clean_text,
+    col_letter,
     coerce_raw,
     label_key,
     parse_seq,
@@ -81,14 +82,15 @@ class ReturnRead:
 # ---------------------------------------------------------------- workbook access
 
 
-def _open(path: Path, fmt: str) -> pc.CalamineWorkbook:
+def _open(path: Path, fmt: str, data: bytes | None = None) -> pc.CalamineWorkbook:
     if fmt not in ("xlsx", "xls"):
         raise ValueError(f"fmt must be 'xlsx' or 'xls', got {fmt!r}")
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputFileError(f"无法打开文件“{path.name}”：{e.strerror or e}。") from e
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputFileError(f"无法打开文件“{path.name}”：{e.strerror or e}。") from e
     if not data:
         raise InputFileError(f"文件“{path.name}”是空文件（0 字节），请重新报送。")
     try:
@@ -108,7 +110,8 @@ def _open(path: Path, fmt: str) -> pc.CalamineWorkbook:
 
 def _grid(sheet: pc.CalamineSheet) -> list[list]:
     rows = sheet.to_python(skip_empty_area=False)
-    return [[coerce_raw(v) for v in row] for row in rows]
+    # coerce_raw, with the common case (a str: "" -> None, else itself) inlined
+    return [[(v or None) if type(v) is str else coerce_raw(v) for v in row] for row in rows]
 
 
 class _Sheet:
@@ -117,6 +120,7 @@ class _Sheet:
     def __init__(self, name: str, rows: list[list], merges) -> None:
         self.name = name
         self.rows = rows
+        self._clean: dict[int, list] = {}
         self.merged: dict[tuple[int, int], tuple[int, int]] = {}
         for (r0, c0), (r1, c1) in merges or []:
             if (r1 - r0 + 1) * (c1 - c0 + 1) > 20000:
@@ -130,6 +134,13 @@ class _Sheet:
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
             return self.rows[r][c]
         return None
+
+    def clean(self, r: int) -> list:
+        """clean_text of every cell of row r (computed once per row)."""
+        got = self._clean.get(r)
+        if got is None:
+            got = self._clean[r] = [clean_text(v) for v in self.rows[r]]
+        return got
 
     def value(self, r: int, c: int):
         """The cell's value, or the value of the merged range it lies in."""
@@ -190,10 +201,25 @@ class _Header:
     kind: str | None
 
 
+def _label_keys(values) -> list[str]:
+    """label_key of each value; a merged range gives the very same object for each of its
+    cells (a long title or note across the row), so that one is reduced once."""
+    out: list[str] = []
+    prev: object = out  # nothing a cell holds
+    key = ""
+    for v in values:
+        if v is not prev:
+            prev, key = v, label_key(v)
+        out.append(key)
+    return out
+
+
 def _find_header(sh: _Sheet) -> _Header | None:
     width = sh.width()
     for r in range(min(len(sh.rows), HEADER_SCAN_ROWS)):
-        keys = [label_key(sh.value(r, c)) for c in range(width)]
+        keys = _label_keys(sh.value(r, c) for c in range(width))
+        if not any("序号" in k for k in keys):  # _field_for gives "seq" exactly for these
+            continue
         fields = [_field_for(k) for k in keys]
         if "seq" not in fields or "text" not in fields:
             continue
@@ -224,9 +250,9 @@ _SECTION_RE = re.compile(
 _FOOTER_RE = re.compile(r"^(填\s*报\s*人|联\s*系\s*电\s*话|负\s*责\s*人\s*签\s*字)\s*([:：]|$)")
 
 
-def _section_kind(sh: _Sheet, r: int) -> str | None:
-    """The kind of a section row (“一、年度工作任务”), else None."""
-    texts = {clean_text(v) for v in sh.rows[r] if clean_text(v)}
+def _section_kind(cleaned: list) -> str | None:
+    """The kind of a section row (“一、年度工作任务”), else None. ``cleaned``: the row's cleaned cells."""
+    texts = {t for t in cleaned if t}
     if len(texts) != 1:
         return None
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", texts.pop()))
@@ -236,28 +262,34 @@ def _section_kind(sh: _Sheet, r: int) -> str | None:
     return "annual" if m.group(1) else "livelihood"
 
 
-def _is_footer(sh: _Sheet, r: int) -> bool:
-    return any(_FOOTER_RE.match(clean_text(v) or "") for v in sh.rows[r])
+def _is_footer(cleaned: list) -> bool:
+    # _FOOTER_RE can only match a text starting with 填, 联 or 负
+    return any(_FOOTER_RE.match(t) for t in cleaned if t and t[0] in "填联负")
+
+
+# per label: (its key, "label: value" pattern, "starts with the label" pattern)
+_FOOTER_PATTERNS = [
+    (key, re.compile(r"^" + r"\s*".join(label) + r"\s*[:：]?\s*(.*)$", re.S), re.compile(r"^" + r"\s*".join(label)))
+    for label, key in FOOTER_LABELS.items()
+]
 
 
 def _footer_values(sh: _Sheet, rows: range) -> dict:
     out: dict = {}
     for r in rows:
-        row = sh.rows[r]
-        for c, v in enumerate(row):
-            text = clean_text(v)
+        row = sh.clean(r)
+        for c, text in enumerate(row):
             if not text:
                 continue
-            for label, key in FOOTER_LABELS.items():
-                m = re.match(r"^" + r"\s*".join(label) + r"\s*[:：]?\s*(.*)$", text, re.S)
+            for key, value_re, _ in _FOOTER_PATTERNS:
+                m = value_re.match(text)
                 if not m or key in out:
                     continue
                 value = clean_text(m.group(1))
                 if not value:
-                    for v2 in row[c + 1:]:
-                        t2 = clean_text(v2)
+                    for t2 in row[c + 1:]:
                         if t2:
-                            if not any(re.match(r"^" + r"\s*".join(lb), t2) for lb in FOOTER_LABELS):
+                            if not any(label_re.match(t2) for _, _, label_re in _FOOTER_PATTERNS):
                                 value = t2
                             break
                 if value:
@@ -302,29 +334,30 @@ class _Parser:
         self.footer_start: int | None = None
         self.known_ids = set(identity["task_ids"]) if identity else None
         self.row_no: dict[str, int] = {}
+        # (field, column letters) of the cells recorded per row: "text" first, then the fields
+        self.cell_cols = [("text", col_letter(header.cols["text"]))] + [
+            (f, col_letter(header.cols[f])) for f in self.fields if f in header.cols]
 
     # -- values
 
-    def _read_field(self, r: int, fld: str) -> object:
+    def _read_field(self, r: int, fld: str, cleaned: list) -> object:
         c = self.h.cols.get(fld)
         if c is None:
             return None
-        raw = self.sh.raw(r, c)
-        addr = cell_address(r, c)
         if fld == "achieved":
-            value, ok = parse_yes_no(raw)
+            value, ok = parse_yes_no(self.sh.raw(r, c))
             if not ok:
                 self.problems.append(
-                    f"{_sheet_label(self.sh.name)}，{addr}：“{_short(str(value), 40)}”不是“是/否”，请从下拉列表选择。"
+                    f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：“{_short(str(value), 40)}”不是“是/否”，请从下拉列表选择。"
                 )
                 return None
             return value
-        value = clean_text(raw)
+        value = cleaned[c] if c < len(cleaned) else None
         if fld == "target" and value == PLACEHOLDER_NO_PLAN:
             return None
         if value is not None and len(value) > MAX_CELL_TEXT:
             self.extra.append(
-                f"{_sheet_label(self.sh.name)}，{addr}：内容有 {len(value)} 个字符，超过 Excel 单元格上限 "
+                f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：内容有 {len(value)} 个字符，超过 Excel 单元格上限 "
                 f"{MAX_CELL_TEXT}，已完整读取，但在 Excel 中打开可能被截断，请精简。"
             )
         return value
@@ -346,20 +379,21 @@ class _Parser:
         current_kind: str | None = None
         last: ReturnRow | None = None
         for r in range(h.last + 1, len(sh.rows)):
-            row = sh.rows[r]
-            if all(clean_text(v) is None for v in row):
+            cl = sh.clean(r)  # every cell cleaned once; all checks below use it
+            if all(t is None for t in cl):
                 continue
-            if _is_footer(sh, r):
+            if _is_footer(cl):
                 self.footer_start = r
                 break
-            kind = _section_kind(sh, r)
-            if kind is not None and parse_seq(sh.raw(r, seq_col)) is None:
-                current_kind, last = kind, None
-                continue
             seq = parse_seq(sh.raw(r, seq_col))
-            values = {f: self._read_field(r, f) for f in self.fields}
+            if seq is None:
+                kind = _section_kind(cl)
+                if kind is not None:
+                    current_kind, last = kind, None
+                    continue
+            values = {f: self._read_field(r, f, cl) for f in self.fields}
             self.filled += sum(1 for v in values.values() if v is not None)
-            text = clean_text(sh.raw(r, text_col)) or ""
+            text = (cl[text_col] if text_col < len(cl) else None) or ""
             if seq is None:
                 self._sub_item(r, last, values, text)
                 continue
@@ -383,10 +417,8 @@ class _Parser:
                     prev.values[f] = _combine(prev.values.get(f), v, f)
                 last = prev
                 continue
-            cells = {"text": cell_address(r, text_col)}
-            for f in self.fields:
-                if f in h.cols:
-                    cells[f] = cell_address(r, h.cols[f])
+            n = str(r + 1)
+            cells = {f: letters + n for f, letters in self.cell_cols}
             last = ReturnRow(task_id=tid, kind=k, seq=seq, text=text, values=values, cells=cells)
             self.rows[tid] = last
             self.row_no[tid] = r + 1
@@ -395,11 +427,13 @@ class _Parser:
         """A row without a usable 序号: a sub-item of the task above, or ignored."""
         sh = self.sh
         where = f"{_sheet_label(sh.name)}第{r + 1}行"
-        seq_text = clean_text(sh.raw(r, self.h.cols["seq"]))
+        cl = sh.clean(r)
+        seq_col = self.h.cols["seq"]
+        seq_text = cl[seq_col] if seq_col < len(cl) else None
         if seq_text:
             where += f"（序号“{_short(seq_text, 10)}”）"
         filled = {f: v for f, v in values.items() if v is not None}
-        content = text or next((t for t in (clean_text(v) for v in sh.rows[r]) if t), "")
+        content = text or next((t for t in cl if t), "")
         if not filled:
             self.extra.append(f"{where}没有序号，也没有填报内容（“{_short(content)}”），已忽略。")
             return
@@ -448,11 +482,14 @@ def _preview(wb: pc.CalamineWorkbook) -> str:
     return "所有工作表都是空的"
 
 
-def read_return(path: Path, fmt: str) -> ReturnRead:
+def read_return(path: Path, fmt: str, *, data: bytes | None = None) -> ReturnRead:
     """Read a returned plan/status form. Raises InputFileError if the file cannot be read,
-    TemplateMismatch if no sheet carries the form header."""
+    TemplateMismatch if no sheet carries the form header.
+
+    ``data``: the file's bytes when the caller already has them (``path`` then only names
+    the file in messages and is not read)."""
     path = Path(path)
-    wb = _open(path, fmt)
+    wb = _open(path, fmt, data)
     try:
         identity, id_sheet = _find_identity(wb)
         candidates: list[tuple[_Sheet, _Header, bool]] = []

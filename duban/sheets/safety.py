@@ -16,6 +16,7 @@ path itself cannot be read (missing, a folder, no permission).
 from __future__ import annotations
 
 import codecs
+import io
 import mmap
 import os
 import re
@@ -190,28 +191,21 @@ def _bad(fmt: str, reason: str, macros: bool = False) -> Sniff:
     return Sniff(fmt, False, reason, macros)
 
 
-def sniff(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Sniff:
+def sniff(path: str | Path, *, limits: Limits = DEFAULT_LIMITS, data: bytes | None = None) -> Sniff:
     """Tell what the file at ``path`` really is, by its bytes.
+
+    ``data``: the file's bytes when the caller has already read them (collect does, to
+    hash and archive them); the path is then not opened again and only names the file.
 
     Never raises on content: any malformed structure becomes a not-ok ``Sniff``.
     Raises ``InputFileError`` when the path cannot be read at all.
     """
     p = Path(path)
     try:
+        if data is not None:
+            return _sniff_open(io.BytesIO(data), len(data), limits)
         with open(p, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                return _bad("empty", R_EMPTY)
-            if size > limits.max_file_bytes:
-                return _bad("unknown", _r_too_big(size, limits.max_file_bytes))
-            head = f.read(_HEAD)
-            if not head:
-                return _bad("empty", R_EMPTY)
-            if head[:4] in _ZIP_MAGICS:
-                return _sniff_zip(f, size, limits)
-            if head[:8] == _OLE_MAGIC:
-                return _sniff_ole(f, size, limits)
-            return _sniff_head(head, complete=size <= len(head), limits=limits)
+            return _sniff_open(f, os.fstat(f.fileno()).st_size, limits)
     except IsADirectoryError as e:
         raise InputFileError(f"“{p.name}”是文件夹，不是文件。") from e
     except FileNotFoundError as e:
@@ -220,6 +214,22 @@ def sniff(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Sniff:
         raise InputFileError(f"没有权限读取文件“{p.name}”，请检查文件是否被其他程序占用。") from e
     except OSError as e:
         raise InputFileError(f"无法读取文件“{p.name}”：{e.strerror or e}。") from e
+
+
+def _sniff_open(f, size: int, limits: Limits) -> Sniff:
+    """``sniff`` on an open binary file (or BytesIO) of ``size`` bytes, positioned at 0."""
+    if size == 0:
+        return _bad("empty", R_EMPTY)
+    if size > limits.max_file_bytes:
+        return _bad("unknown", _r_too_big(size, limits.max_file_bytes))
+    head = f.read(_HEAD)
+    if not head:
+        return _bad("empty", R_EMPTY)
+    if head[:4] in _ZIP_MAGICS:
+        return _sniff_zip(f, size, limits)
+    if head[:8] == _OLE_MAGIC:
+        return _sniff_ole(f, size, limits)
+    return _sniff_head(head, complete=size <= len(head), limits=limits)
 
 
 # ------------------------------------------------------------------------------ zip
@@ -330,6 +340,14 @@ _ROW_R_RE = re.compile(rb"<" + _PFX + rb"row" + _ATTR + rb"""\s+r\s*=\s*(?:"([^"
 _DIM_RE = re.compile(rb"<" + _PFX + rb"dimension" + _ATTR + rb"""\s+ref\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 _CELL_TAG_RE = re.compile(rb"<" + _PFX + rb"c[\s/>]")
 _ROW_TAG_RE = re.compile(rb"<" + _PFX + rb"row[\s/>]")
+# The four patterns above in one pass: a match per <c>/<row> tag (the tag regexes), with
+# group 2 = b"r" when its r attribute is there (the *_R_RE regexes) and 3/4 its value.
+# Same matches: every match holds exactly one "<" (its start), so findall of any of them
+# is "the pattern matched at this '<'"; at one '<' only one prefix reading can be
+# followed by c/row and a space, / or >, and the optional r part is the *_R_RE tail.
+_TAG_RE = re.compile(
+    rb"<" + _PFX + rb"(c|row)(?=[\s/>])(?:" + _ATTR + rb"""\s+(r)\s*=\s*(?:"([^"<]*)"|'([^'<]*)'))?"""
+)
 _DTD_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DTD_TAIL = 16
 _DTD16 = [
@@ -471,27 +489,29 @@ class _XmlScan:
 
     def _scan(self, seg: bytes) -> None:
         lim = self.limits
-        for dq, sq in _DIM_RE.findall(seg):
+        for dq, sq in _DIM_RE.findall(seg) if b"dimension" in seg else ():
             ref = _ascii_ref(dq or sq, _WEIRD_DIM_RE)
             for part in ref.split(b":"):
                 if _refs_too_far(part, lim):
                     raise _Reject("xlsx", _r_range("声明到", _show(part), lim))
-        cells = [dq or sq for dq, sq in _CELL_R_RE.findall(seg)]
+        tags = _TAG_RE.findall(seg)  # one pass for _CELL_R_RE, _ROW_R_RE, _CELL_TAG_RE, _ROW_TAG_RE
+        cells = [dq or sq for name, r, dq, sq in tags if r and name == b"c"]
         if cells:
             joined = _ascii_ref(b"\n".join(cells), _WEIRD_CELL_RE)
             if _refs_too_far(joined, lim):
                 for v in joined.split(b"\n"):  # only now, one by one, for the message
                     if _refs_too_far(v, lim):
                         raise _Reject("xlsx", _r_range("有内容到", _show(v), lim))
-        rows = [dq or sq for dq, sq in _ROW_R_RE.findall(seg)]
+        rows = [dq or sq for name, r, dq, sq in tags if r and name == b"row"]
         if rows:
             joined = _ascii_ref(b"\n".join(rows), _WEIRD_ROW_RE)
             if _refs_too_far(joined, lim):
                 last = max(int(v) if len(v) < 16 else 10**16 for v in joined.split(b"\n") if v)
                 raise _Reject("xlsx", _r_range("有行到", f"第 {min(last, 10**15)} 行", lim))
         # Rows and cells may also come without references (their place is implicit).
-        self.rows += len(_ROW_TAG_RE.findall(seg))
-        self.cells += len(_CELL_TAG_RE.findall(seg))
+        n_rows = [t[0] for t in tags].count(b"row")
+        self.rows += n_rows
+        self.cells += len(tags) - n_rows
         if self.rows > lim.max_rows or self.cells > lim.max_rows * lim.max_cols:
             raise _Reject("xlsx", _r_count(lim))
 
@@ -516,12 +536,23 @@ def _ascii_ref(raw: bytes, weird: re.Pattern) -> bytes:
     return raw
 
 
+# bytes.translate tables: every byte that is not a digit (a letter) becomes \n, so
+# splitting on \n gives the runs _DIGITS_RE (_LETTERS_RE) finds, plus empty strings.
+_ONLY_DIGITS = bytes(b if 0x30 <= b <= 0x39 else 0x0A for b in range(256))
+_ONLY_LETTERS = bytes(b if (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A) else 0x0A for b in range(256))
+
+
 def _refs_too_far(refs: bytes, lim: Limits) -> bool:
     """Whether any row number or column in ``refs`` (plain ASCII) is past the limits."""
-    digits = _DIGITS_RE.findall(refs)
+    # Distinct runs only (a sheet repeats each row number in every cell of the row);
+    # same answer as max() over every _DIGITS_RE / _LETTERS_RE match.
+    digits = set(refs.translate(_ONLY_DIGITS).split(b"\n"))
+    digits.discard(b"")
     if digits and (max(map(len, digits)) > 9 or max(map(int, digits)) > lim.max_rows):
         return True
-    for letters in set(_LETTERS_RE.findall(refs)):
+    letters_runs = set(refs.translate(_ONLY_LETTERS).split(b"\n"))
+    letters_runs.discard(b"")
+    for letters in letters_runs:
         if len(letters) > 3 or _col_number(letters.decode("ascii")) > lim.max_cols:
             return True
     return False
