@@ -111,7 +111,8 @@ def phase_duban_generate(a: dict) -> dict:
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))
         try:
-            r = generate.run(ws, "status", a["month"], now=datetime.fromisoformat(a["now"]))
+            kind = a.get("kind", "status")
+            r = generate.run(ws, kind, a["month"] if kind == "status" else None, now=datetime.fromisoformat(a["now"]))
         finally:
             ws.close()
         return {"files": len(r.data["files"]), "rows": sum(f["tasks"] for f in r.data["files"]), "warnings": len(r.warnings)}
@@ -556,6 +557,8 @@ def run_scenario(sc, args, log) -> dict:
 
     log("  计时：")
     P["generate.duban"] = measure("duban_generate", gen_args, repeat, to, log, "duban generate")
+    P["generate.duban_plan"] = measure("duban_generate", lambda i: {**gen_args(i), "kind": "plan"}, repeat, to, log,
+                                       "duban generate（计划表）")
     P["generate.bare"] = measure("bare_generate", lambda i: {**common, "db": db, "out": str(work / "bare-gen"), "in_memory": True},
                                  repeat, to, log, "裸 xlsxwriter 生成（in_memory）")
     P["generate.bare_tmp"] = measure("bare_generate", lambda i: {**common, "db": db, "out": str(work / "bare-gen")}, repeat, to, log,
@@ -687,6 +690,7 @@ def table(res: dict) -> str:
                      _fmt(wall / files * 1000, 1) if wall is not None else "—"])
 
     add("生成 generate", "duban generate（落实情况表）", "generate.duban")
+    add("", "duban generate（计划表，参考）", "generate.duban_plan")
     add("", "下限：裸 xlsxwriter（in_memory）", "generate.bare")
     add("", "裸 xlsxwriter（默认，临时文件）", "generate.bare_tmp")
     add("收集 collect", "duban collect", "collect.duban")
