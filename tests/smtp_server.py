@@ -143,3 +143,23 @@ def prepare_sample_workspace(root: Path, status_months: tuple[str, ...] = ()) ->
     finally:
         ws.close()
     return root
+
+
+@pytest.fixture
+def root(template, tmp_path, smtp_server):  # noqa: ANN001, ANN201 - each test module defines `template`
+    """A fresh copy of the module's template workspace, its mail pointed at the test server."""
+    import shutil
+
+    dest = tmp_path / "ws"
+    shutil.copytree(template, dest)
+    use_server(dest, smtp_server.port)
+    return dest
+
+
+@pytest.fixture
+def ws(root):  # noqa: ANN001, ANN201
+    from duban.workspace import open_workspace
+
+    w = open_workspace(root)
+    yield w
+    w.close()

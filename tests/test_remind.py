@@ -16,9 +16,9 @@ from duban.rollup import reporting_units
 from duban.workspace import open_workspace
 
 try:
-    from tests.smtp_server import prepare_sample_workspace, set_config, smtp_server, use_server  # noqa: F401
+    from tests.smtp_server import prepare_sample_workspace, set_config, root, smtp_server, use_server, ws  # noqa: F401
 except ImportError:  # tests/ is not a package
-    from smtp_server import prepare_sample_workspace, set_config, smtp_server, use_server  # noqa: F401
+    from smtp_server import prepare_sample_workspace, set_config, root, smtp_server, use_server, ws  # noqa: F401
 
 PERIOD = "2025-03"
 
@@ -26,21 +26,6 @@ PERIOD = "2025-03"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     return prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws", status_months=(PERIOD,))
-
-
-@pytest.fixture
-def root(template, tmp_path, smtp_server):
-    dest = tmp_path / "ws"
-    shutil.copytree(template, dest)
-    use_server(dest, smtp_server.port)
-    return dest
-
-
-@pytest.fixture
-def ws(root):
-    w = open_workspace(root)
-    yield w
-    w.close()
 
 
 def no_sleep(seconds: float) -> None:

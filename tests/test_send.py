@@ -22,10 +22,10 @@ from duban.workspace import open_workspace
 
 try:
     from tests.smtp_server import (  # noqa: F401
-        free_port, prepare_sample_workspace, set_config, set_mail_config, smtp_server, use_server)
+        free_port, prepare_sample_workspace, set_config, set_mail_config, root, smtp_server, use_server, ws)
 except ImportError:  # tests/ is not a package
     from smtp_server import (  # noqa: F401
-        free_port, prepare_sample_workspace, set_config, set_mail_config, smtp_server, use_server)
+        free_port, prepare_sample_workspace, set_config, set_mail_config, root, smtp_server, use_server, ws)
 
 NOW = datetime(2025, 1, 27, 10, 0)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,21 +34,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     return prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws")
-
-
-@pytest.fixture
-def root(template, tmp_path, smtp_server):
-    dest = tmp_path / "ws"
-    shutil.copytree(template, dest)
-    use_server(dest, smtp_server.port)
-    return dest
-
-
-@pytest.fixture
-def ws(root):
-    w = open_workspace(root)
-    yield w
-    w.close()
 
 
 class Sleeps(list):
