@@ -5,11 +5,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
 import socket
 from datetime import datetime
 from email.utils import getaddresses, parseaddr
-from pathlib import Path
 
 import openpyxl
 import pytest
