@@ -669,3 +669,31 @@ def test_cli_json_output(generated_ws):
     assert wait["file"] == "财政局（还在复制）.xlsx" and "仍在变化" in wait["reason"]
     assert out["duplicates"] == [] and out["superseded"] == []
     assert out["report"] == str(inbox / REPORT_NAME) and (inbox / REPORT_NAME).is_file()
+
+
+def test_a_reader_panic_rejects_only_that_file(generated_ws, monkeypatch):
+    """python-calamine reports a Rust panic as a BaseException: it must cost one file, not the run."""
+    import duban.jobs.collect as collect_mod
+
+    class PanicLike(BaseException):
+        pass
+
+    real = collect_mod.read_return
+    ws = generated_ws
+    outbox = sorted((ws.root / "outbox" / "2025-03").glob("*.xlsx"))[:2]
+    for i, src in enumerate(outbox):
+        dst = ws.root / "inbox" / f"r{i}.xlsx"
+        dst.write_bytes(src.read_bytes())
+        past = time.time() - 60
+        os.utime(dst, (past, past))
+
+    def flaky(path, fmt, data=None):
+        if data == outbox[0].read_bytes():
+            raise PanicLike("index out of bounds")
+        return real(path, fmt, data=data)
+
+    monkeypatch.setattr(collect_mod, "read_return", flaky)
+    report = collect_mod.run(ws, now=datetime(2025, 4, 7, 10))
+    assert [r["file"] for r in report.data["rejected"]] == ["r0.xlsx"]
+    assert "无法读取" in report.data["rejected"][0]["reason"]
+    assert [a["file"] for a in report.data["accepted"]] == ["r1.xlsx"]

@@ -298,7 +298,10 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
             read = read_return(dest, sn.format, data=data)
         except TemplateMismatch as exc:
             reason = f"不是本工作区的报送表：{str(exc).replace(dest.name, path.name)}"  # the unit's name, not the archive's
-        except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the run
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - one unreadable file must not stop the run; a panic
+            # inside the Rust reader surfaces as pyo3's PanicException, which derives from BaseException
             reason = f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。"
     unit = kind = period = ""
     warnings: list[str] = []
