@@ -186,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback for a clerk
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - last resort, Rust panics included: never a traceback for a clerk
         log = Path(getattr(args, "workspace", ".")) / "logs"
         detail = ""
         if log.is_dir():
