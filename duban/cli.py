@@ -114,7 +114,7 @@ def cmd_deadlines(args: argparse.Namespace) -> Report:
     return Report(job="deadlines", summary=f"{year}年报送日历", data={"year": year, "deadlines": rows})
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], Report], str]] = {}
+COMMANDS: dict[str, Callable[[argparse.Namespace], Report]] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True, metavar="年份", help="工作区对应的年度，如 2025")
     p.add_argument("--office", metavar="名称", help="督查室所在单位名称（默认为示例名称，可稍后在 duban.toml 中修改）")
     _json_arg(p)
-    COMMANDS["init"] = (cmd_init, "")
+    COMMANDS["init"] = cmd_init
 
     p = sub.add_parser("import", help="导入任务分解表，建立任务登记", description="从任务分解表（.xlsx/.xls/.csv/.docx 表格，或带（牵头领导：…；牵头单位：…）注释的 .docx/.txt/.md 文稿）建立任务登记。")
     p.add_argument("file", metavar="文件", help="任务分解表文件")
@@ -138,18 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="允许删除已有报送内容的任务")
     _now_arg(p)
     _json_arg(p)
-    COMMANDS["import"] = (cmd_import, "")
+    COMMANDS["import"] = cmd_import
 
     p = sub.add_parser("tasks", help="查看任务登记（按类型、类别、单位统计）", description="查看任务登记：按类型、类别统计任务数，列出各单位承担的任务数和导入提示。")
     _workspace_arg(p)
     _json_arg(p)
-    COMMANDS["tasks"] = (cmd_tasks, "")
+    COMMANDS["tasks"] = cmd_tasks
 
     p = sub.add_parser("deadlines", help="查看全年报送日历（按法定节假日和调休计算）", description="列出一年的报送截止日期：年度计划表和每月落实情况表。工作日按国务院放假安排（含调休）计算。")
     p.add_argument("--year", type=int, metavar="年份", help="年份（默认：工作区的年度，或今年）")
     _workspace_arg(p)
     _json_arg(p)
-    COMMANDS["deadlines"] = (cmd_deadlines, "")
+    COMMANDS["deadlines"] = cmd_deadlines
 
     from . import cli_more
 
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_OK
-    func = COMMANDS[args.command][0]
+    func = COMMANDS[args.command]
     try:
         report = func(args)
     except DubanError as exc:
