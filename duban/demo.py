@@ -30,10 +30,6 @@ def _arrive(ws_root: Path, files: list[Path]) -> None:
         os.utime(dest, (past, past))
 
 
-def _run_collect(ws, now: datetime) -> Report:  # noqa: ANN001
-    return collect.run(ws, now=now)
-
-
 def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float = 0.12) -> dict:
     values = {}
     for row in read_rows:
@@ -85,9 +81,9 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
             fill_workbook(files[u], dst, vals)
             (late if u in late_plan else on_time).append(dst)
         _arrive(folder, on_time)
-        c1 = _run_collect(ws, datetime(2025, 2, 14, 16))
+        c1 = collect.run(ws, now=datetime(2025, 2, 14, 16))
         _arrive(folder, late)
-        c2 = _run_collect(ws, datetime(2025, 2, 20, 10))
+        c2 = collect.run(ws, now=datetime(2025, 2, 20, 10))
         steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份，逾期报回 {len(c2.data['accepted'])} 份，{len(no_plan)} 个单位未报。")
 
         # February status: the month before, so that copying can be seen in March.
@@ -102,7 +98,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
             fill_workbook(feb_files[u], dst, feb_values[u])
             dropped.append(dst)
         _arrive(folder, dropped)
-        c3 = _run_collect(ws, datetime(2025, 3, 6, 15))
+        c3 = collect.run(ws, now=datetime(2025, 3, 6, 15))
         steps.append(f"2月落实情况表：收到 {len(c3.data['accepted'])} 份。")
 
         # March status, with the usual mix of habits and mistakes.
@@ -159,11 +155,11 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
                 batches["on_time"].append(copy)
             batches[bucket].append(dst)
         _arrive(folder, batches["on_time"])
-        c4 = _run_collect(ws, datetime(2025, 4, 7, 16))
+        c4 = collect.run(ws, now=datetime(2025, 4, 7, 16))
         _arrive(folder, batches["resend"] + batches["late1"])
-        c5 = _run_collect(ws, datetime(2025, 4, 9, 10))
+        c5 = collect.run(ws, now=datetime(2025, 4, 9, 10))
         _arrive(folder, batches["late2"])
-        c6 = _run_collect(ws, datetime(2025, 4, 14, 10))
+        c6 = collect.run(ws, now=datetime(2025, 4, 14, 10))
         rejected = c4.data["rejected"] + c5.data["rejected"] + c6.data["rejected"]
         steps.append(
             f"3月落实情况表：接收 {len(c4.data['accepted']) + len(c5.data['accepted']) + len(c6.data['accepted'])} 份，"

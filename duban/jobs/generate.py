@@ -78,11 +78,10 @@ def unit_rows(
     return tuple(rows)
 
 
-def build_specs(ws: Workspace, kind: str, period: str) -> tuple[list[FormSpec], list[str]]:
+def build_specs(ws: Workspace, kind: str, period: str, deadline: date) -> tuple[list[FormSpec], list[str]]:
     tasks = ws.ledger.tasks()
     if not tasks:
         raise DubanError("任务登记为空。请先运行 python run.py import 任务分解表.xlsx 导入任务。")
-    deadline = deadline_for(ws, kind, period)
     warnings: list[str] = []
     plan_subs = submissions(ws, "plan", str(ws.settings.year)) if kind == "status" else {}
     month = parse_period(period)[1] if kind == "status" else 0
@@ -116,7 +115,8 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
     now = now or datetime.now()
     period = normalize_period(ws, kind, month)
-    specs, warnings = build_specs(ws, kind, period)
+    deadline = deadline_for(ws, kind, period)
+    specs, warnings = build_specs(ws, kind, period, deadline)
     target = outbox_dir(ws, kind, period)
     staging = target.with_name(f".{target.name}.new")
     retired = target.with_name(f".{target.name}.old")
@@ -156,6 +156,6 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
     if old:
         summary += f"与上次相比：新增 {len(added)} 个，内容变化 {len(changed)} 个，删除 {len(removed)} 个，其余未变。"
     return Report(job="generate", summary=summary, warnings=warnings, data={
-        "kind": kind, "period": period, "folder": str(target), "deadline": deadline_for(ws, kind, period).isoformat(),
+        "kind": kind, "period": period, "folder": str(target), "deadline": deadline.isoformat(),
         "files": files, "added": added, "changed": changed, "removed": removed,
     })

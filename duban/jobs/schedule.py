@@ -20,7 +20,6 @@ from ..rollup import end_of, month_deadline
 from ..workdays import plan_deadline
 from ..workspace import Workspace
 from . import collect as collect_job
-from .inbox import has_new_files
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         return result
 
     # Returns first: whatever arrived is collected, and the months it touches re-merged.
-    if has_new_files(ws.root / "inbox"):
+    if (ws.root / "inbox").is_dir() and collect_job.inbox_files(ws.root / "inbox"):
         result = attempt("collect", now.strftime("%Y-%m-%dT%H:%M"), lambda: collect_job.run(ws, now=now))
         accepted = result.data["accepted"] if result else []
         touched = sorted({a["period"] for a in accepted if a["kind"] == "status"})
