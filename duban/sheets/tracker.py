@@ -298,6 +298,12 @@ class _TrackerWriter:
         ws.freeze_panes(1, 0)
         return n
 
+    def _block_head(self, ws, r: int, title: str, heads: tuple[str, ...]) -> int:  # noqa: ANN001
+        """A section title at row r and its header row below; returns the header row."""
+        ws.write_string(r, 0, title, self.f_section)
+        ws.write_row(r + 1, 0, heads, self.f_head)
+        return r + 1
+
     def _status_fills(self, ws, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
         for value, fmt in (("红", self.f_red), ("黄", self.f_yellow), ("绿", self.f_green)):
             ws.conditional_format(first_row, first_col, last_row, last_col,
@@ -476,12 +482,7 @@ class _TrackerWriter:
             r += 1
 
         # 一、报送情况
-        r += 1
-        ws.write_string(r, 0, "一、报送情况", self.f_section)
-        r += 1
-        ws.write_string(r, 0, "项目", self.f_head)
-        ws.write_string(r, 1, "数值", self.f_head)
-        r += 1
+        r = self._block_head(ws, r + 1, "一、报送情况", ("项目", "数值")) + 1
         sub_rows = {}
         for label, key in (("应报单位", "units"), ("已报", "reported"), ("按时", "on_time"), ("迟报", "late"),
                            ("未报", "missing"), ("未到期", "pending"), ("报送率", "submission_rate"), ("按时率", "on_time_rate")):
@@ -495,12 +496,7 @@ class _TrackerWriter:
         pie_at = sub_rows["units"] - 2
 
         # 二、任务状态
-        r += 1
-        ws.write_string(r, 0, "二、任务状态", self.f_section)
-        r += 1
-        ws.write_string(r, 0, "状态", self.f_head)
-        ws.write_string(r, 1, "任务数", self.f_head)
-        r += 1
+        r = self._block_head(ws, r + 1, "二、任务状态", ("状态", "任务数")) + 1
         status_fill_from = r
         for label, key in (("绿", "green"), ("黄", "yellow"), ("红", "red")):
             ws.write_string(r, 0, label, self.f_center)
@@ -512,12 +508,7 @@ class _TrackerWriter:
         r += 1
 
         # 三、发现（按类型）
-        r += 1
-        ws.write_string(r, 0, "三、发现问题（按类型）", self.f_section)
-        r += 1
-        ws.write_string(r, 0, "类型", self.f_head)
-        ws.write_string(r, 1, "条数", self.f_head)
-        r += 1
+        r = self._block_head(ws, r + 1, "三、发现问题（按类型）", ("类型", "条数")) + 1
         by_kind = Counter(f.kind for f in d.findings)
         kind_first = r
         for k in kinds:
@@ -548,14 +539,8 @@ class _TrackerWriter:
         ]
         header_row = r
         for title, name_head, rows in tables:
-            r += 1
-            ws.write_string(r, 0, title, self.f_section)
-            r += 1
-            header_row = r
-            ws.write_string(r, 0, name_head, self.f_head)
-            for j, k in enumerate(kinds, start=1):
-                ws.write_string(r, j, self.text(FINDING_LABELS.get(k, k)), self.f_head)
-            ws.write_string(r, len(kinds) + 1, "合计", self.f_head)
+            header_row = r = self._block_head(
+                ws, r + 1, title, (name_head, *(self.text(FINDING_LABELS.get(k, k)) for k in kinds), "合计"))
             r += 1
             if not rows:
                 ws.write_string(r, 0, "（无）", self.f_grey)
