@@ -422,10 +422,6 @@ PHASES = {
 def child_main(phase: str, arg: str) -> None:
     a = json.loads(arg)
     t_imp = time.perf_counter()
-    if a.get("patches"):  # what-if experiments (benchmarks/whatif.py), applied before anything is timed
-        import whatif
-
-        whatif.apply(a["patches"])
     work = PHASES[phase](a)  # imports happen here, untimed
     import_s = time.perf_counter() - t_imp
     base_rss = _maxrss_mb()
