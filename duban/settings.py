@@ -62,6 +62,7 @@ class Settings:
     workdays: tuple[date, ...] = ()
     received_time: str = "first_seen"
     settle_seconds: float = 2.0
+    collect_workers: int = 0
     mail: MailSettings = field(default_factory=MailSettings)
     plan_send: str = "01-27"
     status_send_time: str = "09:00"
@@ -80,6 +81,12 @@ def _dates(values: object, where: str, path: Path) -> tuple[date, ...]:
         except ValueError:
             raise ConfigError(f"{path}：[calendar] {where} 中的“{v}”不是日期，请写成 \"2027-01-01\" 的形式。") from None
     return tuple(out)
+
+
+def _workers(value: object, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 64:
+        raise ConfigError(f"{path}：[collect] workers 应为 0 到 64 的整数（0 表示按CPU核数自动选择，1 表示不另开进程），现为“{value}”。")
+    return value
 
 
 def _month_day(value: object, key: str, path: Path) -> str:
@@ -134,6 +141,7 @@ def load_settings(path: Path) -> Settings:
             workdays=_dates(cal.get("workdays"), "workdays", path),
             received_time=received,
             settle_seconds=float(collect.get("settle_seconds", 2)),
+            collect_workers=_workers(collect.get("workers", 0), path),
             mail=MailSettings(templates=templates, **mail_fields),
             plan_send=_month_day(sched.get("plan_send", "01-27"), "[schedule] plan_send", path),
             status_send_time=str(sched.get("status_send_time", "09:00")),

@@ -9,6 +9,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -52,8 +53,9 @@ class Workspace:
     registry: Registry
     ledger: Ledger
 
-    @property
+    @cached_property
     def id(self) -> str:
+        """Set once when the workspace is made; read on every identified return."""
         return self.ledger.get_meta("workspace_id") or ""
 
     @property

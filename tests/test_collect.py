@@ -697,3 +697,81 @@ def test_a_reader_panic_rejects_only_that_file(generated_ws, monkeypatch):
     assert [r["file"] for r in report.data["rejected"]] == ["r0.xlsx"]
     assert "无法读取" in report.data["rejected"][0]["reason"]
     assert [a["file"] for a in report.data["accepted"]] == ["r1.xlsx"]
+
+
+def _inbox_of_outbox_forms(ws, n: int) -> list[Path]:
+    """The first n generated status forms, copied into inbox/ as if returned an hour ago."""
+    forms = sorted((ws.root / "outbox" / "2025-03").glob("*.xlsx"))[:n]
+    out = []
+    for i, src in enumerate(forms):
+        dst = ws.root / "inbox" / f"{i:03d}_{src.name}"
+        dst.write_bytes(src.read_bytes())
+        out.append(dst)
+    (ws.root / "inbox" / "重复_000.xlsx").write_bytes(out[0].read_bytes())  # the same bytes again
+    (ws.root / "inbox" / "不是表格.xlsx").write_bytes(b"hello")
+    past = time.time() - 3600
+    for p in (ws.root / "inbox").iterdir():
+        os.utime(p, (past, past))
+    return out
+
+
+def _ledger_dump(root: Path) -> dict:
+    import sqlite3
+
+    con = sqlite3.connect(root / "duban.db")
+    try:
+        return {
+            "files": con.execute("SELECT sha256, name, size, received_at, archive, format, unit, kind, period, verdict, reason, warnings FROM files ORDER BY rowid").fetchall(),
+            "names": con.execute("SELECT sha256, name, at FROM file_names ORDER BY rowid").fetchall(),
+            "entries": con.execute("SELECT * FROM entries ORDER BY sha256, task_id").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def test_worker_processes_record_exactly_what_one_process_records(generated_ws, tmp_path):
+    ws = generated_ws
+    _inbox_of_outbox_forms(ws, 40)
+    twin_root = tmp_path / "twin"
+    shutil.copytree(ws.root, twin_root)
+    serial = collect.run(ws, now=NOW, workers=1)
+    twin = open_workspace(twin_root)
+    try:
+        parallel = collect.run(twin, now=NOW, workers=3)
+    finally:
+        twin.close()
+    assert parallel.data == {**serial.data, "report": parallel.data["report"]}
+    assert len(serial.data["accepted"]) == 40 and len(serial.data["duplicates"]) == 1
+    assert [r["file"] for r in serial.data["rejected"]] == ["不是表格.xlsx"]
+    assert _ledger_dump(twin_root) == _ledger_dump(ws.root)
+    for d in serial.data["accepted"]:  # every archive copy is byte-identical in both workspaces
+        row = ws.ledger.db.execute("SELECT archive FROM files WHERE sha256=?", (d["sha256"],)).fetchone()
+        assert (twin_root / row["archive"]).read_bytes() == (ws.root / row["archive"]).read_bytes()
+        assert hashlib.sha256((ws.root / row["archive"]).read_bytes()).hexdigest() == d["sha256"]
+
+
+def test_a_crashing_worker_rejects_only_its_file(generated_ws, monkeypatch):
+    """A reader that takes its whole process down (a native crash, the OOM killer) costs one file."""
+    import duban.jobs.collect as collect_mod
+
+    ws = generated_ws
+    files = _inbox_of_outbox_forms(ws, 30)
+    deadly = files[11].read_bytes()
+    parent = os.getpid()
+    real = collect_mod.read_return
+
+    def crashing(path, fmt, data=None):
+        if data == deadly and os.getpid() != parent:
+            os._exit(139)
+        return real(path, fmt, data=data)
+
+    monkeypatch.setattr(collect_mod, "read_return", crashing)  # forked workers inherit the patch
+    report = collect_mod.run(ws, now=NOW, workers=2)
+    rejected = {r["file"]: r["reason"] for r in report.data["rejected"]}
+    assert set(rejected) == {files[11].name, "不是表格.xlsx"}
+    assert "异常退出" in rejected[files[11].name]
+    assert len(report.data["accepted"]) == 29
+    sha = hashlib.sha256(deadly).hexdigest()
+    row = ws.ledger.db.execute("SELECT verdict, archive FROM files WHERE sha256=?", (sha,)).fetchone()
+    assert row["verdict"] == "rejected" and (ws.root / row["archive"]).read_bytes() == deadly
+    assert not any((ws.root / "inbox").glob("*.xlsx")) or sorted(p.name for p in (ws.root / "inbox").glob("*.xlsx")) == [REPORT_NAME]

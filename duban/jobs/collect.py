@@ -7,7 +7,9 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time as _time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,8 @@ from ..model import Report
 from ..sheets.returns import ReturnRead, read_return
 from ..sheets.safety import is_temp_file, sniff
 from ..sheets.collect_report import write_collect_report
+from ..sheets.safety import Sniff
+from ..workers import WorkerCrashed, auto_workers, ordered_map
 from ..workspace import Workspace
 
 REPORT_NAME = "报送检查结果.xlsx"
@@ -26,6 +30,7 @@ REPORT_NAME = "报送检查结果.xlsx"
 # carry many rows (the queued rows are held in memory until the commit).
 BATCH_FILES = 50
 BATCH_ROWS = 5000
+ARCHIVE_THREADS = 4
 EXT = {"xlsx": ".xlsx", "xls": ".xls"}
 # json.dumps(x, ensure_ascii=False) builds a new encoder on every call; same output, built once
 _dumps_text = json.JSONEncoder(ensure_ascii=False).encode
@@ -78,8 +83,21 @@ class _Batch:
     seen: dict[str, Outcome] = field(default_factory=dict)  # sha256 -> outcome, files of this batch
     rows: int = 0  # entries queued
     dirs: set[Path] = field(default_factory=set)  # archive folders known to exist
+    # Archive copies are written and fsynced by a few threads (fsync waits on the disk,
+    # not on Python); every one of them has finished before the batch commits.
+    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=ARCHIVE_THREADS))
+    writes: list[Future] = field(default_factory=list)
+
+    def archive(self, ws: Workspace, data: bytes, sha: str, fmt: str) -> Path:
+        """Where the copy goes; it is written in the background and waited for by flush."""
+        dest = archive_path(ws, sha, fmt)
+        self.writes.append(self.writer.submit(_archive, ws, data, sha, fmt, self.dirs))
+        return dest
 
     def flush(self, ws: Workspace) -> None:
+        writes, self.writes = self.writes, []
+        for w in writes:  # an archive copy that failed stops the commit: its original stays in the inbox
+            w.result()
         ops, done = self.ops, self.done
         self.ops, self.done, self.seen, self.rows = [], [], {}, 0
         if ops:
@@ -90,6 +108,9 @@ class _Batch:
             path.unlink(missing_ok=True)
 
 
+_dirs_lock = threading.Lock()
+
+
 def _archive(ws: Workspace, data: bytes, sha: str, fmt: str, dirs: set[Path] | None = None) -> Path:
     dest = archive_path(ws, sha, fmt)
     if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == sha:
@@ -97,7 +118,8 @@ def _archive(ws: Workspace, data: bytes, sha: str, fmt: str, dirs: set[Path] | N
     if dirs is None or dest.parent not in dirs:
         dest.parent.mkdir(parents=True, exist_ok=True)
         if dirs is not None:
-            dirs.add(dest.parent)
+            with _dirs_lock:
+                dirs.add(dest.parent)
     tmp = dest.with_name(f".tmp-{sha}")
     with open(tmp, "wb") as fh:
         fh.write(data)
@@ -167,7 +189,13 @@ def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
 
 
 def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None = None,
-        progress: Callable[[int, int, str], None] | None = None) -> Report:
+        progress: Callable[[int, int, str], None] | None = None, workers: int | None = None) -> Report:
+    """Take in every settled file of inbox/.
+
+    ``workers``: processes that parse the files (None: ``[collect] workers`` of
+    duban.toml, 0 there meaning one per CPU, and none for a small inbox).  The ledger
+    is written in inbox order whatever the number.
+    """
     now = now or datetime.now()
     inbox = ws.folder("inbox")
     files = inbox_files(inbox)
@@ -175,11 +203,14 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     settle = ws.settings.settle_seconds
     by_unit = _tasks_by_unit(ws) if files else {}
     batch = _Batch()
+    seen: set[str] = set()  # sha256 of the files taken so far: a second copy is not parsed
+    taken = (_take(ws, path, now, received, settle, seen) for path in files)
+    n_workers = workers if workers is not None else auto_workers(len(files), ws.settings.collect_workers)
     try:
-        for i, path in enumerate(files):
+        for i, (item, parsed) in enumerate(ordered_map(parse_file, taken, _parse_args, workers=n_workers)):
             if progress:
-                progress(i, len(files), path.name)
-            outcomes.append(_collect_one(ws, path, now, received, settle, by_unit, batch))
+                progress(i, len(files), item.path.name)
+            outcomes.append(_finish(ws, item, parsed, by_unit, batch))
             if len(batch.done) >= BATCH_FILES or batch.rows >= BATCH_ROWS:
                 batch.flush(ws)
     except BaseException:
@@ -189,7 +220,10 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
         except Exception:  # noqa: BLE001 - the original error is the one to report
             pass
         raise
-    batch.flush(ws)
+    else:
+        batch.flush(ws)
+    finally:
+        batch.writer.shutdown(wait=True)
     if progress:
         progress(len(files), len(files), "")
     accepted = [o for o in outcomes if o.verdict == "accepted"]
@@ -237,41 +271,103 @@ def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_re
     return not young, st
 
 
-def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float,
-                 by_unit: dict[str, dict[str, str]], batch: _Batch) -> Outcome:
-    """Judge one inbox file. Its archive copy is written (and fsynced) here; its ledger
-    writes are queued on ``batch`` and its original is removed after the batch commits."""
-    name = _rel(ws, path)
-    out = Outcome(file=name)
+@dataclass
+class _Item:
+    """One inbox file as taken: its bytes and when it counts as received, or why it waits."""
+
+    path: Path
+    out: Outcome
+    data: bytes = b""
+    at: str = ""
+    known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
+    pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
+
+
+@dataclass
+class Parsed:
+    """What a file's bytes are (``sniff``), and its form as read, or why it was refused."""
+
+    sniff: Sniff
+    read: ReturnRead | None
+    reason: str
+
+
+def parse_file(name: str, data: bytes) -> Parsed:
+    """Sniff and read one returned file from its bytes: a pure function, run in a worker
+    process for a large inbox. ``name`` (the file's own name) only appears in messages."""
+    sn = sniff(name, data=data)
+    if not sn.ok:
+        return Parsed(sn, None, sn.reason)
+    try:
+        return Parsed(sn, read_return(Path(name), sn.format, data=data), "")
+    except TemplateMismatch as exc:
+        return Parsed(sn, None, f"不是本工作区的报送表：{exc}")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one unreadable file must not stop the run; a panic
+        # inside the Rust reader surfaces as pyo3's PanicException, which derives from BaseException
+        return Parsed(sn, None, f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。")
+
+
+def _parse_args(item: _Item) -> tuple[str, bytes] | None:
+    if item.out.verdict or item.known:
+        return None
+    return item.path.name, item.data
+
+
+def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float, seen: set[str]) -> _Item:
+    """Read one inbox file once it has stopped changing; the ledger is not written here."""
+    item = _Item(path, Outcome(file=_rel(ws, path)))
+    out = item.out
     try:
         ok, st = _settled(ws, path, settle)
     except FileNotFoundError:
         out.verdict, out.reason = "waiting", "文件已被移走。"
-        return out
-    db = ws.ledger.db
+        return item
     if not ok:
-        pend_row = (str(path), st.st_size, st.st_mtime, now.isoformat(timespec="seconds"))
-        batch.ops.append(lambda con: con.execute(
-            "INSERT INTO pending (path, size, mtime, first_seen) VALUES (?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime",
-            pend_row))
+        item.pending_row = (str(path), st.st_size, st.st_mtime, now.isoformat(timespec="seconds"))
         out.verdict, out.reason = "waiting", "文件仍在变化（可能正在复制），下次运行时再处理。"
-        return out
-    data = path.read_bytes()
-    if len(data) != st.st_size or path.stat().st_mtime != st.st_mtime:
+        return item
+    try:
+        data = path.read_bytes()
+        changed = len(data) != st.st_size or path.stat().st_mtime != st.st_mtime
+    except FileNotFoundError:
+        out.verdict, out.reason = "waiting", "文件已被移走。"
+        return item
+    if changed:
         out.verdict, out.reason = "waiting", "文件仍在变化（可能正在复制），下次运行时再处理。"
-        return out
+        return item
     sha = hashlib.sha256(data).hexdigest()
     out.sha256 = sha
-    pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
+    db = ws.ledger.db
     if received is not None:
         got = received
     elif ws.settings.received_time == "file_mtime":
         got = datetime.fromtimestamp(st.st_mtime)
     else:
+        pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
         got = datetime.fromisoformat(pend["first_seen"]) if pend else now
-    at = got.isoformat(timespec="seconds")
+    item.data, item.at = data, got.isoformat(timespec="seconds")
+    item.known = sha in seen or db.execute("SELECT 1 FROM files WHERE sha256=?", (sha,)).fetchone() is not None
+    seen.add(sha)
+    return item
 
-    key = str(path)
+
+def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
+            by_unit: dict[str, dict[str, str]], batch: _Batch) -> Outcome:
+    """Judge one taken file in inbox order. Its archive copy is written (and fsynced) here;
+    its ledger writes are queued on ``batch`` and its original is removed after the batch commits."""
+    path, out, data, at = item.path, item.out, item.data, item.at
+    name, key = out.file, str(path)
+    if out.verdict == "waiting":
+        if item.pending_row is not None:
+            pend_row = item.pending_row
+            batch.ops.append(lambda con: con.execute(
+                "INSERT INTO pending (path, size, mtime, first_seen) VALUES (?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime",
+                pend_row))
+        return out
+    sha = out.sha256
+    db = ws.ledger.db
     first = batch.seen.get(sha)  # same bytes earlier in this (uncommitted) batch
     known = None if first is not None else db.execute(
         "SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
@@ -289,20 +385,15 @@ def _collect_one(ws: Workspace, path: Path, now: datetime, received: datetime | 
         out.reason = "与已收到的文件完全相同，只记录一次。"
         return out
 
-    sn = sniff(path, data=data)  # the very bytes read above: the ones archived and recorded
-    dest = _archive(ws, data, sha, sn.format, batch.dirs)
-    read: ReturnRead | None = None
-    reason = "" if sn.ok else sn.reason
-    if not reason:
-        try:
-            read = read_return(dest, sn.format, data=data)
-        except TemplateMismatch as exc:
-            reason = f"不是本工作区的报送表：{str(exc).replace(dest.name, path.name)}"  # the unit's name, not the archive's
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - one unreadable file must not stop the run; a panic
-            # inside the Rust reader surfaces as pyo3's PanicException, which derives from BaseException
-            reason = f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。"
+    if parsed is None:  # taken as a copy of a file that was not recorded after all
+        parsed = parse_file(path.name, data)
+    if isinstance(parsed, WorkerCrashed):
+        sn = sniff(path.name, data=data)  # bounded pure Python; the crash was in the reader
+        read: ReturnRead | None = None
+        reason = sn.reason or "读取该文件时读取程序异常退出，文件可能已损坏或结构异常。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。"
+    else:
+        sn, read, reason = parsed.sniff, parsed.read, parsed.reason
+    dest = batch.archive(ws, data, sha, sn.format)
     unit = kind = period = ""
     warnings: list[str] = []
     if read is not None and not reason:

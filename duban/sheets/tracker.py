@@ -633,16 +633,17 @@ class _TaskSheet:
         lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
         n = max(1, len(lines))
         merged = w.merges and n > 1
-        if merged:
-            for c in self.task_cols:
-                ws.merge_range(r, c, r + n - 1, c, "", w.f_task)
+        if merged:  # each task column once, merged over the task's lines (merge_range writes the value)
+            ws.merge_range(r, seq_col, r + n - 1, seq_col, t.seq, w.f_task_num)
+            for c, value, fmt in first:
+                ws.merge_range(r, c, r + n - 1, c, value, fmt)
         c_unit, c_role, c_source = col["unit"], col["role"], col["source"]
         value_cols = [(key, col[key], w.f_center if key == "achieved" else w.f_body) for key in VALUE_FIELDS]
         f_body, f_center, f_grey = w.f_body, w.f_center, w.f_grey
         comments = w.comments
         for i in range(n):
             row = r + i
-            if i == 0 or not merged:
+            if not merged:
                 ws.write_number(row, seq_col, t.seq, w.f_task_num)
                 for c, value, fmt in (first if i == 0 else later):
                     _put(ws, row, c, value, fmt)
