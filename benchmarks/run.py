@@ -73,8 +73,11 @@ def _maxrss_mb() -> float:
 
 
 def _cpu() -> float:
+    """CPU seconds (user+sys) of this process and of its children that have ended: collect's
+    worker processes are joined before it returns, so their time is counted too."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
 def _tasks_from_db(db: str) -> list[dict]:
@@ -124,19 +127,22 @@ def phase_duban_collect(a: dict) -> dict:
     from datetime import datetime
 
     from duban.jobs import collect
+    from duban.workers import auto_workers
     from duban.workspace import open_workspace
 
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))
         try:
+            n = len(collect.inbox_files(ws.root / "inbox"))
             r = collect.run(ws, now=datetime.fromisoformat(a["now"]))
+            workers = auto_workers(n, ws.settings.collect_workers)
             rows = ws.ledger.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
         finally:
             ws.close()
         d = r.data
         return {"files": len(d["accepted"]) + len(d["rejected"]) + len(d["waiting"]) + len(d["duplicates"]),
                 "accepted": len(d["accepted"]), "rejected": len(d["rejected"]), "waiting": len(d["waiting"]),
-                "rows": rows, "warnings": len(r.warnings)}
+                "rows": rows, "warnings": len(r.warnings), "workers": workers}
 
     return work
 
@@ -443,7 +449,13 @@ def child_main(phase: str, arg: str) -> None:
         detail = work()
         wall = time.perf_counter() - t0
     cpu = _cpu() - c0
-    print(RESULT_TAG + json.dumps({"wall": wall, "cpu": cpu, "rss_mb": _maxrss_mb(), "base_rss_mb": base_rss,
+    rss = _maxrss_mb()
+    workers = detail.get("workers", 1) if isinstance(detail, dict) else 1
+    if workers > 1:
+        # Worker processes: add each one's peak (ru_maxrss of the largest, which for a forked
+        # child also counts the pages it shares with this process): an upper bound.
+        rss += workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    print(RESULT_TAG + json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "base_rss_mb": base_rss,
                                    "import_s": import_s, "detail": detail}, ensure_ascii=False), flush=True)
 
 
@@ -705,7 +717,8 @@ def table(res: dict) -> str:
         out.append("  ".join(_pad(c, w, i >= 2) for i, (c, w) in enumerate(zip(r, widths))))
     lines += out
     lines.append("（“峰值内存”为该阶段独立子进程的最大常驻内存（VmHWM），含解释器和导入的库；"
-                 "读取/写出的分项取自同一进程，故无单独内存数。）")
+                 "读取/写出的分项取自同一进程，故无单独内存数。duban collect 文件多时另开读取进程："
+                 "CPU 时间含这些进程，峰值内存为主进程加上每个读取进程的峰值（共享页重复计入，是上限）。）")
 
     def verdict(ok: bool | None) -> str:
         return "—" if ok is None else ("达标" if ok else "未达标")
