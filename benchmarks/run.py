@@ -425,6 +425,54 @@ PHASES = {
 }
 
 
+def _pss_mb(pid: int | str) -> float:
+    """Proportional set size of a process in MiB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[str]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(entry)
+    return out
+
+
+class _PssSampler:
+    """Every 50 ms, the summed PSS of this process and its children (collect's workers); keeps the peak."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            total = _pss_mb(me) + sum(_pss_mb(c) for c in _children(me))
+            self.peak_mb = max(self.peak_mb, total)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def child_main(phase: str, arg: str) -> None:
     a = json.loads(arg)
     t_imp = time.perf_counter()
@@ -432,6 +480,7 @@ def child_main(phase: str, arg: str) -> None:
     import_s = time.perf_counter() - t_imp
     base_rss = _maxrss_mb()
     profile = a.get("profile")
+    sampler = _PssSampler() if phase == "duban_collect" and Path("/proc/self/smaps_rollup").exists() else None
     c0, t0 = _cpu(), time.perf_counter()
     if profile:
         import cProfile
@@ -450,12 +499,20 @@ def child_main(phase: str, arg: str) -> None:
         wall = time.perf_counter() - t0
     cpu = _cpu() - c0
     rss = _maxrss_mb()
-    workers = detail.get("workers", 1) if isinstance(detail, dict) else 1
-    if workers > 1:
-        # Worker processes: add each one's peak (ru_maxrss of the largest, which for a forked
-        # child also counts the pages it shares with this process): an upper bound.
-        rss += workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    print(RESULT_TAG + json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "base_rss_mb": base_rss,
+    extra = {}
+    if sampler is not None:
+        sampler.stop()
+        workers = detail.get("workers", 1) if isinstance(detail, dict) else 1
+        if workers > 1:
+            # This process and its worker processes together: the sampled peak of their summed
+            # PSS (shared pages divided among the processes sharing them), or this process's
+            # own peak if higher.  Also kept: an upper bound, each worker's ru_maxrss counted
+            # in full (for a forked child that includes the pages it shares with this one).
+            extra["rss_self_mb"] = rss
+            extra["rss_bound_mb"] = rss + workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+            extra["pss_peak_mb"] = sampler.peak_mb
+            rss = max(rss, sampler.peak_mb)
+    print(RESULT_TAG + json.dumps({**extra, "wall": wall, "cpu": cpu, "rss_mb": rss, "base_rss_mb": base_rss,
                                    "import_s": import_s, "detail": detail}, ensure_ascii=False), flush=True)
 
 
@@ -490,7 +547,9 @@ def measure(phase: str, args_for, repeat: int, timeout: float, log, label: str) 
             if r.get("stderr"):
                 log("      " + r["stderr"].strip().replace("\n", "\n      ")[-1500:])
             break
-        log(f"    {label}：{r['wall']:.2f} 秒，CPU {r['cpu']:.2f} 秒，峰值内存 {r['rss_mb']:.0f} MB")
+        more = (f"（主进程 {r['rss_self_mb']:.0f} MB，含读取进程的 PSS 峰值 {r['pss_peak_mb']:.0f} MB，"
+                f"全额相加上限 {r['rss_bound_mb']:.0f} MB）") if "rss_bound_mb" in r else ""
+        log(f"    {label}：{r['wall']:.2f} 秒，CPU {r['cpu']:.2f} 秒，峰值内存 {r['rss_mb']:.0f} MB{more}")
     ok = [r for r in runs if not r.get("error")]
     if not ok:
         return {"error": runs[-1].get("error"), "runs": len(runs)}
@@ -502,6 +561,9 @@ def measure(phase: str, args_for, repeat: int, timeout: float, log, label: str) 
         "walls": [round(r["wall"], 3) for r in ok],
         "detail": ok[-1]["detail"],
     }
+    for k in ("rss_self_mb", "pss_peak_mb", "rss_bound_mb"):
+        if k in ok[0]:
+            res[k] = max(r[k] for r in ok)
     for k in ("read_s", "write_s"):
         if k in ok[0]["detail"]:
             res[k] = statistics.median(r["detail"][k] for r in ok)
@@ -718,7 +780,8 @@ def table(res: dict) -> str:
     lines += out
     lines.append("（“峰值内存”为该阶段独立子进程的最大常驻内存（VmHWM），含解释器和导入的库；"
                  "读取/写出的分项取自同一进程，故无单独内存数。duban collect 文件多时另开读取进程："
-                 "CPU 时间含这些进程，峰值内存为主进程加上每个读取进程的峰值（共享页重复计入，是上限）。）")
+                 "CPU 时间含这些进程；峰值内存取主进程自身峰值与“主进程+读取进程 PSS 之和”（每 50 毫秒采样）中的较大者，"
+                 "results.json 另记把每个读取进程峰值全额相加的上限 rss_bound_mb。）")
 
     def verdict(ok: bool | None) -> str:
         return "—" if ok is None else ("达标" if ok else "未达标")

@@ -201,7 +201,7 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     files = inbox_files(inbox)
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
-    by_unit = _tasks_by_unit(ws) if files else {}
+    by_unit: dict[str, dict[str, str]] | None = None  # read after the workers start: they need none of it
     batch = _Batch()
     seen: set[str] = set()  # sha256 of the files taken so far: a second copy is not parsed
     taken = (_take(ws, path, now, received, settle, seen) for path in files)
@@ -210,6 +210,8 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
         for i, (item, parsed) in enumerate(ordered_map(parse_file, taken, _parse_args, workers=n_workers)):
             if progress:
                 progress(i, len(files), item.path.name)
+            if by_unit is None:
+                by_unit = _tasks_by_unit(ws)
             outcomes.append(_finish(ws, item, parsed, by_unit, batch))
             if len(batch.done) >= BATCH_FILES or batch.rows >= BATCH_ROWS:
                 batch.flush(ws)
