@@ -65,3 +65,19 @@ def test_auto_workers():
     assert auto_workers(5) == 1  # a small inbox: no processes to start
     assert auto_workers(500) == max(1, min(MAX_WORKERS, cpus))
     assert auto_workers(5, 3) == 3 and auto_workers(500, 1) == 1  # a setting is taken as given
+
+
+def test_collect_workers_setting(sample_ws):
+    from duban.errors import ConfigError
+    from duban.settings import CONFIG_NAME, load_settings
+
+    path = sample_ws.root / CONFIG_NAME
+    text = path.read_text(encoding="utf-8")
+    assert "workers = 0" in text  # the template names it, with its meaning in Chinese
+    assert load_settings(path).collect_workers == 0
+    path.write_text(text.replace("workers = 0", "workers = 3"), encoding="utf-8")
+    assert load_settings(path).collect_workers == 3
+    for bad in ('"很多"', "-1", "2.5", "true"):
+        path.write_text(text.replace("workers = 0", f"workers = {bad}"), encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"\[collect\] workers"):
+            load_settings(path)
