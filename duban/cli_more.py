@@ -57,7 +57,7 @@ def _collect(ws, args, now):  # noqa: ANN001, ANN202
         return collect.run(ws, now=now, received=received, progress=bar)
     finally:
         if bar is not None:
-            bar(-1, -1)
+            bar(-1, -1, "")
 
 
 def _merge(ws, args, now):  # noqa: ANN001, ANN202

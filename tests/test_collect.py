@@ -775,3 +775,21 @@ def test_a_crashing_worker_rejects_only_its_file(generated_ws, monkeypatch):
     row = ws.ledger.db.execute("SELECT verdict, archive FROM files WHERE sha256=?", (sha,)).fetchone()
     assert row["verdict"] == "rejected" and (ws.root / row["archive"]).read_bytes() == deadly
     assert not any((ws.root / "inbox").glob("*.xlsx")) or sorted(p.name for p in (ws.root / "inbox").glob("*.xlsx")) == [REPORT_NAME]
+
+
+def test_cli_collect_with_its_progress_bar(generated_ws):
+    """The plain (non-JSON) command: a progress bar for a full inbox, worker processes, a Chinese summary."""
+    ws = generated_ws
+    files = _inbox_of_outbox_forms(ws, 30)
+    root = ws.root
+    ws.close()
+    done = run_cli(root)
+    assert done.returncode == 1, done.stderr  # 不是表格.xlsx is rejected: a finding, not a failure
+    assert "Traceback" not in done.stderr and "意外" not in done.stderr + done.stdout
+    assert "接收 30 个，退回 1 个，重复 1 个" in done.stdout
+    again = open_workspace(root)
+    try:
+        got = {r["name"] for r in again.ledger.db.execute("SELECT name FROM files WHERE verdict='accepted'")}
+    finally:
+        again.close()
+    assert got == {p.name for p in files}
