@@ -18,9 +18,8 @@ from typing import Callable
 from ..errors import TemplateMismatch
 from ..model import Report
 from ..sheets.returns import ReturnRead, read_return
-from ..sheets.safety import is_temp_file, sniff
 from ..sheets.collect_report import write_collect_report
-from ..sheets.safety import Sniff
+from ..sheets.safety import Sniff, is_temp_file, sniff
 from ..workers import WorkerCrashed, auto_workers, ordered_map
 from ..workspace import Workspace
 
@@ -282,6 +281,7 @@ class _Item:
     data: bytes = b""
     at: str = ""
     known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
+    recorded: sqlite3.Row | None = None  # the ledger's row for these bytes, from before this run
     pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
 
 
@@ -350,7 +350,8 @@ def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, s
         pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
         got = datetime.fromisoformat(pend["first_seen"]) if pend else now
     item.data, item.at = data, got.isoformat(timespec="seconds")
-    item.known = sha in seen or db.execute("SELECT 1 FROM files WHERE sha256=?", (sha,)).fetchone() is not None
+    item.recorded = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
+    item.known = sha in seen or item.recorded is not None
     seen.add(sha)
     return item
 
@@ -369,10 +370,11 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
                 pend_row))
         return out
     sha = out.sha256
-    db = ws.ledger.db
-    first = batch.seen.get(sha)  # same bytes earlier in this (uncommitted) batch
-    known = None if first is not None else db.execute(
-        "SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
+    # Bytes new when taken cannot have been recorded since: only a known file is looked up again.
+    first = batch.seen.get(sha) if item.known else None  # same bytes earlier in this (uncommitted) batch
+    known = item.recorded
+    if item.known and first is None and known is None:  # an earlier copy of this run, already committed
+        known = ws.ledger.db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
     if first is not None or known is not None:
         # Same bytes already recorded (a resend, or a run killed before it could tidy the inbox).
         def dup(con: sqlite3.Connection) -> None:

@@ -595,11 +595,10 @@ class _TaskSheet:
     def __init__(self, w: _TrackerWriter, ws, with_category: bool):
         self.w, self.ws = w, ws
         columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
-        self.col = col = {key: i for i, (key, _, _) in enumerate(columns)}
+        self.col = {key: i for i, (key, _, _) in enumerate(columns)}
         self.ncols = w._header(ws, [h for _, h, _ in columns], [width for _, _, width in columns])
         ws.set_comments_author(w.text(w.office) or "督查室")
         self.comment_opts = {"x_scale": 2.2, "y_scale": 0.6, "font_name": BODY_FONT}
-        self.task_cols = [col[k] for k in TASK_FIELDS if k in col]
         self.r = 1
 
     def add(self, tr: TaskRow) -> None:
