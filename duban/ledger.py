@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS generated (
 CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, first_seen TEXT NOT NULL);
 """
 
+# Columns added after the first release: (table, column, declaration). A workspace made
+# earlier gets them when it is opened; add new ones at the end, never change old ones.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+]
+
 
 class Ledger:
     """A thin wrapper over one sqlite3 connection; every write happens in a transaction."""
@@ -62,6 +67,13 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for table, column, decl in ADDED_COLUMNS:
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         self.db.close()
