@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .errors import DubanError
+from . import errors
+from .errors import DubanError, command
 from .model import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -31,23 +34,121 @@ class ChineseParser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def error(self, message: str) -> None:  # noqa: D401
-        message = (message.replace("the following arguments are required", "缺少必需的参数")
-                   .replace("unrecognized arguments", "无法识别的参数")
-                   .replace("invalid choice", "无效的选项")
-                   .replace("argument", "参数")
-                   .replace("expected one argument", "需要一个值")
-                   .replace("choose from", "可选"))
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"错误：{message}\n请运行 {self.prog} -h 查看用法。\n")
+        self.exit(EXIT_ERROR, f"错误：{translate_argparse(message)}\n请运行 {self.prog} -h 查看用法。\n")
 
 
-def _now(text: str | None) -> datetime:
+# argparse's English, as its messages are built (Python 3.11-3.13), in Chinese.
+_ARGPARSE = [
+    (re.compile(r"the following arguments are required: (.*)"), r"缺少必需的参数：\1"),
+    (re.compile(r"one of the arguments (.*) is required"), lambda m: f"{'、'.join(m.group(1).split())} 必须指定其中之一"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), r"\1 不能与 \2 同时使用"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"无法识别的参数：\1"),
+    (re.compile(r"ambiguous option: (\S+) could match (.*)"), r"选项 \1 不明确，可能是：\2"),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1 后面需要一个值"),
+    (re.compile(r"argument (\S+): invalid choice: '?(.*?)'? \(choose from (.*)\)"),
+     lambda m: f"{_named(m.group(1))}“{m.group(2)}”无效，可选：{_choices(m.group(3))}"),
+    (re.compile(r"argument (\S+): invalid \S+ value: '?(.*?)'?"), lambda m: f"{_named(m.group(1))}“{m.group(2)}”无效"),
+    (re.compile(r"argument (\S+): 的值(.*)"), lambda m: f"{_named(m.group(1))}{m.group(2)}"),  # our own checks, see _checked
+    (re.compile(r"argument (\S+): (.*)"), r"参数 \1：\2"),
+]
+
+
+def _named(argument: str) -> str:
+    """“--month 的值” for an option, “类型” for a positional argument."""
+    return f"{argument} 的值" if argument.startswith("-") else argument
+
+
+def _choices(text: str) -> str:
+    return "、".join(s.strip().strip("'") for s in text.split(","))
+
+
+def translate_argparse(message: str) -> str:
+    """An argparse error message in Chinese; each names the option it is about."""
+    for pattern, repl in _ARGPARSE:
+        if pattern.fullmatch(message):
+            return pattern.sub(repl, message)
+    return message
+
+
+def command_name(argv0: str | None = None, orig_argv: list[str] | None = None) -> str:
+    """How the user started this program, to name commands in help, hints and messages:
+    ``duban`` for the installed script, ``python3 run.py`` (with the interpreter as
+    typed, e.g. ``.venv/bin/python run.py``) for the script in the checkout."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    orig = list(getattr(sys, "orig_argv", []) if orig_argv is None else orig_argv)
+    base = os.path.basename(argv0 or "")
+    if base in ("duban", "duban.exe"):
+        return "duban"
+    if base.endswith(".py") and base != "__main__.py":
+        interpreter = orig[0] if orig and orig[0] and os.path.basename(orig[0]).startswith("python") else "python3"
+        return f"{shlex.quote(interpreter)} {shlex.quote(base)}"
+    return "python3 run.py"
+
+
+def _now(text: str | None, option: str = "--now") -> datetime:
     if not text:
         return datetime.now()
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise DubanError(f"--now 的值“{text}”不是有效时间，请写成 2025-04-08T09:30 的形式。") from None
+        raise DubanError(f"{option} 的值“{text}”不是有效时间，请写成 2025-04-08T09:30 的形式。") from None
+
+
+def _checked(check: Callable[[str], object], wrong: str) -> Callable[[str], str]:
+    """An argparse type that keeps the text as typed and refuses it, naming the option, when
+    ``check(text)`` fails; ``wrong`` says what a good value looks like."""
+
+    def value(text: str) -> str:
+        try:
+            check(text)
+        except (ValueError, DubanError):
+            raise argparse.ArgumentTypeError(f"的值“{text}”{wrong}") from None
+        return text
+
+    value.__name__ = "value"
+    return value
+
+
+def _month_check(text: str) -> None:
+    from .workdays import parse_period
+
+    parse_period(text)
+
+
+def _quarter_check(text: str) -> None:
+    from .jobs.brief import parse_quarter
+
+    parse_quarter(text)
+
+
+def _int_in(lo: int, hi: int) -> Callable[[str], int]:
+    def value(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = None
+        if n is None or not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"的值“{text}”无效，应为 {lo} 到 {hi} 的整数。")
+        return n
+
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = -1.0
+    if not x > 0 or x != x or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"的值“{text}”无效，应为大于 0 的数，如 5 或 0.5。")
+    return x
+
+
+TIME_VALUE = _checked(datetime.fromisoformat, "不是有效时间，请写成 2025-04-08T09:30 的形式。")
+MONTH_VALUE = _checked(_month_check, "不是有效的月份，请写成 2025-03 或 2025年3月 的形式。")
+QUARTER_VALUE = _checked(_quarter_check, "不是有效的季度，请写成 2025Q1 的形式。")
+YEAR_VALUE = _int_in(2000, 2100)
 
 
 def _workspace_arg(p: argparse.ArgumentParser) -> None:
@@ -55,7 +156,7 @@ def _workspace_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _now_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--now", metavar="时间", help="按此时间运行（ISO 格式，如 2025-04-08T09:30），用于补跑或演练；默认为当前时间")
+    p.add_argument("--now", type=TIME_VALUE, metavar="时间", help="按此时间运行（ISO 格式，如 2025-04-08T09:30），用于补跑或演练；默认为当前时间")
 
 
 def _json_arg(p: argparse.ArgumentParser) -> None:
@@ -74,7 +175,7 @@ def cmd_init(args: argparse.Namespace) -> Report:
     from .workspace import init_workspace
 
     root = init_workspace(Path(args.folder), args.year, **({"office": args.office} if args.office else {}))
-    return Report(job="init", summary=f"已创建工作区 {root}（{args.year} 年）。下一步：python run.py import 任务分解表.xlsx -w {root}",
+    return Report(job="init", summary=f"已创建工作区 {root}（{args.year} 年）。下一步：{command(f'import 任务分解表.xlsx -w {root}')}",
                   data={"workspace": str(root), "year": args.year})
 
 
@@ -118,16 +219,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Report]] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    prog = errors.PROG
     parser = ChineseParser(
-        prog="python run.py",
+        prog=prog,
         description="duban（督办）：政府工作报告任务分解、报送表生成与收集、台账汇总、催报与通报。",
-        epilog="每个命令的详细用法：python run.py 命令 -h",
+        epilog=f"每个命令的详细用法：{prog} 命令 -h",
     )
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令", parser_class=ChineseParser)
 
     p = sub.add_parser("init", help="创建工作区（配置文件、单位名册和各工作文件夹）", description="创建工作区：duban.toml、units.xlsx（示例为市中区单位名册）以及 inbox、outbox、archive、trackers、briefings 文件夹。")
     p.add_argument("folder", metavar="文件夹", help="要创建的工作区文件夹")
-    p.add_argument("--year", type=int, required=True, metavar="年份", help="工作区对应的年度，如 2025")
+    p.add_argument("--year", type=YEAR_VALUE, required=True, metavar="年份", help="工作区对应的年度，如 2025")
     p.add_argument("--office", metavar="名称", help="督查室所在单位名称（默认为示例名称，可稍后在 duban.toml 中修改）")
     _json_arg(p)
     COMMANDS["init"] = cmd_init
@@ -146,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     COMMANDS["tasks"] = cmd_tasks
 
     p = sub.add_parser("deadlines", help="查看全年报送日历（按法定节假日和调休计算）", description="列出一年的报送截止日期：年度计划表和每月落实情况表。工作日按国务院放假安排（含调休）计算。")
-    p.add_argument("--year", type=int, metavar="年份", help="年份（默认：工作区的年度，或今年）")
+    p.add_argument("--year", type=YEAR_VALUE, metavar="年份", help="年份（默认：工作区的年度，或今年）")
     _workspace_arg(p)
     _json_arg(p)
     COMMANDS["deadlines"] = cmd_deadlines
@@ -172,8 +274,12 @@ def _print_report(report: Report, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    errors.PROG = command_name()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # -h, or a bad option (already explained on stderr)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if not args.command:
         parser.print_help()
         return EXIT_OK

@@ -9,7 +9,7 @@ import time as _time
 from datetime import datetime
 from pathlib import Path
 
-from .errors import DubanError
+from .errors import DubanError, command
 from .jobs import brief, collect, generate, importer, merge, send
 from .model import Report
 from .simulate import NO, PROBLEMS, YES, fill_workbook, next_text, progress_text, quarter_target, save_as_xls
@@ -176,7 +176,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
         summary = "演示完成（用时 {:.0f} 秒）。\n".format(seconds) + "\n".join(f"· {s_}" for s_ in steps) + (
             f"\n台账：{m.data['tracker']}\n月度通报：{b1.data['briefing']}\n季度通报：{b2.data['briefing']}"
             f"\n收件检查结果：{folder / 'inbox' / collect.REPORT_NAME}"
-            f"\n这个文件夹是一个普通工作区，可以继续使用，例如：python run.py tasks -w {folder}")
+            f"\n这个文件夹是一个普通工作区，可以继续使用，例如：{command(f'tasks -w {folder}')}")
         return Report(job="demo", summary=summary, data={
             "workspace": str(folder), "tracker": m.data["tracker"], "briefings": [b1.data["briefing"], b2.data["briefing"]],
             "findings": m.data["counts"]["findings"], "rejected": rejected, "seconds": round(seconds, 1),

@@ -25,3 +25,14 @@ class WorkspaceBusy(DubanError):
 
 class CalendarGap(DubanError):
     """A deadline falls in a year the working calendar does not know."""
+
+
+# How the user starts the tool: "python3 run.py" or "duban" (the installed script). The
+# command line sets it once at start (duban.cli.command_name), so that every hint in a
+# message, jobs' included, names a command the way the user typed it.
+PROG = "python3 run.py"
+
+
+def command(rest: str) -> str:
+    """A command line to suggest in a message, e.g. ``command("import 任务分解表.xlsx")``."""
+    return f"{PROG} {rest}"

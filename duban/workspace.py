@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
-from .errors import ConfigError, WorkspaceBusy
+from .errors import ConfigError, WorkspaceBusy, command
 from .ledger import Ledger
 from .model import Unit
 from .settings import CONFIG_NAME, Settings, load_settings, render_config
@@ -144,7 +144,7 @@ def init_workspace(root: Path, year: int, office: str = SAMPLE_OFFICE, contact: 
 def open_workspace(root: Path) -> Workspace:
     root = Path(root)
     if not (root / CONFIG_NAME).exists():
-        raise ConfigError(f"{root.resolve()} 不是 duban 工作区（缺少 {CONFIG_NAME}）。请先运行 python run.py init 文件夹 --year 年份，或用 -w 指定工作区。")
+        raise ConfigError(f"{root.resolve()} 不是 duban 工作区（缺少 {CONFIG_NAME}）。请先运行 {command('init 文件夹 --year 年份')}，或用 -w 指定工作区。")
     settings = load_settings(root / CONFIG_NAME)
     registry = load_registry(root / REGISTRY_NAME)
     ledger = Ledger(root / LEDGER_NAME)

@@ -6,7 +6,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import DubanError
+from ..errors import DubanError, command
 from ..model import KIND_LABELS, Report, Task
 from ..rollup import entries, quarter_target, reporting_units, submissions
 from ..sheets.forms import FormRow, FormSpec, form_filename, prefilled_checksum, write_form
@@ -81,7 +81,7 @@ def unit_rows(
 def build_specs(ws: Workspace, kind: str, period: str, deadline: date) -> tuple[list[FormSpec], list[str]]:
     tasks = ws.ledger.tasks()
     if not tasks:
-        raise DubanError("任务登记为空。请先运行 python run.py import 任务分解表.xlsx 导入任务。")
+        raise DubanError(f"任务登记为空。请先运行 {command('import 任务分解表.xlsx')} 导入任务。")
     warnings: list[str] = []
     plan_subs = submissions(ws, "plan", str(ws.settings.year)) if kind == "status" else {}
     month = parse_period(period)[1] if kind == "status" else 0

@@ -6,6 +6,7 @@ import time
 from datetime import date, datetime
 from typing import Callable
 
+from ..errors import command
 from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, addresses_of
 from ..model import Report
 from ..rollup import end_of, month_deadline, reporting_units, submissions
@@ -67,7 +68,7 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
     plan_folder = outbox_dir(ws, "plan", plan_period)
     warnings: list[str] = []
     if not status_files:
-        warnings.append(f"尚未生成{label}，提醒邮件将不带附件。可先运行 python run.py generate status --month {period}。")
+        warnings.append(f"尚未生成{label}，提醒邮件将不带附件。可先运行 {command(f'generate status --month {period}')}。")
     elif ws.ledger.db.execute("SELECT 1 FROM mail WHERE kind='status' AND period=? AND stage='send' LIMIT 1", (period,)).fetchone() is None:
         warnings.append(f"{label}尚未通过 send 发送给各单位，提醒邮件附上了报送表。")
 

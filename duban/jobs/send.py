@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from ..errors import DubanError
+from ..errors import DubanError, command
 from ..mailer import PREVIEW_DIR, Outgoing, cn_date, deliver, last_sent, period_label, render, sha256_file, addresses_of
 from ..model import Report
 from ..workspace import Workspace
@@ -50,7 +50,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
     label = form_label(kind, period)
     rows = ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period)).fetchall()
     if not rows:
-        how = "python run.py generate plan" if kind == "plan" else f"python run.py generate status --month {period}"
+        how = command("generate plan" if kind == "plan" else f"generate status --month {period}")
         raise DubanError(f"尚未生成{label}，没有可发送的文件。请先运行 {how}。")
     folder = outbox_dir(ws, kind, period)
     files = {r["unit"]: folder / r["file"] for r in rows}
