@@ -9,12 +9,22 @@ A worker that dies (a crash inside a native reader, the out-of-memory killer) br
 the whole pool.  The items that were in flight are then computed again one at a time,
 each in a fresh single-use process, so only the item that really kills its process is
 lost: it comes back as a :class:`WorkerCrashed` instead of a result.
+
+Workers die with the process that started them, even when it is killed with SIGKILL
+(which no cleanup code survives): on Linux each worker asks the kernel for SIGKILL when
+its parent goes (``prctl(PR_SET_PDEATHSIG)``), and elsewhere a thread in the worker
+watches its parent's pid.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +54,41 @@ def _context() -> multiprocessing.context.BaseContext | None:
     return None
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when ``parent`` (the pid that started it) ends."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    # The parent may have died between the fork and the prctl: the signal then never comes.
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(WATCH_SECONDS)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="duban-parent-watch", daemon=True).start()
+
+
+def _pool(workers: int, ctx: multiprocessing.context.BaseContext | None) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked a worker ends; the pool's
+    workers are forked by the thread that first submits to it, which then waits for
+    their results, so it outlives them."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                               initargs=(os.getpid(),))
+
+
 def auto_workers(n_items: int, setting: int = 0, *, min_items: int = 24) -> int:
     """How many worker processes to use for ``n_items`` items.
 
@@ -61,7 +106,7 @@ def auto_workers(n_items: int, setting: int = 0, *, min_items: int = 24) -> int:
 def _isolated(func: Callable[..., R], args: tuple) -> R | WorkerCrashed:
     """``func(*args)`` in a fresh process of its own; WorkerCrashed if that process dies."""
     ctx = _context()
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    with _pool(1, ctx) as pool:
         try:
             return pool.submit(func, *args).result()
         except BrokenProcessPool as exc:
@@ -107,7 +152,7 @@ def ordered_map(func: Callable[..., R], items: Iterable[T], args_of: Callable[[T
                 fut = None
                 if args is not None:
                     if pool is None:
-                        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+                        pool = _pool(workers, ctx)
                     fut = _submit(pool, func, args)
                     in_flight += 1
                 pending.append((item, args, fut))

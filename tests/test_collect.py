@@ -30,6 +30,7 @@ from duban import rollup
 from duban.jobs import collect
 from duban.jobs.collect import REPORT_NAME
 from duban.workspace import open_workspace
+import procs
 from fill import fill_form, form_sheet, lo_convert, soffice
 from hostile import EXPECTED, build_all
 
@@ -558,6 +559,7 @@ def test_killed_runs_then_a_full_run_leave_a_consistent_ledger(generated_ws):
     # Kill once a given number of originals more is archived (lands between archiving and the
     # ledger, or between the ledger and the inbox), and after short random delays.
     interrupted = 0
+    workers: dict[int, int] = {}  # pid -> start time of every reading process seen before a kill
     for how, amount in (("archived", 1), ("archived", 4), ("archived", 9), ("delay", 0.3), ("delay", 0.8), ("delay", 1.5)):
         before = archived()
         proc = subprocess.Popen([sys.executable, "run.py", "collect", "-w", str(root), "--now", NOW.isoformat(), "--json"],
@@ -571,11 +573,17 @@ def test_killed_runs_then_a_full_run_leave_a_consistent_ledger(generated_ws):
                 time.sleep(amount + rng.uniform(0, 0.2))
         finally:
             if proc.poll() is None:
+                workers.update(procs.children(proc.pid))
                 os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
         if proc.returncode == -signal.SIGKILL and len(inbox_left(ws)) > 1:
             interrupted += 1
     assert interrupted >= 3  # at least the archive-triggered kills hit a run in the middle
+    assert workers  # 30 files: collect reads them in worker processes
+    left = procs.survivors(workers, timeout=5)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "reading processes outlived the collect killed with SIGKILL"
 
     done = run_cli(root, "--json")
     assert done.returncode == 0, done.stderr

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import procs
 import pytest
 
 from duban.workers import MAX_WORKERS, WorkerCrashed, auto_workers, ordered_map
 
-PARENT = os.getpid()
+PARENT_PID = os.getpid()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def square_or_die(n: int) -> tuple[int, int]:
     """n*n and the pid that computed it; 13 kills its process (outside the parent) like a native crash."""
-    if n == 13 and os.getpid() != PARENT:
+    if n == 13 and os.getpid() != PARENT_PID:
         os._exit(3)
     if n == 7:
         raise ValueError("seven")
@@ -36,9 +43,9 @@ def test_results_come_back_in_order(workers):
             assert result[0] == item * item
     pids = {result[1] for _, result in got if result is not None}
     if workers == 1:
-        assert pids == {PARENT}
+        assert pids == {PARENT_PID}
     else:
-        assert PARENT not in pids and 1 <= len(pids) <= workers
+        assert PARENT_PID not in pids and 1 <= len(pids) <= workers
 
 
 def test_a_dying_worker_costs_only_its_item():
@@ -81,3 +88,44 @@ def test_collect_workers_setting(sample_ws):
         path.write_text(text.replace("workers = 0", f"workers = {bad}"), encoding="utf-8")
         with pytest.raises(ConfigError, match=r"\[collect\] workers"):
             load_settings(path)
+
+
+# A parent that starts two workers busy for a minute, then waits for them.
+PARENT_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+if {fallback!r}:
+    sys.platform = "no-prctl"  # the workers fall back to watching their parent's pid
+from duban.workers import ordered_map
+
+def busy(n):
+    time.sleep(60)
+    return n
+
+for _ in ordered_map(busy, range(8), lambda n: (n,), workers=2):
+    pass
+"""
+
+
+@pytest.mark.skipif(not procs.available(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("fallback", [False, True], ids=["pdeathsig", "parent-watch"])
+def test_workers_die_with_a_parent_killed_by_sigkill(fallback):
+    proc = subprocess.Popen([sys.executable, "-c", PARENT_SCRIPT.format(root=str(ROOT), fallback=fallback)])
+    kids: dict[int, int] = {}
+    try:
+        deadline = time.monotonic() + 30
+        while len(kids) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            kids = procs.children(proc.pid)
+            time.sleep(0.05)
+        assert len(kids) == 2, kids
+        time.sleep(0.3)  # the workers are busy: no cleanup code of the parent's will run now
+        assert procs.survivors(kids, timeout=0) == sorted(kids)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert procs.survivors(kids, timeout=5) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in procs.survivors(kids, timeout=0):
+            os.kill(pid, signal.SIGKILL)
