@@ -107,7 +107,12 @@ def _schedule(args):  # noqa: ANN001, ANN202
 def _demo(args):  # noqa: ANN001, ANN202
     from .demo import run_demo
 
-    return run_demo(Path(args.folder), seed=args.seed)
+    progress = None
+    if not args.json:
+        from .render import steps_display
+
+        progress = steps_display()
+    return run_demo(Path(args.folder), seed=args.seed, progress=progress)
 
 
 def _dry_run_arg(p: argparse.ArgumentParser, text: str) -> None:

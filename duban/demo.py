@@ -8,6 +8,7 @@ import shutil
 import time as _time
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from .errors import DubanError, command
 from .jobs import brief, collect, generate, importer, merge, send
@@ -16,6 +17,12 @@ from .simulate import NO, PROBLEMS, YES, fill_workbook, next_text, progress_text
 from .workspace import SAMPLE_DIR, init_workspace, open_workspace
 
 MARKER = ".duban-demo"
+# The steps shown while the demo runs (their number sizes the progress bar).
+STEPS = (
+    "建立演示工作区", "导入任务分解表", "生成计划表，写出邮件预览", "模拟各单位填写计划表", "收集计划表（按时、逾期两批）",
+    "2月落实情况表：生成、填写、收集", "生成3月落实情况表，写出邮件预览", "模拟各单位填写3月落实情况表",
+    "收集3月落实情况表（三批）", "汇总3月台账", "生成月度通报和季度通报",
+)
 STAGING = ".demo-answers"
 
 
@@ -43,10 +50,32 @@ def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float 
     return values
 
 
-def run_demo(folder: Path, seed: int = 2025) -> Report:
+def run_demo(folder: Path, seed: int = 2025, progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """The whole cycle; ``progress(i, total, label)`` is told when step ``i`` starts, and
+    ``progress(n, n, "")`` at the end (see duban.render.steps_display)."""
+    started = _time.monotonic()
+    done = [0]
+
+    def step(label: str) -> None:
+        if progress:
+            progress(done[0], max(len(STEPS), done[0] + 1), label)
+        done[0] += 1
+
+    try:
+        report = _run(folder, seed, step, started)
+    except BaseException:
+        if progress:
+            progress(-1, -1, "")
+        raise
+    if progress:
+        progress(done[0], done[0], "")
+    return report
+
+
+def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -> Report:
     from .sheets.returns import read_return
 
-    started = _time.monotonic()
+    step(STEPS[0])
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
@@ -59,8 +88,10 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
     inbox = folder / STAGING  # answers wait here until they "arrive" in inbox/
     steps: list[str] = []
     try:
+        step(STEPS[1])
         r = importer.run(ws, SAMPLE_DIR / "decomposition.xlsx", now=datetime(2025, 1, 24, 10))
         steps.append(r.summary)
+        step(STEPS[2])
         g = generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
         s = send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 5), dry_run=True)
         steps.append(f"{g.summary}邮件预览 {len(s.data.get('eml', []))} 封（演示模式不真正发送）。")
@@ -68,6 +99,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
         files = {f["unit"]: Path(f["file"]) for f in g.data["files"]}
 
         # Plans: most on time, a few late, three never arrive.
+        step(STEPS[3])
         shuffled = units[:]
         rng.shuffle(shuffled)
         no_plan, late_plan = shuffled[:3], shuffled[3:7]
@@ -80,6 +112,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
             dst = inbox / f"{u}_2025年落实计划表.xlsx"
             fill_workbook(files[u], dst, vals)
             (late if u in late_plan else on_time).append(dst)
+        step(STEPS[4])
         _arrive(folder, on_time)
         c1 = collect.run(ws, now=datetime(2025, 2, 14, 16))
         _arrive(folder, late)
@@ -87,6 +120,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
         steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份，逾期报回 {len(c2.data['accepted'])} 份，{len(no_plan)} 个单位未报。")
 
         # February status: the month before, so that copying can be seen in March.
+        step(STEPS[5])
         g2 = generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9))
         feb_files = {f["unit"]: Path(f["file"]) for f in g2.data["files"]}
         feb_values: dict[str, dict] = {}
@@ -102,9 +136,11 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
         steps.append(f"2月落实情况表：收到 {len(c3.data['accepted'])} 份。")
 
         # March status, with the usual mix of habits and mistakes.
+        step(STEPS[6])
         g3 = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
         send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 5), dry_run=True)
         mar = {f["unit"]: Path(f["file"]) for f in g3.data["files"]}
+        step(STEPS[7])
         order = units[:]
         rng.shuffle(order)
         missing, late1, late2 = order[:4], order[4:7], order[7:8]
@@ -154,6 +190,7 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
                 shutil.copyfile(dst, copy)
                 batches["on_time"].append(copy)
             batches[bucket].append(dst)
+        step(STEPS[8])
         _arrive(folder, batches["on_time"])
         c4 = collect.run(ws, now=datetime(2025, 4, 7, 16))
         _arrive(folder, batches["resend"] + batches["late1"])
@@ -166,8 +203,10 @@ def run_demo(folder: Path, seed: int = 2025) -> Report:
             f"退回 {len(rejected)} 份，重复 {len(c4.data['duplicates']) + len(c5.data['duplicates'])} 份，{len(missing)} 个单位未报。"
             + ("（" + "；".join(notes) + "）" if notes else ""))
 
+        step(STEPS[9])
         now = datetime(2025, 4, 15, 9)
         m = merge.run(ws, "2025-03", now=now)
+        step(STEPS[10])
         b1 = brief.run(ws, month="2025-03", now=now)
         b2 = brief.run(ws, quarter="2025Q1", now=now)
         steps.append(m.summary)
