@@ -110,6 +110,25 @@ def build_specs(ws: Workspace, kind: str, period: str, deadline: date) -> tuple[
     return specs, list(dict.fromkeys(warnings))
 
 
+def plans_notice(ws: Workspace, kind: str, specs: list[FormSpec]) -> tuple[str, list[str], list[str]]:
+    """For status forms: (a sentence for the summary, warnings, units without a returned plan).
+
+    A unit whose plan has not come back gets “（未报送计划）” as its quarter targets; the
+    office may wait for the plans and generate again, or send as it is."""
+    if kind != "status" or not specs:
+        return "", [], []
+    returned = submissions(ws, "plan", str(ws.settings.year))
+    missing = [s.unit for s in specs if s.unit not in returned]
+    if not missing:
+        return "", [], missing
+    placeholder = "“季度计划完成目标”一栏为“（未报送计划）”"
+    later = f"可以等计划表报回并运行 {command('collect')} 后再生成一次，也可以现在就发送，不影响各单位填写完成情况。"
+    if len(missing) == len(specs):
+        return f"尚未收到任何单位报回的年度落实计划表，各单位表中{placeholder}。{later}", [], missing
+    shown = "、".join(missing[:10]) + (f"等 {len(missing)} 个单位" if len(missing) > 10 else "")
+    return "", [f"{len(missing)} 个单位尚未报回年度落实计划表，其落实情况表中{placeholder}：{shown}。{later}"], missing
+
+
 def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:
     if kind not in ("plan", "status"):
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
@@ -117,6 +136,8 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
     period = normalize_period(ws, kind, month)
     deadline = deadline_for(ws, kind, period)
     specs, warnings = build_specs(ws, kind, period, deadline)
+    no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)
+    warnings += no_plan_warnings
     target = outbox_dir(ws, kind, period)
     staging = target.with_name(f".{target.name}.new")
     retired = target.with_name(f".{target.name}.old")
@@ -155,7 +176,8 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
     summary = f"已生成 {len(files)} 个单位的{label}，位于 {target}。"
     if old:
         summary += f"与上次相比：新增 {len(added)} 个，内容变化 {len(changed)} 个，删除 {len(removed)} 个，其余未变。"
+    summary += no_plan_sentence
     return Report(job="generate", summary=summary, warnings=warnings, data={
         "kind": kind, "period": period, "folder": str(target), "deadline": deadline.isoformat(),
-        "files": files, "added": added, "changed": changed, "removed": removed,
+        "files": files, "added": added, "changed": changed, "removed": removed, "no_plan": no_plan,
     })

@@ -11,13 +11,32 @@ import xlsxwriter
 from ..atomic import atomic_path
 from ..ledger import Ledger
 
-VERDICTS = {"accepted": "已接收", "superseded": "已被新版本替代", "rejected": "退回"}
+VERDICTS = {"accepted": "已接收", "superseded": "已被新版本替代", "rejected": "退回", "duplicate": "重复，只记一次"}
 HEADERS = ("收到时间", "文件名", "单位", "类型", "期次", "结果", "原因或提示", "大小（字节）", "SHA-256", "归档位置")
 WIDTHS = (18, 40, 26, 10, 10, 14, 70, 12, 20, 40)
 
 
+def report_rows(ledger: Ledger) -> list[dict]:
+    """One row per received file, newest first: every recorded file, and every further copy of
+    the same bytes under another name (a duplicate: recorded once, listed where it arrived)."""
+    rows = [dict(r) for r in ledger.db.execute("SELECT * FROM files")]
+    by_sha = {r["sha256"]: r for r in rows}
+    seen = {(r["sha256"], r["name"]) for r in rows}
+    for sha, name, at in ledger.db.execute("SELECT sha256, name, at FROM file_names ORDER BY rowid"):
+        first = by_sha.get(sha)
+        if first is None or (sha, name) in seen:
+            continue
+        seen.add((sha, name))
+        when = first["received_at"].replace("T", " ")
+        rows.append(first | {"name": name, "received_at": at, "verdict": "duplicate", "warnings": "[]",
+                             "reason": f"与 {first['name']}（{when} 收到）完全相同，只记录一次。"})
+    rows.sort(key=lambda r: r["name"])
+    rows.sort(key=lambda r: r["received_at"], reverse=True)
+    return rows
+
+
 def write_collect_report(path: Path, ledger: Ledger, now: datetime) -> None:
-    rows = ledger.db.execute("SELECT * FROM files ORDER BY received_at DESC, name").fetchall()
+    rows = report_rows(ledger)
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                                       "in_memory": True})

@@ -39,8 +39,16 @@ _OPEN_END = re.compile(r"[。！？；;：:）)”」』》\]!?]$")
 _EDGE = "，。；、：,;:.！？!? "
 
 
+def _placeholder(body: str) -> bool:
+    """Whether a note names nobody: （牵头领导：…；牵头单位：…） as a manual or a template shows it."""
+    rest = body
+    for key in sorted(_KEYS, key=len, reverse=True):
+        rest = rest.replace(key, "")
+    return not re.search(r"[^\W_]", rest)
+
+
 def has_notes(text: str) -> bool:
-    return bool(_NOTE.search(text))
+    return any(not _placeholder(body) for _, _, body, _ in _notes(text))
 
 
 def text_paragraphs(text: str) -> list[Paragraph]:
@@ -94,7 +102,9 @@ def _notes(text: str) -> list[tuple[int, int, str, bool]]:
                     break
         closed = depth == 0
         end = i + 1 if closed else len(text)
-        notes.append((m.start(), end, text[m.end(): end - 1 if closed else end], closed))
+        body = text[m.end(): end - 1 if closed else end]
+        if not _placeholder(body):
+            notes.append((m.start(), end, body, closed))
         pos = end
     return notes
 
