@@ -120,8 +120,8 @@ def job_label(job: str, period: str) -> str:
     labels = {
         "send-plan": f"生成并发送{period[:4]}年度落实计划表",
         "send-status": f"生成并发送{month}落实情况表",
-        "remind": f"截止前提醒未报单位（{month}落实情况表）",
-        "overdue": f"逾期催报未报单位（{month}落实情况表）",
+        "remind": f"提醒尚未报送{month}落实情况表的单位",
+        "overdue": f"催报逾期未报{month}落实情况表的单位",
         "collect": "收集报回的文件",
         "merge": f"重新汇总{month}台账",
         "merge-final": f"生成{month}台账",
@@ -129,7 +129,7 @@ def job_label(job: str, period: str) -> str:
         "brief-quarter": f"生成{period[:4]}年第{period[-1:]}季度通报",
     }
     label = labels.get(base, base)
-    return label + "（预览，只写邮件文件，不发送）" if preview else label
+    return label + "（预览）" if preview else label
 
 
 def _run_due(report: Report) -> None:
