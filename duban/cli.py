@@ -73,8 +73,9 @@ def translate_argparse(message: str) -> str:
 
 def command_name(argv0: str | None = None, orig_argv: list[str] | None = None) -> str:
     """How the user started this program, to name commands in help, hints and messages:
-    ``duban`` for the installed script, ``python3 run.py`` (with the interpreter as
-    typed, e.g. ``.venv/bin/python run.py``) for the script in the checkout."""
+    ``duban`` for the installed script; for the script in the checkout, the interpreter and
+    the script as typed (``python3 run.py``, ``.venv/bin/python run.py``,
+    ``python3 /srv/duban/run.py``); ``python3 run.py`` when that cannot be told."""
     argv0 = sys.argv[0] if argv0 is None else argv0
     orig = list(getattr(sys, "orig_argv", []) if orig_argv is None else orig_argv)
     base = os.path.basename(argv0 or "")
@@ -82,7 +83,7 @@ def command_name(argv0: str | None = None, orig_argv: list[str] | None = None) -
         return "duban"
     if base.endswith(".py") and base != "__main__.py":
         interpreter = orig[0] if orig and orig[0] and os.path.basename(orig[0]).startswith("python") else "python3"
-        return f"{shlex.quote(interpreter)} {shlex.quote(base)}"
+        return f"{shlex.quote(interpreter)} {shlex.quote(argv0)}"
     return "python3 run.py"
 
 

@@ -155,7 +155,10 @@ def _section(raw: dict, name: str, path: Path, parent: str = "") -> dict:
 
 def _int(table: dict, key: str, default: int, path: Path, lo: int, hi: int, what: str = "") -> int:
     """``table[key]`` (its last part) as an int in [lo, hi]; else a ConfigError naming ``key``."""
-    value = table.get(key.split()[-1], default)
+    name = key.split()[-1]
+    value = table.get(name, default)
+    if name not in table and not lo <= default <= hi:
+        raise ConfigError(f"{path}：缺少 {key}，应为{what or f'{lo} 到 {hi} 的整数'}。请对照注释补上。")
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(f"{path}：{key} 应为{what or f'{lo} 到 {hi} 的整数'}（不加引号），现为“{value}”。")
     return value

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from docx import Document
 
+from duban.demo import STEPS
 from duban.rollup import FINDING_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,7 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo") / "demo-ws"
     r = subprocess.run([sys.executable, str(ROOT / "run.py"), "demo", str(folder), "--json"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
+    assert not any(step in r.stderr for step in STEPS)  # --json: no progress display
     return json.loads(r.stdout)
 
 
@@ -123,3 +125,18 @@ def test_demo_folder_is_an_ordinary_workspace(demo):
     for f in again["findings"]:
         counts[f["kind"]] = counts.get(f["kind"], 0) + 1
     assert counts == demo["findings"]  # merging again gives the same findings
+
+
+def test_the_plain_demo_shows_its_steps_as_it_goes(tmp_path):
+    """Without --json: each step on stderr as it finishes (with its time), the summary on stdout."""
+    folder = tmp_path / "演示[试用]"
+    r = subprocess.run([sys.executable, "run.py", "demo", str(folder)], capture_output=True, text=True, timeout=300,
+                       cwd=ROOT, env=dict(__import__("os").environ, COLUMNS="200"))
+    assert r.returncode == 0, r.stderr
+    done = re.findall(r"^✓ (.+)（(\d+\.\d) 秒）$", r.stderr, re.M)
+    assert [label for label, _ in done] == list(STEPS)  # every step, in order, once
+    assert sum(float(s) for _, s in done) > 1  # real times, not a fixed text
+    assert r.stdout.startswith("演示完成（用时 ")
+    assert f"台账：{folder}/trackers/2025年3月_台账.xlsx" in r.stdout  # the folder name printed literally
+    assert f"例如：{sys.executable} run.py tasks -w {folder}" in r.stdout  # the command as typed
+    assert (folder / "trackers" / "2025年3月_台账.xlsx").is_file()
