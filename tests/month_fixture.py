@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs import collect, generate, importer
+from duban.jobs import collect, generate, importer, send
 from duban.model import Unit
 from duban.simulate import fill_workbook
 from duban.sheets.returns import read_return
@@ -56,8 +56,16 @@ def answer(ws, kind: str, period: str | None, unit: str, values: dict, at: datet
     return dst
 
 
+def issue(ws, kind: str, period: str | None = None, at: datetime = datetime(2025, 1, 27, 9, 5), units: list[str] | None = None):
+    """Record the generated forms as issued without mailing them (send --record-only): they are 应报 from now on."""
+    report = send.run(ws, kind, period, now=at, record_only=True, units=units)
+    assert report.ok, report.summary
+    return report
+
+
 def plan_all(ws, units: list[str], at: datetime) -> None:
     generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+    issue(ws, "plan")
     for u in units:
         answer(ws, "plan", None, u, {"*": {"q1": f"{u}一季度目标", "q2": "二季度目标", "q3": "三季度目标", "q4": "四季度目标",
                                               "main_leader": "张三", "deputy": "李四"}}, at)

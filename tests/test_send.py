@@ -47,8 +47,11 @@ def generated(ws, kind="plan", period="2025"):
     return {r["unit"]: r["file"] for r in ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period))}
 
 
-def mail_rows(ws):
-    return ws.ledger.db.execute("SELECT * FROM mail ORDER BY id").fetchall()
+def mail_rows(ws, status: str | None = "sent"):
+    """The ledger's mail rows (by default those that went out)."""
+    if status is None:
+        return ws.ledger.db.execute("SELECT * FROM mail ORDER BY id").fetchall()
+    return ws.ledger.db.execute("SELECT * FROM mail WHERE status=? ORDER BY id", (status,)).fetchall()
 
 
 def by_unit(server):
@@ -135,7 +138,13 @@ def test_server_down_marks_nothing_sent(ws, smtp_server):
     # retried with exponential backoff, then the run stops trying an unreachable server
     assert sleeps == [0.01, 0.02, 0.04]
     assert mail_rows(ws) == []
+    # the one message tried keeps its reason; nothing is 发送中 or 已发送
+    [tried] = mail_rows(ws, None)
+    assert (tried["status"], tried["reason"]) == ("failed", first)
     assert "失败" in report.summary
+    # plain output: the reason, once, for all of them
+    [line] = [w for w in report.warnings if "发送失败" in w]
+    assert line.startswith(f"{len(report.data['failed'])} 个单位发送失败，原因相同：{first}")
 
 
 def test_closed_port_and_later_retry_sends_all(root, smtp_server):
@@ -171,6 +180,11 @@ def test_refused_recipient_fails_that_unit_only(ws, smtp_server):
     assert unit not in {s["unit"] for s in report.data["sent"]}
     assert len(smtp_server.messages) == len(report.data["sent"])
     assert unit not in {r["unit"] for r in mail_rows(ws)}
+    [row] = [r for r in mail_rows(ws, None) if r["unit"] == unit]
+    assert row["status"] == "failed" and address in row["reason"]
+    assert report.warnings[0] == f"{unit}发送失败：{failed['reason']}"
+    # the others: the server's answer to each message is kept
+    assert {r["answer"] for r in mail_rows(ws)} == {"250 Message accepted for delivery"}
     # once the address works, a rerun sends only the one that failed
     smtp_server.handler.refused.clear()
     again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
