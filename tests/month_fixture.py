@@ -77,3 +77,25 @@ def full(progress: str, achieved: str = "是", next_steps: str = "继续推进")
 
 def copy_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst)
+
+
+def give_back(ws, kind: str, period: str | None, unit: str, fields: dict, at: datetime, name: str | None = None,
+              collect_now: bool = True) -> Path:
+    """The unit fills every row of its outbox form with ``fields`` ({field: value}; None leaves a cell
+    empty) using the independent filler (tests/fill.py, cells found by header text), and the file
+    is collected at ``at``."""
+    from fill import fill_form, form_sheet, locate
+    import openpyxl
+
+    folder = ws.root / "outbox" / ("plan" if kind == "plan" else period)
+    src = next(p for p in folder.glob("*.xlsx") if p.stem.endswith("_" + unit))
+    _, rows, _ = locate(form_sheet(openpyxl.load_workbook(src)))
+    values = {tid: {f: v for f, v in fields.items() if v is not None} for tid in rows}
+    dst = ws.root / "inbox" / (name or f"{unit}_{kind}_{period}_{at:%m%d%H%M}.xlsx")
+    fill_form(src, dst, values)
+    past = time.time() - 60
+    os.utime(dst, (past, past))
+    if collect_now:
+        report = collect.run(ws, now=at)
+        assert report.data["accepted"], report.data
+    return dst
