@@ -249,7 +249,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
         warnings = unconfirmed_lines(unconfirmed, command(ws, kind, period, "--resend", "--unit", *names),
                                      command(ws, kind, period, "--record-only", "--unit", *names)) + warnings
     if skipped:
-        summary += f"跳过 {len(skipped)} 个（其中此前已发送 {already_n} 个）。"
+        summary += f"跳过 {len(skipped)} 个（其中此前已下发 {already_n} 个）。"
     base.update(sent=done.sent, failed=failed, skipped=skipped, eml=done.eml + (notice_done.eml if notice_done else []),
                 preview=done.preview, unconfirmed=unconfirmed,
                 notices=(notice_done.sent if notice_done else []) + (notice_done.preview if notice_done and dry_run else []))
