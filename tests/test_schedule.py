@@ -630,6 +630,7 @@ def test_a_workspace_started_in_march_is_chased_only_for_what_it_was_sent(tmp_pa
         assert trackers == ["2025年2月_台账.xlsx", "2025年3月_台账.xlsx"]
         final = merge_counts(ws, "2025-03")
         assert (final["units"], final["on_time"], final["late"], final["missing"]) == (7, 5, 1, 1)
+        assert "no_plan" not in final["findings"]  # no plan form was ever issued: nobody is 计划未报
     finally:
         ws.close()
 
