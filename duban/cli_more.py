@@ -70,7 +70,8 @@ def _merge(ws, args, now):  # noqa: ANN001, ANN202
 def _send(ws, args, now):  # noqa: ANN001, ANN202
     from .jobs import send
 
-    return send.run(ws, args.kind, args.month, now=now, dry_run=args.dry_run, resend=args.resend)
+    return send.run(ws, args.kind, args.month, now=now, dry_run=args.dry_run, resend=args.resend, units=args.unit,
+                    record_only=args.record_only)
 
 
 def _remind(ws, args, now):  # noqa: ANN001, ANN202
@@ -140,7 +141,11 @@ def register(sub: argparse._SubParsersAction, commands: dict[str, Handler]) -> N
     p.add_argument("kind", choices=["plan", "status"], metavar="类型", help="plan（年度落实计划表）或 status（月度落实情况表）")
     p.add_argument("--month", type=MONTH_VALUE, metavar="月份", help="落实情况表的月份，如 2025-03")
     _dry_run_arg(p, "只把邮件写成 .eml 文件供检查，不发送")
-    p.add_argument("--resend", action="store_true", help="已发送过的单位也重新发送")
+    p.add_argument("--resend", action="store_true", help="已发送过的单位也重新发送；上次发送中断、待确认的单位，只有用 --unit 点名时才重发")
+    p.add_argument("--unit", action="extend", nargs="+", metavar="单位",
+                   help="只处理这些单位（名称或简称，可写多个，也可重复使用 --unit），例如 --resend --unit 区商务局 区财政局")
+    p.add_argument("--record-only", action="store_true",
+                   help="不发送邮件，只把报送表登记为已下发（报送表已通过本单位邮箱、纸质等其他方式送达时使用），之后按应报统计和催报")
     _common(p)
     commands["send"] = _with_ws(_send)
 

@@ -94,21 +94,26 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         step(STEPS[2])
         g = generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
         s = send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 5), dry_run=True)
-        steps.append(f"{g.summary}邮件预览 {len(s.data.get('eml', []))} 封（演示模式不真正发送）。")
+        # The demo mails nothing: its simulated sending is recorded as an office records forms it
+        # delivered by other means, so that the plans count as issued.
+        send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 6), record_only=True)
+        steps.append(f"{g.summary}邮件预览 {len(s.data.get('eml', []))} 封（演示模式不真正发送，已用 send --record-only 登记为已下发）。")
         units = [f["unit"] for f in g.data["files"]]
         files = {f["unit"]: Path(f["file"]) for f in g.data["files"]}
 
-        # Plans: most on time, a few late, three never arrive.
+        # Plans: most on time, a few late, three never arrive, one comes back with no quarter target.
         step(STEPS[3])
         shuffled = units[:]
         rng.shuffle(shuffled)
-        no_plan, late_plan = shuffled[:3], shuffled[3:7]
+        no_plan, late_plan, blank_plan = shuffled[:3], shuffled[3:7], shuffled[7]
         on_time, late = [], []
         for u in units:
             if u in no_plan:
                 continue
             rows = read_return(files[u], "xlsx").rows
             vals = {row.task_id: {f"q{q}": quarter_target(rng, q) for q in range(1, 5)} | {"main_leader": rng.choice("王李张刘陈杨赵黄") + rng.choice(["明", "强", "伟", "静", "芳", "军"]), "deputy": rng.choice("孙周吴郑冯") + rng.choice(["磊", "洋", "敏", "涛"])} for row in rows}
+            if u == blank_plan:  # only the names filled in: a blank plan (空表)
+                vals = {tid: {k: v for k, v in row_vals.items() if not k.startswith("q")} for tid, row_vals in vals.items()}
             dst = inbox / f"{u}_2025年落实计划表.xlsx"
             fill_workbook(files[u], dst, vals)
             (late if u in late_plan else on_time).append(dst)
@@ -117,11 +122,13 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         c1 = collect.run(ws, now=datetime(2025, 2, 14, 16))
         _arrive(folder, late)
         c2 = collect.run(ws, now=datetime(2025, 2, 20, 10))
-        steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份，逾期报回 {len(c2.data['accepted'])} 份，{len(no_plan)} 个单位未报。")
+        steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份（其中 1 份未填季度目标，为空表），逾期报回 {len(c2.data['accepted'])} 份，"
+                     f"{len(no_plan)} 个单位未报。")
 
         # February status: the month before, so that copying can be seen in March.
         step(STEPS[5])
         g2 = generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9))
+        send.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9, 5), record_only=True)
         feb_files = {f["unit"]: Path(f["file"]) for f in g2.data["files"]}
         feb_values: dict[str, dict] = {}
         dropped = []
@@ -139,6 +146,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         step(STEPS[6])
         g3 = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
         send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 5), dry_run=True)
+        send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 6), record_only=True)
         mar = {f["unit"]: Path(f["file"]) for f in g3.data["files"]}
         step(STEPS[7])
         order = units[:]

@@ -54,7 +54,19 @@ CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, size INTEGER, mtime R
 # Columns added after the first release: (table, column, declaration). A workspace made
 # earlier gets them when it is opened; add new ones at the end, never change old ones.
 ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    # mail: each message is recorded as 'sending' before it goes to SMTP, then 'sent' (with the
+    # server's answer) or 'failed' (with the reason); rows written before these columns existed
+    # were written after the server accepted the message, hence the default 'sent'.
+    ("mail", "status", "TEXT NOT NULL DEFAULT 'sent'"),
+    ("mail", "answer", "TEXT NOT NULL DEFAULT ''"),
+    ("mail", "reason", "TEXT NOT NULL DEFAULT ''"),
+    # 1: not mailed by duban; the office recorded that it delivered the form by other means (send --record-only)
+    ("mail", "recorded_only", "INTEGER NOT NULL DEFAULT 0"),
 ]
+# Indexes on columns of the first release (plain, not unique).
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS mail_message ON mail (kind, period, unit, stage)",
+)
 
 
 class Ledger:
@@ -74,6 +86,8 @@ class Ledger:
             have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+        for sql in INDEXES:
+            self.db.execute(sql)
 
     def close(self) -> None:
         self.db.close()

@@ -1,7 +1,9 @@
 """Building and sending the office's mail: messages, an SMTP session with retries, delivery runs.
 
 Nothing here prints. Failures become :class:`MailError` with a Chinese reason the clerk can act on;
-the jobs (send, remind) turn them into entries of their Report.
+the jobs (send, remind) turn them into entries of their Report. Every message is recorded
+before it goes out and after (see :func:`deliver`), and :func:`issued_units` is the one
+answer to “was this period's form issued to the unit”.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Collection, Mapping
 
 from .errors import ConfigError, DubanError
 from .model import Unit
@@ -202,6 +204,7 @@ class Mailer:
         self.timeout = timeout
         self.environ = os.environ if environ is None else environ
         self.smtp: smtplib.SMTP | None = None
+        self.last_answer = ""  # the server's reply to the last message's DATA, e.g. "250 OK queued as 4F2A"
         self.warnings: list[str] = []
         if mail.user and not self.environ.get(mail.password_env):
             self.warnings.append(
@@ -231,6 +234,14 @@ class Mailer:
         except BaseException:
             smtp.close()
             raise
+        plain_data = smtp.data
+
+        def data(msg):  # noqa: ANN001, ANN202 - keep the server's answer, which sendmail drops
+            code, text = plain_data(msg)
+            self.last_answer = f"{code} {_text(text)}".strip()
+            return code, text
+
+        smtp.data = data
         self.smtp = smtp
 
     def close(self) -> None:
@@ -263,6 +274,7 @@ class Mailer:
             try:
                 if self.smtp is None:
                     self.connect()
+                self.last_answer = ""
                 refused = self.smtp.send_message(msg)
                 return {a: (c, _text(t)) for a, (c, t) in (refused or {}).items()}
             except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
@@ -290,7 +302,20 @@ class Mailer:
             self._drop()
 
 
-# -- a delivery run shared by send and remind ---------------------------------------------------
+# -- a delivery run shared by send, remind and the receipts -------------------------------------
+#
+# Exactly once: a message is recorded in the ledger as 'sending' (发送中) before it is handed to
+# SMTP and as 'sent' (已发送, with the server's answer) right after the server accepted it, or
+# 'failed' with the reason. A run stopped in between leaves 'sending': the next run does not know
+# whether the unit got the message, lists it as 待确认 (unconfirmed) and does not send it again
+# unless the clerk names the unit (send … --resend --unit X, or --record-only --unit X to record
+# that it did arrive). The key of a message is (kind, period, unit, stage).
+
+STATUS_LABELS = {"sending": "发送中", "sent": "已发送", "failed": "发送失败"}
+
+# Test hook: called with the message after the server accepted it and before the ledger records
+# it as sent (a test sets it to raise or to end the process, to stand for a crash at that moment).
+_after_smtp_hook: Callable[[EmailMessage], None] | None = None
 
 
 @dataclass
@@ -308,10 +333,12 @@ class Outgoing:
 @dataclass
 class Delivery:
     sent: list[dict] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"unit", "reason", "tried"}
     eml: list[str] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unconfirmed: list[dict] = field(default_factory=list)  # {"unit", "since", "message_id"}: 待确认, not sent again
+    fatal: str = ""  # the reason the server could not be used at all (the rest of the run was not tried)
 
 
 def rel(root: Path, path: Path) -> str:
@@ -322,15 +349,79 @@ def rel(root: Path, path: Path) -> str:
 
 
 def last_sent(ws, kind: str, period: str, unit: str, stage: str):  # noqa: ANN001, ANN201
-    """The newest ledger row for this message, or None."""
+    """The newest ledger row of this message that went out (or was recorded as delivered), or None."""
     return ws.ledger.db.execute(
+        "SELECT * FROM mail WHERE kind=? AND period=? AND unit=? AND stage=? AND (status='sent' OR recorded_only=1) "
+        "ORDER BY id DESC LIMIT 1", (kind, period, unit, stage)).fetchone()
+
+
+def unconfirmed_row(ws, kind: str, period: str, unit: str, stage: str):  # noqa: ANN001, ANN201
+    """The newest row of this message when it is still 'sending' (待确认), else None."""
+    row = ws.ledger.db.execute(
         "SELECT * FROM mail WHERE kind=? AND period=? AND unit=? AND stage=? ORDER BY id DESC LIMIT 1",
         (kind, period, unit, stage)).fetchone()
+    return row if row is not None and row["status"] == "sending" else None
+
+
+def issued_units(ws, kind: str, period: str) -> set[str]:  # noqa: ANN001
+    """The units to which this period's form was issued: mailed by ``send`` and accepted by the
+    server, or recorded with ``send --record-only``. The one definition of “下发” for every job."""
+    return {r[0] for r in ws.ledger.db.execute(
+        "SELECT DISTINCT unit FROM mail WHERE kind=? AND period=? AND stage='send' AND (status='sent' OR recorded_only=1)",
+        (kind, period))}
+
+
+def record_delivered(ws, kind: str, period: str, unit: str, files: list[dict], now: datetime, note: str) -> None:  # noqa: ANN001
+    """Record a form as issued without mailing it (``send --record-only``)."""
+    with ws.ledger.transaction() as con:
+        con.execute(
+            "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at, status, answer, recorded_only) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,1)",
+            (kind, period, unit, "send", "[]", json.dumps(files, ensure_ascii=False), "", now.isoformat(timespec="seconds"),
+             "sent", note))
+
+
+def _short_list(names: list[str], limit: int = 12) -> str:
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f"等{len(names)}个单位"
+
+
+def failure_lines(failed: list[dict]) -> list[str]:
+    """Each failure reason once, with the units it stopped (one line when all are the same)."""
+    groups: dict[str, list[str]] = {}
+    for f in failed:
+        groups.setdefault(f["reason"], []).append(f["unit"])
+    if len(groups) == 1:
+        (reason, units), = groups.items()
+        if len(units) == 1:
+            return [f"{units[0]}发送失败：{reason}"]
+        return [f"{len(units)} 个单位发送失败，原因相同：{reason}（{_short_list(units)}）"]
+    return [f"{_short_list(units)}发送失败：{reason}" for reason, units in groups.items()]
+
+
+def unconfirmed_lines(unconfirmed: list[dict], resend_hint: str, record_hint: str = "") -> list[str]:
+    """The 待确认 messages and what the clerk can do about them."""
+    if not unconfirmed:
+        return []
+    names = [u["unit"] for u in unconfirmed]
+    since = "、".join(sorted({u["since"].replace("T", " ")[:16] for u in unconfirmed}))
+    text = (f"待确认 {len(names)} 封：{_short_list(names)}。上次运行在把邮件交给邮件服务器之后、记录结果之前中断"
+            f"（{since}），无法确认单位是否已收到，本次未重发。请在发件邮箱的“已发送”中核对或向单位确认；")
+    if record_hint:
+        text += f"确认已收到的，运行 {record_hint} 登记；"
+    text += f"确认未收到的，运行 {resend_hint} 重发。" if resend_hint else "该邮件不会自动重发。"
+    return [text]
 
 
 def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *, now: datetime,  # noqa: ANN001
-            dry_run: bool, preview_dir: Path, sleep: Callable[[float], None] = time.sleep) -> Delivery:
-    """Build each message; write previews (dry run) or send and record each one as it goes."""
+            dry_run: bool, preview_dir: Path, sleep: Callable[[float], None] = time.sleep,
+            force: Collection[str] = ()) -> Delivery:
+    """Build each message; write previews (dry run) or send and record each one as it goes.
+
+    A message whose last record is still 发送中 is not sent again (it is listed in
+    ``Delivery.unconfirmed``) unless its unit is in ``force``.
+    """
     out = Delivery()
     if not outgoing:
         return out
@@ -349,32 +440,49 @@ def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *,
 
     mailer = Mailer(ws.settings.mail, sleep=sleep)
     out.warnings.extend(mailer.warnings)
+    stamp = now.isoformat(timespec="seconds")
     with mailer:
         fatal_reason = ""
         for o in outgoing:
+            pending = unconfirmed_row(ws, kind, period, o.unit, stage)
+            if pending is not None and o.unit not in force:
+                out.unconfirmed.append({"unit": o.unit, "since": pending["sent_at"], "message_id": pending["message_id"]})
+                continue
             if fatal_reason:
-                out.failed.append({"unit": o.unit, "reason": f"未发送：{fatal_reason}"})
+                out.failed.append({"unit": o.unit, "reason": fatal_reason, "tried": False})
                 continue
             try:
                 msg = build_message(ws.settings, o.unit, o.to, o.subject, o.body, o.attachments, now)
+                files = [{"file": rel(ws.root, p), "sha256": sha256_file(p)} for p in o.attachments]
             except OSError as exc:
-                out.failed.append({"unit": o.unit, "reason": f"附件无法读取（{exc.strerror or exc}），请重新运行 generate 后再发送。"})
+                out.failed.append({"unit": o.unit, "reason": f"附件无法读取（{exc.strerror or exc}），请重新运行 generate 后再发送。",
+                                   "tried": False})
                 continue
+            with ws.ledger.transaction() as con:
+                row_id = con.execute(
+                    "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at, status) "
+                    "VALUES (?,?,?,?,?,?,?,?,'sending')",
+                    (kind, period, o.unit, stage, json.dumps(o.to, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
+                     str(msg["Message-ID"]), stamp)).lastrowid
             try:
                 refused = mailer.send(msg)
             except MailError as exc:
-                out.failed.append({"unit": o.unit, "reason": exc.reason})
+                with ws.ledger.transaction() as con:
+                    con.execute("UPDATE mail SET status='failed', reason=? WHERE id=?", (exc.reason, row_id))
+                out.failed.append({"unit": o.unit, "reason": exc.reason, "tried": True})
                 if exc.fatal:
-                    fatal_reason = exc.reason
+                    fatal_reason = out.fatal = exc.reason
                 continue
-            files = [{"file": rel(ws.root, p), "sha256": sha256_file(p)} for p in o.attachments]
+            if _after_smtp_hook is not None:
+                _after_smtp_hook(msg)
             to = [a for a in o.to if a not in refused]
+            answer = mailer.last_answer
+            if refused:
+                answer += "；拒收：" + "、".join(f"{a}（{c} {t}）" for a, (c, t) in refused.items())
             with ws.ledger.transaction() as con:
-                con.execute(
-                    "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (kind, period, o.unit, stage, json.dumps(to, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
-                     str(msg["Message-ID"]), now.isoformat(timespec="seconds")))
-            out.sent.append({"unit": o.unit, "to": to, "files": [f["file"] for f in files]})
+                con.execute("UPDATE mail SET status='sent', answer=?, recipients=? WHERE id=?",
+                            (answer, json.dumps(to, ensure_ascii=False), row_id))
+            out.sent.append({"unit": o.unit, "to": to, "files": [f["file"] for f in files], "answer": answer})
             if refused:
                 out.warnings.append(f"{o.unit}：以下收件地址被拒绝，其余地址已发送：" + "、".join(
                     f"{a}（{c} {t}）" for a, (c, t) in refused.items()) + "。请核对 units.xlsx 中的邮箱。")

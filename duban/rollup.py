@@ -9,6 +9,18 @@ plain list; above it (a city: 400,000 lines held at ~4 KB each needed 1.7 GB) it
 :class:`TaskRows`, which keeps tasks and statuses and reads the lines back on iteration.
 ``Line.cells`` holds bare cell addresses of ``Line.file`` ("E7"), shared between lines
 with the same layout; treat it as read-only.
+
+Who is asked: a unit is 应报 for a period only if that period's form was issued to it
+(:func:`duban.mailer.issued_units`: mailed, or recorded with ``send --record-only``) or it
+returned the form anyway. A unit not issued the form is ``not_issued`` (未下发): no 未报/迟报,
+not counted in any rate. Under ``[workflow] co_units = "via_lead"`` only lead units report the
+status form (one line per lead unit on each task).
+
+A blank return (a status form with no 完成情况 in any row; a plan with no quarter target in any
+row) is not a report: the unit keeps the state it would have without it (``missing`` once the
+deadline has passed, ``pending`` before, i.e. 视同未报), with ``UnitState.blank`` set, its label
+“空表”, and one ``blank`` finding (空表) in place of the ``missing`` one (and of the line findings
+of its rows). The lateness of a later, filled-in return counts from that return.
 """
 
 from __future__ import annotations
@@ -24,6 +36,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from .mailer import issued_units
+from .errors import command
 from .model import Finding, KIND_LABELS, Task
 from .units import looks_like_group
 from .workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
@@ -37,6 +51,7 @@ FINDING_LABELS = {
     "no_plan": "计划未报",
     "copied": "照搬上月",
     "task_edited": "改动任务",
+    "blank": "空表",
 }
 STATUS_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 FIELD_LABELS = {
@@ -63,22 +78,39 @@ class Submission:
     sha256: str
     file: str
     received_at: datetime
-    first_received_at: datetime
+    first_received_at: datetime  # of the unit's first accepted version that was not blank (or of this one)
+    blank: bool = False  # no 完成情况 (status) / no quarter target (plan) in any row
+
+
+STATE_LABELS = {"on_time": "按时报送", "missing": "未报", "pending": "未到截止日", "not_issued": "未下发"}
 
 
 @dataclass
 class UnitState:
+    """How one unit stands for one period. ``state``: on_time | late | missing | pending | not_issued
+    (the form was never issued to it: 未下发, not 应报). ``blank``: what it returned is a blank form
+    (state stays missing / pending, label 空表; see the module docstring)."""
+
     unit: str
     due: date | None
-    state: str  # on_time | late | missing | pending
+    state: str  # on_time | late | missing | pending | not_issued
     late_days: int = 0
     file: str = ""
     received_at: datetime | None = None
+    blank: bool = False
 
     @property
     def label(self) -> str:
-        return {"on_time": "按时报送", "late": f"迟报{self.late_days}个工作日", "missing": "未报",
-                "pending": "未到截止日"}[self.state]
+        if self.blank:
+            return "空表" if self.state == "missing" else "空表（未到截止日）"
+        if self.state == "late":
+            return f"迟报{self.late_days}个工作日"
+        return STATE_LABELS[self.state]
+
+    @property
+    def is_due(self) -> bool:
+        """应报 and past its deadline: counted in the rates (on time, late or missing)."""
+        return self.state in ("on_time", "late", "missing")
 
 
 @dataclass(slots=True)
@@ -112,15 +144,25 @@ class MonthData:
     findings: list[Finding]
     plan_deadline: date
     warnings: list[str] = field(default_factory=list)
+    issued: bool = True  # the month's status form was issued to at least one unit (or one returned it)
+    not_issued_note: str = ""  # forms generated but never sent: what to run (send --record-only), or ""
 
     @property
     def counts(self) -> dict:
+        """``units``: 应报 (listed units the form was issued to); ``due``: of those, past the deadline
+        (on_time + late + missing, the denominator of the rates); ``not_issued``: 未下发;
+        ``blank``: units whose return was blank (counted in ``missing`` or ``pending``);
+        ``listed``: every unit of the month's table."""
         states = Counter(u.state for u in self.units)
         status = Counter(row_statuses(self.rows))
-        due_units = len(self.units) - states["pending"]
+        due_units = states["on_time"] + states["late"] + states["missing"]
         reported = states["on_time"] + states["late"]
         return {
-            "units": len(self.units),
+            "units": len(self.units) - states["not_issued"],
+            "listed": len(self.units),
+            "due": due_units,
+            "not_issued": states["not_issued"],
+            "blank": sum(1 for u in self.units if u.blank),
             "reported": reported,
             "on_time": states["on_time"],
             "late": states["late"],
@@ -150,12 +192,23 @@ def end_of(d: date) -> datetime:
     return datetime.combine(d, time(23, 59, 59))
 
 
-def reporting_units(ws: Workspace, tasks: list[Task]) -> list[str]:
-    """Units that must report: every unit named on a task, undefined groups aside, in official order."""
+def via_lead(ws: Workspace) -> bool:
+    """``[workflow] co_units = "via_lead"``: lead units report the status form for the whole task."""
+    return getattr(ws.settings, "co_units", "direct") == "via_lead"
+
+
+def line_units(t: Task, lead_only: bool = False) -> tuple[str, ...]:
+    """The units that report on task ``t``: all of them, or (via_lead) its lead units."""
+    return (t.lead_units or t.units) if lead_only else t.units
+
+
+def reporting_units(ws: Workspace, tasks: list[Task], lead_only: bool = False) -> list[str]:
+    """Units that must report: every unit named on a task (``lead_only``: every lead unit),
+    undefined groups aside, in official order."""
     seen: set[str] = set()
     names: list[str] = []
     for t in tasks:
-        for u in t.units:
+        for u in line_units(t, lead_only):
             if u not in seen:
                 seen.add(u)
                 if ws.registry.get(u) or not looks_like_group(u):
@@ -163,18 +216,37 @@ def reporting_units(ws: Workspace, tasks: list[Task]) -> list[str]:
     return sorted(names, key=ws.registry.order_key)
 
 
+_BLANK_SPACE = " \t\r\n\u3000"
+# A return is blank when none of its rows has a value in these fields.
+_FILLED_FIELDS = {"status": ("progress",), "plan": ("q1", "q2", "q3", "q4")}
+
+
+def blank_files(ws: Workspace, kind: str, period: str) -> set[str]:
+    """sha256 of the accepted (or superseded) returns of the period that are blank: no 完成情况 in
+    any row (status), no quarter target in any row (plan)."""
+    filled = " OR ".join(f"trim(coalesce(json_extract(e.vals, '$.{f}'), ''), '{_BLANK_SPACE}') != ''"
+                         for f in _FILLED_FIELDS.get(kind, ("progress",)))
+    return {r[0] for r in ws.ledger.db.execute(
+        "SELECT f.sha256 FROM files f WHERE f.kind=? AND f.period=? AND f.verdict IN ('accepted','superseded') "
+        f"AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.sha256=f.sha256 AND e.unit=f.unit AND ({filled}))",
+        (kind, period))}
+
+
 def submissions(ws: Workspace, kind: str, period: str) -> dict[str, Submission]:
-    """The accepted submission per unit, with the time of its first accepted version."""
+    """The accepted submission per unit, with the time of its first accepted version that was not blank."""
     rows = ws.ledger.db.execute(
         "SELECT unit, sha256, name, received_at, verdict FROM files WHERE kind=? AND period=? "
         "AND verdict IN ('accepted','superseded') ORDER BY received_at, name", (kind, period)).fetchall()
+    blank = blank_files(ws, kind, period) if rows else set()
     first: dict[str, datetime] = {}
     out: dict[str, Submission] = {}
     for r in rows:
         at = datetime.fromisoformat(r["received_at"])
-        first.setdefault(r["unit"], at)
+        empty = r["sha256"] in blank
+        if not empty:
+            first.setdefault(r["unit"], at)
         if r["verdict"] == "accepted":
-            out[r["unit"]] = Submission(r["unit"], kind, period, r["sha256"], r["name"], at, first[r["unit"]])
+            out[r["unit"]] = Submission(r["unit"], kind, period, r["sha256"], r["name"], at, first.get(r["unit"], at), empty)
     return out
 
 
@@ -187,14 +259,20 @@ def entries(ws: Workspace, sub: Submission | None) -> dict[str, dict]:
     return out
 
 
-def unit_state(cal: WorkCalendar, unit: str, due: date | None, sub: Submission | None, now: datetime) -> UnitState:
-    if sub is not None:
+def unit_state(cal: WorkCalendar, unit: str, due: date | None, sub: Submission | None, now: datetime,
+               issued: bool = True) -> UnitState:
+    """The unit's state for a period. ``issued``: the period's form was issued to it (a unit that
+    returned the form counts as issued whatever the records say)."""
+    if sub is not None and not sub.blank:
         if due is not None and sub.first_received_at.date() > due:
             return UnitState(unit, due, "late", cal.workdays_between(due, sub.first_received_at.date()), sub.file, sub.first_received_at)
         return UnitState(unit, due, "on_time", 0, sub.file, sub.first_received_at)
-    if due is not None and now > end_of(due):
-        return UnitState(unit, due, "missing")
-    return UnitState(unit, due, "pending")
+    if sub is None and not issued:
+        return UnitState(unit, due, "not_issued")
+    past = due is not None and now > end_of(due)
+    if sub is not None:  # blank: 视同未报
+        return UnitState(unit, due, "missing" if past else "pending", 0, sub.file, sub.received_at, blank=True)
+    return UnitState(unit, due, "missing" if past else "pending")
 
 
 def month_deadline(ws: Workspace, year: int, month: int) -> date:
@@ -222,9 +300,11 @@ class _LineReader:
     _ids = itertools.count(1)
 
     def __init__(self, db: sqlite3.Connection, tasks: list[Task], state_of: dict[str, UnitState], month: int,
-                 subs: dict[str, Submission], prev_subs: dict[str, Submission], plan_subs: dict[str, Submission]):
+                 subs: dict[str, Submission], prev_subs: dict[str, Submission], plan_subs: dict[str, Submission],
+                 lead_only: bool = False):
         self.db = db
         self.tasks = tasks
+        self.lead_only = lead_only
         self.included = state_of.keys()
         self.month = month
         self.subs = subs
@@ -247,7 +327,7 @@ class _LineReader:
             pos = 0
             for t in tasks:
                 tid = t.id
-                for u in t.units:
+                for u in line_units(t, lead_only):
                     if u in included:
                         yield pos, tid, cur.get(u), prev.get(u), plan.get(u)
                         per_unit[u] += 1
@@ -289,6 +369,7 @@ class _LineReader:
         """Yield (task, lines, checks) for tasks[lo:hi] in order; checks (only with_checks) holds, per
         line, (text of the task as returned or None, last month's values or None)."""
         tasks, included, subs, month, offsets = self.tasks, self.included, self.subs, self.month, self.offsets
+        lead_only = self.lead_only
         sql = self._sql_checks if with_checks else self._sql
         layouts: dict[str, dict] = {}  # raw "cells" JSON -> its dict
         for a in range(lo, hi, CHUNK_TASKS):
@@ -309,7 +390,7 @@ class _LineReader:
             for t in tasks[a:b]:
                 lines: list[Line] = []
                 checks: list[tuple[str | None, dict | None]] = []
-                for u in t.units:
+                for u in line_units(t, lead_only):
                     if u not in included:
                         continue
                     row = next(it)
@@ -418,12 +499,37 @@ def _line_findings(findings: list[Finding], t: Task, ln: Line, entry_text: str |
         findings.append(Finding("task_edited", u, t.id, period, ln.file, cells.get("text", ""), f"{u}改动了{label}的任务内容，台账仍以任务分解表为准。"))
 
 
+def not_issued_note(ws: Workspace, kind: str, period: str, never_sent: list[str], generated: int) -> str:
+    """The clerk's note on forms generated but never sent (issued to nobody, or not to some)."""
+    if not never_sent:
+        return ""
+    label = f"{period}年度落实计划表" if kind == "plan" else f"{int(period[:4])}年{int(period[5:])}月落实情况表"
+    month = f" --month {period}" if kind == "status" else ""
+    cmd = command(f"send {kind}{month}")
+    ws_arg = f"-w {ws.root}"
+    if len(never_sent) >= generated:
+        who, unit_arg = "", ""
+        head = f"{label}已生成，但没有发送记录"
+    else:
+        shown = "、".join(never_sent[:10]) + (f"等{len(never_sent)}个单位" if len(never_sent) > 10 else "")
+        head = f"{label}已生成，但{shown}没有发送记录"
+        unit_arg = " --unit " + " ".join(never_sent)
+        who = "这些单位"
+    return (f"{head}，{who or '各单位'}按“未下发”处理，不计未报、迟报。如报送表已通过本单位邮箱或其他方式下发，请运行 "
+            f"{cmd} --record-only{unit_arg} {ws_arg} 登记；尚未下发的，请运行 {cmd}{unit_arg} {ws_arg} 发送。")
+
+
+def _generated_units(ws: Workspace, kind: str, period: str) -> set[str]:
+    return {r[0] for r in ws.ledger.db.execute("SELECT unit FROM generated WHERE kind=? AND period=?", (kind, period))}
+
+
 def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
     year, month = parse_period(period)
     period = f"{year}-{month:02d}"
     cal = ws.calendar
     tasks = ws.ledger.tasks()
-    units = reporting_units(ws, tasks)
+    lead_only = via_lead(ws)
+    units = reporting_units(ws, tasks, lead_only)
     due = month_deadline(ws, year, month)
     p_due = plan_deadline(year, ws.settings.plan_deadline)
     findings: list[Finding] = []
@@ -433,20 +539,29 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
     prev_period = f"{year}-{month - 1:02d}" if month > 1 else None
     prev_subs = submissions(ws, "status", prev_period) if prev_period else {}
     plan_subs = submissions(ws, "plan", str(year))
+    issued = issued_units(ws, "status", period)
+    plan_issued = issued_units(ws, "plan", str(year))
 
-    states = [unit_state(cal, u, due, subs.get(u), now) for u in units]
+    states = [unit_state(cal, u, due, subs.get(u), now, u in issued) for u in units]
     state_of = {s.unit: s for s in states}
-    reader = _LineReader(ws.ledger.db, tasks, state_of, month, subs, prev_subs, plan_subs)
+    reader = _LineReader(ws.ledger.db, tasks, state_of, month, subs, prev_subs, plan_subs, lead_only)
     for s in states:
-        if s.state == "missing":
+        if s.blank:
+            findings.append(Finding("blank", s.unit, "", period, s.file, "", f"{s.unit}报送的{year}年{month}月落实情况表各项任务的"
+                                    f"“完成情况”均未填写（空表），视同未报送，请督促其填写后重新报送（截止日期{due:%m月%d日}）。"))
+        elif s.state == "missing":
             n = reader.per_unit[s.unit]
             findings.append(Finding("missing", s.unit, "", period, "", "", f"{s.unit}截至{now:%Y年%m月%d日}未报送{year}年{month}月落实情况表（截止日期{due:%m月%d日}，涉及{n}项任务）。"))
         elif s.state == "late":
             findings.append(Finding("late", s.unit, "", period, s.file, "", f"{s.unit}于{s.received_at:%m月%d日}报送，晚于截止日期{due:%m月%d日}，迟报{s.late_days}个工作日。"))
-    if now > end_of(p_due):
-        for u in units:
-            if u not in plan_subs:
-                findings.append(Finding("no_plan", u, "", str(year), "", "", f"{u}未报送{year}年度落实计划表（截止日期{p_due:%m月%d日}），季度目标无从对照。"))
+    plan_states = {u: unit_state(cal, u, p_due, plan_subs.get(u), now, u in plan_issued) for u in units}
+    for u in units:
+        ps = plan_states[u]
+        if ps.blank:
+            findings.append(Finding("blank", u, "", str(year), ps.file, "", f"{u}报送的{year}年度落实计划表各项任务的季度目标均未填写"
+                                    f"（空表），视同未报送计划，季度目标无从对照。"))
+        elif ps.state == "missing":
+            findings.append(Finding("no_plan", u, "", str(year), "", "", f"{u}未报送{year}年度落实计划表（截止日期{p_due:%m月%d日}），季度目标无从对照。"))
 
     # One pass over the lines in task order: findings and 红/黄/绿. A big month keeps only the
     # statuses (its rows read the lines back when iterated); a small one keeps the rows.
@@ -456,7 +571,7 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
     text_chars = value_cells = 0
     for t, lines, checks in reader.read(0, len(tasks), with_checks=True):
         for ln, (entry_text, prev_values) in zip(lines, checks):
-            if ln.unit in subs:
+            if ln.unit in subs and not subs[ln.unit].blank:
                 _line_findings(findings, t, ln, entry_text, prev_values, period)
         status = traffic_light(lines, state_of)
         if stream:
@@ -476,7 +591,6 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
 
     columns = ["年度计划"] + [f"{m}月" for m in range(1, month + 1)]
     history: dict[str, dict[str, str]] = {u: {} for u in units}
-    plan_states = {u: unit_state(cal, u, p_due, plan_subs.get(u), now) for u in units}
     for u in units:
         history[u]["年度计划"] = plan_states[u].label
     for m in range(1, month + 1):
@@ -490,19 +604,26 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
                 warnings.append(str(exc))
                 d = None
             msubs = submissions(ws, "status", per)
-            st = {u: unit_state(cal, u, d, msubs.get(u), now) for u in units}
-            if not msubs and not ws.ledger.db.execute("SELECT 1 FROM generated WHERE kind='status' AND period=?", (per,)).fetchone():
-                for u in units:
-                    history[u][f"{m}月"] = "未下发"
-                continue
+            missued = issued_units(ws, "status", per)
+            st = {u: unit_state(cal, u, d, msubs.get(u), now, u in missued) for u in units}
         for u in units:
             history[u][f"{m}月"] = st[u].label
+
+    generated = _generated_units(ws, "status", period)
+    note = not_issued_note(ws, "status", period, [s.unit for s in states if s.state == "not_issued" and s.unit in generated],
+                           len(generated))
+    plan_generated = _generated_units(ws, "plan", str(year))
+    plan_note = not_issued_note(ws, "plan", str(year), [u for u in units if plan_states[u].state == "not_issued" and u in plan_generated],
+                                len(plan_generated))
+    if plan_note:
+        warnings.append(plan_note)
 
     order = {u: i for i, u in enumerate(units)}
     kind_order = {k: i for i, k in enumerate(FINDING_LABELS)}
     task_pos = {t.id: i for i, t in enumerate(tasks)}
     findings.sort(key=lambda f: (order.get(f.unit, 10**6), kind_order[f.kind], task_pos.get(f.task, -1)))
-    return MonthData(period, year, month, due, now, rows, states, history, columns, findings, p_due, warnings)
+    return MonthData(period, year, month, due, now, rows, states, history, columns, findings, p_due, warnings,
+                     issued=bool(issued) or bool(subs), not_issued_note=note)
 
 
 def traffic_light(lines: list[Line], state_of: dict[str, UnitState]) -> str:

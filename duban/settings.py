@@ -23,6 +23,14 @@ class MailTemplates:
     remind_body: str = "{unit}：\n尚未收到：\n{items}\n截止日期：{deadline}\n{contact}\n{office}\n"
     overdue_subject: str = "【催报】{period}落实情况已逾期（{unit}）"
     overdue_body: str = "{unit}：\n已逾期未报：\n{items}\n截止日期：{deadline}\n{contact}\n{office}\n"
+    # [workflow] co_units = "via_lead": the co-units' notice instead of a status form ({leads}: the lead units)
+    notice_subject: str = "【告知】{period}落实情况由牵头单位汇总报送（{unit}）"
+    notice_body: str = (
+        "{unit}：\n\n按照立项督查通知要求，{period}工作任务落实情况由牵头责任单位汇总后报送督查室，"
+        "贵单位作为配合单位不单独报送落实情况表。\n"
+        "贵单位配合的任务及其牵头单位如下：\n{items}\n"
+        "牵头单位须于{deadline}前报送，请及早将贵单位承担部分的工作进展、存在问题和下一步措施提供给牵头单位。\n\n"
+        "联系方式：{contact}\n{office}\n")
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,10 @@ class Settings:
     status_send_time: str = "09:00"
     interval_minutes: float = 5.0
     brief: BriefSettings = field(default_factory=BriefSettings)
+    co_units: str = "direct"  # [workflow]: "direct" (every unit reports its rows) | "via_lead" (leads report for the task)
+
+
+CO_UNITS = ("direct", "via_lead")
 
 
 def _dates(values: object, where: str, path: Path) -> tuple[date, ...]:
@@ -210,6 +222,11 @@ def load_settings(path: Path) -> Settings:
         mail = _section(raw, "mail", path)
         sched = _section(raw, "schedule", path)
         brief = _section(raw, "brief", path)
+        workflow = _section(raw, "workflow", path)
+        co_units = str(workflow.get("co_units", "direct")).strip().lower()
+        if co_units not in CO_UNITS:
+            raise ConfigError(f"{path}：[workflow] co_units 只能是 direct（各单位分别报送）或 via_lead（由牵头单位汇总报送），"
+                              f"现为“{workflow.get('co_units')}”。")
         tpl_fields = MailTemplates.__dataclass_fields__
         templates = MailTemplates(**{k: str(v) for k, v in _section(mail, "templates", path, "mail").items() if k in tpl_fields})
         mail_fields = {k: _mail_value(k, v, path) for k, v in mail.items() if k in MailSettings.__dataclass_fields__ and k != "templates"}
@@ -239,6 +256,7 @@ def load_settings(path: Path) -> Settings:
             status_send_time=_clock(sched.get("status_send_time", "09:00"), "[schedule] status_send_time", path),
             interval_minutes=_number(sched, "[schedule] interval_minutes", 5, path, 0.01, 1440),
             brief=BriefSettings(**{k: str(v) for k, v in brief.items() if k in BriefSettings.__dataclass_fields__}),
+            co_units=co_units,
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"配置文件 {path} 中有无法识别的值：{exc}。请对照注释修改后重试。") from None

@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs import collect, generate, importer
+from duban.jobs import collect, generate, importer, send
 from duban.model import Unit
 from duban.simulate import fill_workbook
 from duban.sheets.returns import read_return
@@ -56,8 +56,16 @@ def answer(ws, kind: str, period: str | None, unit: str, values: dict, at: datet
     return dst
 
 
+def issue(ws, kind: str, period: str | None = None, at: datetime = datetime(2025, 1, 27, 9, 5), units: list[str] | None = None):
+    """Record the generated forms as issued without mailing them (send --record-only): they are 应报 from now on."""
+    report = send.run(ws, kind, period, now=at, record_only=True, units=units)
+    assert report.ok, report.summary
+    return report
+
+
 def plan_all(ws, units: list[str], at: datetime) -> None:
     generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+    issue(ws, "plan")
     for u in units:
         answer(ws, "plan", None, u, {"*": {"q1": f"{u}一季度目标", "q2": "二季度目标", "q3": "三季度目标", "q4": "四季度目标",
                                               "main_leader": "张三", "deputy": "李四"}}, at)
@@ -69,3 +77,25 @@ def full(progress: str, achieved: str = "是", next_steps: str = "继续推进")
 
 def copy_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst)
+
+
+def give_back(ws, kind: str, period: str | None, unit: str, fields: dict, at: datetime, name: str | None = None,
+              collect_now: bool = True) -> Path:
+    """The unit fills every row of its outbox form with ``fields`` ({field: value}; None leaves a cell
+    empty) using the independent filler (tests/fill.py, cells found by header text), and the file
+    is collected at ``at``."""
+    from fill import fill_form, form_sheet, locate
+    import openpyxl
+
+    folder = ws.root / "outbox" / ("plan" if kind == "plan" else period)
+    src = next(p for p in folder.glob("*.xlsx") if p.stem.endswith("_" + unit))
+    _, rows, _ = locate(form_sheet(openpyxl.load_workbook(src)))
+    values = {tid: {f: v for f, v in fields.items() if v is not None} for tid in rows}
+    dst = ws.root / "inbox" / (name or f"{unit}_{kind}_{period}_{at:%m%d%H%M}.xlsx")
+    fill_form(src, dst, values)
+    past = time.time() - 60
+    os.utime(dst, (past, past))
+    if collect_now:
+        report = collect.run(ws, now=at)
+        assert report.data["accepted"], report.data
+    return dst

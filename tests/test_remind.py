@@ -24,7 +24,17 @@ PERIOD = "2025-03"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    return prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws", status_months=(PERIOD,))
+    """The sample with the plan and the March forms generated and recorded as issued (send --record-only)."""
+    from duban.jobs import send
+
+    root = prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws", status_months=(PERIOD,))
+    w = open_workspace(root)
+    try:
+        assert send.run(w, "plan", now=datetime(2025, 1, 27, 9), record_only=True).ok
+        assert send.run(w, "status", PERIOD, now=datetime(2025, 3, 3, 9), record_only=True).ok
+    finally:
+        w.close()
+    return root
 
 
 def no_sleep(seconds: float) -> None:
@@ -35,14 +45,19 @@ def parse(content: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(content, policy=email.policy.default)
 
 
-def accept(ws, unit: str, kind: str = "status", period: str = PERIOD, at: str = "2025-04-02T10:00:00") -> None:
-    """A return as collect records it: an accepted row in the ledger's files table."""
-    sha = f"{abs(hash((unit, kind, period))):064d}"[:64]
+def accept(ws, unit: str, kind: str = "status", period: str = PERIOD, at: str = "2025-04-02T10:00:00", blank: bool = False) -> None:
+    """A return as collect records it: an accepted row in the ledger's files table, with one filled-in row
+    (``blank``: nothing filled in)."""
+    sha = f"{abs(hash((unit, kind, period, blank))):064d}"[:64]
+    task = next(t for t in ws.ledger.tasks() if unit in t.units)
+    vals = {} if blank else ({"progress": "已完成"} if kind == "status" else {"q1": "一季度目标"})
     with ws.ledger.transaction() as con:
         con.execute(
             "INSERT INTO files (sha256, name, size, received_at, archive, format, unit, kind, period, verdict, reason, warnings) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (sha, f"{unit}.xlsx", 1234, at, f"archive/{sha[:2]}/{sha}.xlsx", "xlsx", unit, kind, period, "accepted", "", json.dumps([])))
+        con.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?)",
+                    (sha, unit, kind, period, task.id, task.text, json.dumps(vals, ensure_ascii=False), "{}"))
 
 
 def units_of(report) -> list[str]:
@@ -50,7 +65,9 @@ def units_of(report) -> list[str]:
 
 
 def stage_rows(ws, stage):
-    return ws.ledger.db.execute("SELECT unit FROM mail WHERE kind='status' AND period=? AND stage=?", (PERIOD, stage)).fetchall()
+    """Units mailed at this stage (rows that went out)."""
+    return ws.ledger.db.execute("SELECT unit FROM mail WHERE kind='status' AND period=? AND stage=? AND status='sent'",
+                                (PERIOD, stage)).fetchall()
 
 
 def test_nothing_before_the_window(ws, smtp_server):
@@ -60,7 +77,7 @@ def test_nothing_before_the_window(ws, smtp_server):
         assert report.data["sent"] == []
         assert "无需提醒" in report.summary and "2025年4月8日" in report.summary and "2025年4月3日" in report.summary
     assert smtp_server.messages == []
-    assert ws.ledger.db.execute("SELECT COUNT(*) FROM mail").fetchone()[0] == 0
+    assert ws.ledger.db.execute("SELECT COUNT(*) FROM mail WHERE stage!='send'").fetchone()[0] == 0
 
 
 def test_remind_once_then_overdue_once(ws, smtp_server):
@@ -121,7 +138,7 @@ def test_remind_once_then_overdue_once(ws, smtp_server):
 
     later = remind.run(ws, PERIOD, now=datetime(2025, 4, 10, 9, 0), sleep=no_sleep)
     assert later.data["sent"] == [] and len(smtp_server.messages) == count + len(chased)
-    all_mail = {r["unit"] for r in ws.ledger.db.execute("SELECT unit FROM mail")}
+    all_mail = {r["unit"] for r in ws.ledger.db.execute("SELECT unit FROM mail WHERE stage!='send'")}
     assert answered not in all_mail
 
 

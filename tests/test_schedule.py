@@ -528,3 +528,127 @@ def test_calendar_of_year_is_ordered_and_complete(tmp_path):
                         "brief-month": 12, "brief-quarter": 4}
     finally:
         ws.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. A workspace started in March: only what was issued is chased, a stopped server loses nothing.
+# ---------------------------------------------------------------------------------------------------------
+
+MARCH_FROM, MARCH_TO = date(YEAR, 3, 3), date(YEAR, 4, 15)
+
+
+def working_ticks(first: date, last: date):
+    d = first
+    while d <= last:
+        if CAL.is_workday(d):
+            for h in (9, 16):
+                yield datetime(d.year, d.month, d.day, h)
+        d += timedelta(days=1)
+
+
+def restart_on_same_port(server) -> None:
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(server.handler, hostname=server.host, port=server.port)
+    controller.start()
+    server.controller = controller
+
+
+def test_a_workspace_started_in_march_is_chased_only_for_what_it_was_sent(tmp_path, smtp_server):
+    root = tmp_path / "ws"
+    make_ws(root).close()  # tasks imported; nothing generated or sent before 2025-03-03
+    use_server(root, smtp_server.port)
+    feb_due, mar_due = due_of(2), due_of(3)
+    assert (feb_due, mar_due) == (date(YEAR, 3, 7), date(YEAR, 4, 8))
+    planned = {
+        datetime(YEAR, 3, 4, 9): [("2025-02", u, full("2月进展")) for u in U[:5]],
+        datetime(YEAR, 3, 7, 16): [("2025-02", LATE, full("2月最后一天报送"))],
+        datetime(YEAR, 4, 2, 9): [("2025-03", u, full("3月进展")) for u in U[:5]],
+        datetime(YEAR, 4, 10, 9): [("2025-03", LATE, full("3月迟报"))],
+    }
+    stopped_at = datetime(YEAR, 3, 3, 9)
+    ws = open_workspace(root)
+    results: list[tuple[datetime, dict]] = []
+    try:
+        for now in working_ticks(MARCH_FROM, MARCH_TO):
+            for period, unit, values in planned.pop(now, []):
+                drop(ws, "status", period, unit, values)
+            if now == stopped_at:
+                smtp_server.stop()
+                r = run_cli("run-due", "-w", str(root), "--now", now.isoformat(timespec="minutes"))
+                restart_on_same_port(smtp_server)
+                # nothing marked sent, exit 1, every reason printed
+                assert r.returncode == 1, r.stdout + r.stderr
+                assert smtp_server.messages == []
+                assert ws.ledger.db.execute("SELECT COUNT(*) FROM mail WHERE status='sent'").fetchone()[0] == 0
+                out = r.stdout.replace("\n", "")
+                assert "send-status（2025-02）" in out and "send-status（2025-03）" in out
+                assert out.count("原因相同：无法连接邮件服务器") == 2 and "连接被拒绝" in out
+                failed = ws.ledger.db.execute("SELECT job, period, ok FROM runs ORDER BY id").fetchall()
+                assert [tuple(x) for x in failed] == [("send-status", "2025-02", 0), ("send-status", "2025-03", 0)]
+                continue
+            report = run_due(ws, now, sleep=no_sleep)
+            assert report.ok, (now, report.summary, report.warnings)
+            results += [(now, x) for x in report.data["ran"]]
+        assert not planned
+
+        ledger = {r["message_id"]: dict(r) for r in ws.ledger.db.execute("SELECT * FROM mail WHERE status='sent'")}
+        seen: Counter = Counter()
+        for m in smtp_server.messages:
+            msg = parse(m.content)
+            row = ledger[str(msg["Message-ID"])]
+            assert row["unit"] == str(msg["X-Duban-Unit"]) and row["unit"] in str(msg["Subject"])
+            assert "2025年1月" not in str(msg["Subject"]) and "年度工作任务落实计划表" not in str(msg["Subject"])
+            seen[(row["period"], row["stage"], row["unit"])] += 1
+        assert len(smtp_server.messages) == len(ledger)
+        assert all(n == 1 for n in seen.values()), [k for k, n in seen.items() if n > 1]  # no message twice
+        by: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for period, stage, unit in seen:
+            by[(period, stage)].add(unit)
+        assert by == {
+            ("2025-02", "send"): set(U), ("2025-03", "send"): set(U),  # February caught up before its deadline
+            ("2025-04", "send"): set(U),
+            ("2025-02", "remind"): {LATE, NEVER}, ("2025-02", "overdue"): {NEVER},
+            ("2025-03", "remind"): {LATE, NEVER}, ("2025-03", "overdue"): {LATE, NEVER},
+        }
+        # February's and March's forms went out at the first tick after the stopped one, once
+        sends = {(r["period"], r["sent_at"]) for r in ledger.values() if r["stage"] == "send"}
+        assert sends == {("2025-02", "2025-03-03T16:00:00"), ("2025-03", "2025-03-03T16:00:00"), ("2025-04", "2025-04-01T09:00:00")}
+        # each chase went to a unit that had been sent the form and had not answered yet
+        answered = {(r["unit"], r["period"]): r["received_at"] for r in ws.ledger.db.execute(
+            "SELECT unit, period, received_at FROM files WHERE verdict='accepted'")}
+        for row in ledger.values():
+            if row["stage"] in ("remind", "overdue"):
+                assert row["sent_at"] > "2025-03-03T16:00:00"
+                got = answered.get((row["unit"], row["period"]))
+                assert got is None or got > row["sent_at"]
+        # January: never issued, so no reminder, no tracker, no briefing of it
+        jobs = {(x["job"], x["period"]) for _, x in results}
+        assert not [j for j in jobs if j[1] == "2025-01"]
+        assert ("merge-final", "2025-02") in jobs and ("merge-final", "2025-03") in jobs and ("brief-quarter", "2025Q1") in jobs
+        trackers = sorted(p.name for p in (root / "trackers").glob("*.xlsx"))
+        assert trackers == ["2025年2月_台账.xlsx", "2025年3月_台账.xlsx"]
+        final = merge_counts(ws, "2025-03")
+        assert (final["units"], final["on_time"], final["late"], final["missing"]) == (7, 5, 1, 1)
+        assert "no_plan" not in final["findings"]  # no plan form was ever issued: nobody is 计划未报
+    finally:
+        ws.close()
+
+
+def merge_counts(ws, period: str) -> dict:
+    from duban.rollup import build_month
+
+    return build_month(ws, period, datetime(YEAR, 4, 15, 16)).counts
+
+
+def test_a_missed_send_is_caught_up_only_before_its_deadline(tmp_path, smtp_server):
+    ws = setup_ws(tmp_path / "ws", smtp_server.port)
+    try:
+        # 2025-03-10: February's send (due 02-05, 33 days ago) is past its deadline (03-07); March's is not
+        report = run_due(ws, datetime(YEAR, 3, 10, 9), sleep=no_sleep)
+        assert report.ok, report.summary
+        assert [(r["job"], r["period"]) for r in report.data["ran"]] == [("send-status", "2025-03")]
+        assert {parse(m.content)["Subject"].split("工作任务")[0] for m in smtp_server.messages} == {"【请报送】2025年3月"}
+        assert len(smtp_server.messages) == 7
+    finally:
+        ws.close()

@@ -6,7 +6,10 @@ import email
 import email.policy
 import json
 import socket
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from email.utils import getaddresses, parseaddr
 
 import openpyxl
@@ -47,8 +50,11 @@ def generated(ws, kind="plan", period="2025"):
     return {r["unit"]: r["file"] for r in ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period))}
 
 
-def mail_rows(ws):
-    return ws.ledger.db.execute("SELECT * FROM mail ORDER BY id").fetchall()
+def mail_rows(ws, status: str | None = "sent"):
+    """The ledger's mail rows (by default those that went out)."""
+    if status is None:
+        return ws.ledger.db.execute("SELECT * FROM mail ORDER BY id").fetchall()
+    return ws.ledger.db.execute("SELECT * FROM mail WHERE status=? ORDER BY id", (status,)).fetchall()
 
 
 def by_unit(server):
@@ -135,7 +141,13 @@ def test_server_down_marks_nothing_sent(ws, smtp_server):
     # retried with exponential backoff, then the run stops trying an unreachable server
     assert sleeps == [0.01, 0.02, 0.04]
     assert mail_rows(ws) == []
+    # the one message tried keeps its reason; nothing is 发送中 or 已发送
+    [tried] = mail_rows(ws, None)
+    assert (tried["status"], tried["reason"]) == ("failed", first)
     assert "失败" in report.summary
+    # plain output: the reason, once, for all of them
+    [line] = [w for w in report.warnings if "发送失败" in w]
+    assert line.startswith(f"{len(report.data['failed'])} 个单位发送失败，原因相同：{first}")
 
 
 def test_closed_port_and_later_retry_sends_all(root, smtp_server):
@@ -171,6 +183,11 @@ def test_refused_recipient_fails_that_unit_only(ws, smtp_server):
     assert unit not in {s["unit"] for s in report.data["sent"]}
     assert len(smtp_server.messages) == len(report.data["sent"])
     assert unit not in {r["unit"] for r in mail_rows(ws)}
+    [row] = [r for r in mail_rows(ws, None) if r["unit"] == unit]
+    assert row["status"] == "failed" and address in row["reason"]
+    assert report.warnings[0] == f"{unit}发送失败：{failed['reason']}"
+    # the others: the server's answer to each message is kept
+    assert {r["answer"] for r in mail_rows(ws)} == {"250 Message accepted for delivery"}
     # once the address works, a rerun sends only the one that failed
     smtp_server.handler.refused.clear()
     again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
@@ -299,3 +316,136 @@ def test_mailer_warns_when_password_missing():
     mailer = Mailer(MailSettings(user="duchashi@example.org", password_env="DUBAN_TEST_PW"), environ={})
     assert mailer.warnings and "DUBAN_TEST_PW" in mailer.warnings[0]
     assert Mailer(MailSettings(user="duchashi@example.org", password_env="DUBAN_TEST_PW"), environ={"DUBAN_TEST_PW": "x"}).warnings == []
+
+
+# --- exactly once, visibly ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+CRASH = """
+import os, sys
+from datetime import datetime
+from pathlib import Path
+from duban import mailer
+from duban.jobs import send
+from duban.workspace import open_workspace
+
+count = {"n": 0}
+
+def crash(msg):
+    count["n"] += 1
+    if count["n"] == int(sys.argv[2]):
+        os._exit(17)  # the process dies after the server accepted the message, before the ledger says so
+
+mailer._after_smtp_hook = crash
+ws = open_workspace(Path(sys.argv[1]))
+send.run(ws, "plan", now=datetime(2025, 1, 27, 10), sleep=lambda s: None)
+"""
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_a_crash_between_smtp_and_the_ledger_is_unconfirmed_until_named(root, smtp_server):
+    r = subprocess.run([sys.executable, "-c", CRASH, str(root), "3"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 17, r.stderr
+    assert len(smtp_server.messages) == 3  # the server has the third message; the ledger does not know it
+    w = open_workspace(root)
+    try:
+        rows = mail_rows(w, None)
+        assert [x["status"] for x in rows] == ["sent", "sent", "sending"]
+        crashed = rows[2]["unit"]
+        assert parse(smtp_server.messages[2].content)["X-Duban-Unit"] == crashed
+        assert rows[0]["answer"] == "250 Message accepted for delivery" and rows[2]["answer"] == ""
+
+        # the next run sends everyone else, lists the crashed message as 待确认 and does not send it
+        nxt = send.run(w, "plan", now=datetime(2025, 1, 27, 11), sleep=Sleeps())
+        assert not nxt.ok
+        assert [u["unit"] for u in nxt.data["unconfirmed"]] == [crashed]
+        assert crashed not in {s["unit"] for s in nxt.data["sent"]}
+        units = [u for u in generated(w) if w.registry.get(u) and w.registry.get(u).emails]
+        assert len(smtp_server.messages) == len(units)  # each unit once
+        assert "待确认 1 个" in nxt.summary
+        [line] = [x for x in nxt.warnings if x.startswith("待确认")]
+        assert crashed in line and f"--resend --unit {crashed}" in line and f"--record-only --unit {crashed}" in line
+        # and again: still nothing for it
+        again = send.run(w, "plan", now=datetime(2025, 1, 27, 12), sleep=Sleeps())
+        assert again.data["sent"] == [] and [u["unit"] for u in again.data["unconfirmed"]] == [crashed]
+        assert len(smtp_server.messages) == len(units)
+        # not even with --resend alone, which sends every unit already sent once more
+        everyone = send.run(w, "plan", now=datetime(2025, 1, 27, 12, 30), resend=True, sleep=Sleeps())
+        assert crashed not in {s["unit"] for s in everyone.data["sent"]} and len(everyone.data["sent"]) == len(units) - 1
+        assert [u["unit"] for u in everyone.data["unconfirmed"]] == [crashed]
+        units = units + [u for u in units if u != crashed]  # what the server has received so far, one entry per message
+    finally:
+        w.close()
+
+    # the clerk names it: sent once more, recorded, and no more after that
+    r = run_cli("send", "plan", "--resend", "--unit", crashed, "-w", str(root), "--now", "2025-01-27T13:00")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "已发送 1 个单位" in r.stdout
+    assert len(smtp_server.messages) == len(units) + 1
+    assert parse(smtp_server.messages[-1].content)["X-Duban-Unit"] == crashed
+    r = run_cli("send", "plan", "-w", str(root), "--now", "2025-01-27T14:00")
+    assert r.returncode == 0 and "待确认" not in r.stdout, r.stdout
+    assert len(smtp_server.messages) == len(units) + 1
+
+
+def test_record_only_confirms_an_unconfirmed_message(root, smtp_server):
+    r = subprocess.run([sys.executable, "-c", CRASH, str(root), "1"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 17
+    w = open_workspace(root)
+    try:
+        [row] = mail_rows(w, None)
+        crashed = row["unit"]
+        rec = send.run(w, "plan", now=datetime(2025, 1, 27, 11), record_only=True, units=[crashed])
+        assert rec.ok and rec.data["recorded"] == [crashed] and len(smtp_server.messages) == 1
+        nxt = send.run(w, "plan", now=datetime(2025, 1, 27, 12), sleep=Sleeps())
+        assert nxt.ok and nxt.data["unconfirmed"] == []
+        assert crashed not in {s["unit"] for s in nxt.data["sent"]}
+        assert sum(1 for m in smtp_server.messages if parse(m.content)["X-Duban-Unit"] == crashed) == 1
+    finally:
+        w.close()
+
+
+def test_plain_output_prints_the_reasons_and_exits_1(root, smtp_server):
+    smtp_server.stop()
+    r = run_cli("send", "plan", "-w", str(root), "--now", "2025-01-27T10:00")
+    assert r.returncode == 1, r.stdout + r.stderr
+    out = r.stdout.replace("\n", "")
+    assert "发送失败" in out and "原因相同：无法连接邮件服务器 127.0.0.1:" in out and "连接被拒绝" in out
+    assert "Traceback" not in r.stderr
+
+
+def test_unit_option_takes_several_units(root, smtp_server):
+    w = open_workspace(root)
+    try:
+        names = [u for u in sorted(generated(w), key=w.registry.order_key) if w.registry.get(u).emails][:3]
+        alias = next((a for a in w.registry.get(names[2]).aliases), names[2])
+    finally:
+        w.close()
+    r = run_cli("send", "plan", "--unit", names[0], names[1], "--unit", alias, "-w", str(root), "--now", "2025-01-27T10:00", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [s["unit"] for s in json.loads(r.stdout)["sent"]] == names
+    assert sorted(parse(m.content)["X-Duban-Unit"] for m in smtp_server.messages) == sorted(names)
+    r = run_cli("send", "plan", "--unit", "不存在的单位", "-w", str(root))
+    assert r.returncode == 2 and "不存在的单位" in r.stderr
+
+
+def test_record_only_mails_nothing_and_counts_as_issued(root, smtp_server):
+    from duban.mailer import issued_units
+
+    r = run_cli("send", "plan", "--record-only", "-w", str(root), "--now", "2025-01-27T10:00")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert smtp_server.messages == []
+    w = open_workspace(root)
+    try:
+        assert issued_units(w, "plan", "2025") == set(generated(w))  # units without an address too
+        assert {(x["status"], x["recorded_only"]) for x in mail_rows(w, None)} == {("sent", 1)}
+        later = send.run(w, "plan", now=datetime(2025, 1, 28, 9), sleep=Sleeps())
+        assert later.data["sent"] == [] and smtp_server.messages == []
+        assert all(s["reason"].startswith("已登记为下发") for s in later.data["skipped"] if w.registry.get(s["unit"]).emails)
+        again = send.run(w, "plan", now=datetime(2025, 1, 28, 9), record_only=True)
+        assert again.data["recorded"] == [] and len(mail_rows(w, None)) == len(generated(w))
+    finally:
+        w.close()

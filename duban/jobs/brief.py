@@ -49,5 +49,9 @@ def run(ws: Workspace, *, month: str | None = None, quarter: str | None = None, 
     with atomic_path(path) as tmp:
         write_briefing(tmp, facts, chart)
     warnings = [f"{wanted.name} 正在被打开，本次通报另存为 {path.name}。"] if path != wanted else []
+    # Forms generated but never sent: the document counts those units as 未下发; say how to record them.
+    for m in ([data] if month else months):
+        if m.not_issued_note:
+            warnings.append(m.not_issued_note)
     return Report(job="brief", summary=f"{scope}通报已生成：{path}", warnings=warnings,
                   data={"briefing": str(path), "counts": counts, "title": facts.title})

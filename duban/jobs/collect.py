@@ -411,7 +411,8 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
         else:
             got_ids = {r.task_id for r in read.rows}
             unknown = sorted(got_ids - set(expected))
-            deleted = [tid for tid in expected if tid not in got_ids]
+            issued_ids = set((read.identity or {}).get("task_ids") or ())  # the rows of the form as issued (via_lead: led tasks only)
+            deleted = [tid for tid in expected if tid not in got_ids and (not issued_ids or tid in issued_ids)]
             if unknown:
                 warnings.append(f"{name}：表中有不属于本单位的任务序号（{'、'.join(unknown)}），已忽略。")
             if deleted:

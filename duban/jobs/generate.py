@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import DubanError, command
 from ..model import KIND_LABELS, Report, Task
-from ..rollup import entries, quarter_target, reporting_units, submissions
+from ..rollup import entries, line_units, quarter_target, reporting_units, submissions, via_lead
 from ..sheets.forms import FormRow, FormSpec, form_filename, prefilled_checksum, write_form
 from ..workdays import parse_period, plan_deadline, status_deadline
 from ..workspace import Workspace
@@ -66,15 +66,29 @@ def unit_rows(
     unit: str,
     targets: dict[str, str | None] | None,
     index: dict[str, list[Task]] | None = None,
+    lead_only: bool = False,
 ) -> tuple[FormRow, ...]:
-    """The rows of `unit`'s form. `index` (from tasks_by_unit(tasks)) avoids scanning all tasks."""
+    """The rows of `unit`'s form. `index` (from tasks_by_unit(tasks)) avoids scanning all tasks.
+
+    ``lead_only`` (``[workflow] co_units = "via_lead"``, status forms): only the tasks the unit
+    reports for (those it leads), each row listing the co-units whose work it gathers.
+    """
     candidates = (t for t in tasks if unit in t.units) if index is None else index.get(unit, ())
+    if lead_only:
+        candidates = (t for t in candidates if unit in line_units(t, True))
     mine = sorted(candidates, key=_task_order)
     rows = []
     for t in mine:
         role = t.role_of(unit) or "配合"
-        partners = tuple(u for u in t.units if u != unit) if role == "牵头" else tuple(u for u in t.lead_units if u != unit)
-        rows.append(FormRow(task=t, role=role, target=None if targets is None else targets.get(t.id), partners=partners))
+        if lead_only:
+            role = "牵头"
+            partners = tuple(u for u in t.units if u not in line_units(t, True))
+        elif role == "牵头":
+            partners = tuple(u for u in t.units if u != unit)
+        else:
+            partners = tuple(u for u in t.lead_units if u != unit)
+        rows.append(FormRow(task=t, role=role, target=None if targets is None else targets.get(t.id), partners=partners,
+                            gather=lead_only))
     return tuple(rows)
 
 
@@ -87,12 +101,13 @@ def build_specs(ws: Workspace, kind: str, period: str, deadline: date) -> tuple[
     month = parse_period(period)[1] if kind == "status" else 0
     specs = []
     index = tasks_by_unit(tasks)
-    for unit in reporting_units(ws, tasks):
+    lead_only = kind == "status" and via_lead(ws)
+    for unit in reporting_units(ws, tasks, lead_only):
         targets = None
         if kind == "status":
             plan = entries(ws, plan_subs.get(unit))
             targets = {tid: quarter_target(e["values"], month) or "（计划中未填写本季度目标）" for tid, e in plan.items()} if plan else {}
-        rows = unit_rows(tasks, unit, targets, index)
+        rows = unit_rows(tasks, unit, targets, index, lead_only)
         if ws.registry.units and ws.registry.get(unit) is None:
             warnings.append(f"单位“{unit}”不在单位名册中：仍生成报送表，但无法发送邮件。请在 units.xlsx 中登记。")
         specs.append(FormSpec(
@@ -102,7 +117,7 @@ def build_specs(ws: Workspace, kind: str, period: str, deadline: date) -> tuple[
     made = {s.unit for s in specs}
     skipped: dict[str, list[str]] = {}
     for t in tasks:
-        for u in t.units:
+        for u in line_units(t, lead_only):
             if u not in made:
                 skipped.setdefault(u, []).append(f"{KIND_LABELS[t.kind]}{t.seq}")
     for u, where in skipped.items():

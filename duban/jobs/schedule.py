@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 from ..errors import CalendarGap, DubanError
+from ..mailer import issued_units
 from ..model import Report
 from ..rollup import end_of, month_deadline
 from ..workdays import plan_deadline
@@ -77,6 +78,7 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
     from . import brief, generate, merge, remind, send
 
     ran: list[dict] = []
+    warnings: list[str] = []
     try:
         tasks_known = bool(ws.ledger.tasks())
     except Exception:  # noqa: BLE001 - unreadable tasks: each due job fails below and is recorded in runs
@@ -98,7 +100,18 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         ok = result.ok or job == "collect"  # a rejected file is a finding, not a failed job
         ws.ledger.record_run(job, period, stamp, result.summary, ok=ok)
         ran.append({"job": job, "period": period, "result": result.summary, "ok": ok})
+        warnings.extend(f"{job}（{period}）：{w}" for w in result.warnings)
         return result
+
+    issued_months: dict[str, bool] = {}
+
+    def issued(period: str) -> bool:
+        """Was the month's status form issued to anyone (or returned by anyone)? Reminders, the
+        final tracker and the briefings of a month never issued are not made (and not used up)."""
+        if period not in issued_months:
+            issued_months[period] = bool(issued_units(ws, "status", period)) or ws.ledger.db.execute(
+                "SELECT 1 FROM files WHERE kind='status' AND period=? AND verdict='accepted' LIMIT 1", (period,)).fetchone() is not None
+        return issued_months[period]
 
     # Returns first: whatever arrived is collected, and the months it touches re-merged.
     if (ws.root / "inbox").is_dir() and collect_job.inbox_files(ws.root / "inbox"):
@@ -127,10 +140,18 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
                 return send.run(ws, "plan", now=now, dry_run=dry_run, sleep=sleep)
             attempt(key, due.period, job)
         elif due.job == "send-status":
+            y, m = (int(x) for x in due.period.split("-"))
+            if now > end_of(month_deadline(ws, y, m)):
+                continue  # a missed send is caught up only while its deadline has not passed
+
             def job(p: str = due.period) -> Report:
                 generate.run(ws, "status", p, now=now)
                 return send.run(ws, "status", p, now=now, dry_run=dry_run, sleep=sleep)
             attempt(key, due.period, job)
+        elif due.job in ("remind", "overdue", "merge", "brief-month") and not issued(due.period):
+            continue
+        elif due.job == "brief-quarter" and not any(issued(f"{y_}-{m_:02d}") for y_, m_ in _quarter_months(due.period)):
+            continue
         elif due.job in ("remind", "overdue"):
             attempt(key, due.period, lambda p=due.period: remind.run(ws, p, now=now, dry_run=dry_run, sleep=sleep))
         elif due.job == "merge":
@@ -142,8 +163,13 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
 
     upcoming = [d.as_json() for d in calendar if d.at > now][:5]
     summary = "；".join(f"{r['job']}（{r['period']}）：{r['result']}" for r in ran) if ran else "当前没有到期的任务。"
-    return Report(job="run-due", summary=summary, ok=all(r["ok"] for r in ran),
+    return Report(job="run-due", summary=summary, ok=all(r["ok"] for r in ran), warnings=warnings,
                   data={"ran": [{k: r[k] for k in ("job", "period", "result")} for r in ran], "next": upcoming})
+
+
+def _quarter_months(quarter: str) -> list[tuple[int, int]]:
+    year, q = quarter.split("Q")
+    return [(int(year), m) for m in range(3 * int(q) - 2, 3 * int(q) + 1)]
 
 
 def serve(open_ws: Callable[[], Workspace], *, interval_minutes: float, log_path, dry_run: bool = False,

@@ -69,6 +69,7 @@ class FormRow:
     role: str  # "牵头" | "配合"
     target: str | None = None  # status only: accepted plan target of the quarter; None -> "（未报送计划）"
     partners: tuple[str, ...] = ()  # other units on the task, shown under the role
+    gather: bool = False  # via_lead: the lead reports for the whole task, gathering from the partners (co-units)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ def title_text(spec: FormSpec) -> str:
 def role_text(row: FormRow) -> str:
     if not row.partners:
         return row.role
+    if row.gather:
+        return f"{row.role}（汇总报送）\n请汇总配合单位{'、'.join(row.partners)}的落实情况"
     label = "配合" if row.role == "牵头" else "其他责任单位"
     return f"{row.role}\n{label}：{'、'.join(row.partners)}"
 
@@ -139,7 +142,7 @@ def _checksum_rows(spec: FormSpec) -> list[tuple]:
     out = []
     for r in ordered_rows(spec):
         target = r.target if spec.kind == "status" else None
-        out.append((r.task.id, r.task.text, r.role, target, list(r.partners)))
+        out.append((r.task.id, r.task.text, r.role, target, list(r.partners)) + (("gather",) if r.gather and r.partners else ()))
     return out
 
 
