@@ -149,12 +149,12 @@ def chart_figure(facts: BriefFacts, font: str | None):
 
     text = font is not None
     rc = {"font.family": [font] if text else ["DejaVu Sans"], "font.sans-serif": [font] if text else ["DejaVu Sans"],
-          "axes.unicode_minus": False, "font.size": 11}
+          "axes.unicode_minus": False, "font.size": 9}
     colors = [STATUS_COLORS[s] for s in ("绿", "黄", "红")]
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if facts.scope == "monthly":
-            fig = Figure(figsize=(8.0, 3.1), dpi=150)
+            fig = Figure(figsize=(6.6, 2.7), dpi=180)
             FigureCanvasAgg(fig)
             ax1, ax2 = fig.subplots(1, 2)
             bars = _reporting_bars(facts)
@@ -170,7 +170,7 @@ def chart_figure(facts: BriefFacts, font: str | None):
                            f"{_listing([(s[0], s[1]) for s in status], '项')}。")
         else:
             cats = facts.categories or [CategoryFact("无", [])]
-            fig = Figure(figsize=(8.5, 1.0 + 0.3 * len(cats)), dpi=150)
+            fig = Figure(figsize=(6.4, 0.7 + 0.22 * len(cats)), dpi=180)
             FigureCanvasAgg(fig)
             ax = fig.subplots()
             ys = list(range(len(cats)))[::-1]
@@ -182,15 +182,15 @@ def chart_figure(facts: BriefFacts, font: str | None):
                 if text:
                     for y, v, x0 in zip(ys, vals, left):
                         if v:
-                            ax.text(x0 + v / 2, y, str(v), ha="center", va="center", color="white", fontsize=9)
+                            ax.text(x0 + v / 2, y, str(v), ha="center", va="center", color="white", fontsize=8)
                 left = [a + b for a, b in zip(left, vals)]
             ax.set_xlim(0, max(left + [1]) * 1.05)
             ax.spines[["top", "right"]].set_visible(False)
             if text:
                 ax.set_yticks(ys)
-                ax.set_yticklabels([k.short for k in cats], fontsize=10)
-                ax.set_title("各类任务推进状态（项）", fontsize=11)
-                ax.legend(loc="lower right", ncol=3, fontsize=9, frameon=False, bbox_to_anchor=(1.0, 1.0))
+                ax.set_yticklabels([k.short for k in cats], fontsize=9)
+                ax.set_title("各类任务推进状态（项）", fontsize=10, loc="left")
+                ax.legend(loc="lower right", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))
                 ax.xaxis.get_major_locator().set_params(integer=True)
                 caption = f"图  截至{facts.month}月各类任务推进状态"
             else:
@@ -214,7 +214,7 @@ def _bars(ax, bars: list[tuple[str, int, str]], title: str, text: bool) -> None:
     if text:
         ax.set_xticks(xs)
         ax.set_xticklabels([b[0] for b in bars])
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=10)
         for x, v in zip(xs, values):
             ax.text(x, v + top * 0.02, str(v), ha="center", va="bottom")
         ax.yaxis.get_major_locator().set_params(integer=True)

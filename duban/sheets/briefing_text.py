@@ -215,6 +215,8 @@ def category_summary(k: CategoryFact, v: Vary) -> str:
     if g == n:
         return v.pick("all_green", (f"本类{n}项任务均完成阶段目标。", f"{n}项任务全部完成阶段目标，推进顺利。",
                                     f"所列{n}项任务均已完成阶段目标。", f"{n}项任务均按计划推进，完成阶段目标。"))
+    if g == 0 and n == 1:
+        return f"本类仅1项任务，列为{COLOR[k.tasks[0].status]}。"
     if g == 0:
         return f"本类{n}项任务均未列为绿色，其中{_rest(k)}。"
     if n - g == 1 and g >= 2:
@@ -361,6 +363,21 @@ def problem_text(facts: BriefFacts) -> list[str]:
 
 # --- 报送情况 --------------------------------------------------------------------------------
 
+def _units_in(lapses: list, state: str) -> list[str]:
+    return list(dict.fromkeys(lp.unit for lp in lapses if lp.state == state))
+
+
+def _lapse_list(lapses: list, late: list[str], missing: list[str]) -> str:
+    """迟报单位N个：A（迟报1个工作日）、…；未报送单位N个：…  (one month's lapses, units in the given order)."""
+    parts = []
+    if late:
+        days = {lp.unit: lp.late_days for lp in lapses if lp.state == "late"}
+        parts.append(f"迟报单位{len(late)}个：" + "、".join(f"{u}（迟报{days[u]}个工作日）" for u in late))
+    if missing:
+        parts.append(f"未报送单位{len(missing)}个：" + "、".join(missing))
+    return "；".join(parts)
+
+
 def reporting_text(facts: BriefFacts) -> str:
     """The 报送情况 paragraph: names exactly the units late or missing, in registry order."""
     monthly = facts.scope == "monthly"
@@ -391,23 +408,16 @@ def reporting_text(facts: BriefFacts) -> str:
         if t.pending and not t.reported:
             return lead + f"{when}暂无迟报、未报送的单位。" + tail
         return lead + f"{when}各单位均按时报送。" + tail
-    parts = []
-    if late:
-        items = []
-        for u in late:
-            lps = [lp for lp in lapses if lp.unit == u and lp.state == "late"]
-            items.append(f"{u}（" + "、".join(("" if monthly else f"{lp.month}月") + f"迟报{lp.late_days}个工作日"
-                                             for lp in lps) + "）")
-        parts.append(f"迟报单位{len(late)}个：{'、'.join(items)}")
-    if missing:
-        items = []
-        for u in missing:
-            if monthly:
-                items.append(u)
-            else:
-                items.append(f"{u}（" + "、".join(f"{lp.month}月" for lp in lapses if lp.unit == u and lp.state == "missing") + "）")
-        parts.append(f"未报送单位{len(missing)}个：{'、'.join(items)}")
-    s = lead + f"{when}，" + "；".join(parts) + "。"
+    if monthly:
+        s = lead + f"{when}，" + _lapse_list(lapses, late, missing) + "。"
+    else:
+        s = lead
+        for m, mt in facts.month_tallies:
+            lps = [lp for lp in lapses if lp.month == m]
+            if lps:
+                s += f"{m}月，" + _lapse_list(lps, _units_in(lps, "late"), _units_in(lps, "missing")) + "。"
+            elif m not in whole and mt.due and not mt.pending:
+                s += f"{m}月各单位均按时报送。"
     if monthly and t.on_time:
         s += f"其余{t.on_time}个单位均按时报送。"
     return s + tail
