@@ -23,6 +23,7 @@ from .briefing_facts import BriefFacts, CategoryFact, Issue, LeadReport, Tally, 
 RECIPIENTS = "各街道办事处，区政府各部门："
 COLOR = {"绿": "绿色", "黄": "黄色", "红": "红色", "—": "未下发"}
 LEGEND = "（绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送）"
+MAX_DETAILED = 6  # red and yellow projects given a paragraph each; more are listed
 MAX_NAMED = 3  # units named for one reported problem before "等N个单位"
 
 
@@ -195,7 +196,15 @@ def monthly_progress(facts: BriefFacts, v: Vary) -> list[Block]:
     if rest:
         first += f"另有{len(rest)}个项目的牵头单位本月落实情况表未下发（序号{seq_ranges(t.seq for t in rest)}）。"
     out.append(Block("p", first))
-    out += [Block("p", project_text(t, i, v)) for i, t in enumerate(behind, start=1)]
+    if len(behind) <= MAX_DETAILED:
+        out += [Block("p", project_text(t, i, v)) for i, t in enumerate(behind, start=1)]
+    else:  # many behind: one list per colour, as the quarterly briefing lists tasks
+        k = CategoryFact("", behind)
+        for status, lead in (("红", "红色项目："), ("黄", "黄色项目：")):
+            tasks = k.of(status)
+            if tasks:
+                grouped, others = _missing_clauses(tasks, v) if status == "红" else ([], tasks)
+                out.append(Block("p", lead + "；".join(grouped + [_task_clause(t, v) for t in others]) + "。"))
     return out
 
 
@@ -212,11 +221,12 @@ def _rest(k: CategoryFact) -> str:
 def category_summary(k: CategoryFact, v: Vary) -> str:
     """The one sentence on a category's green tasks (and how many are not)."""
     n, g = len(k.tasks), len(k.of("绿"))
+    if g == n == 1:
+        return "本类1项任务已完成阶段目标。"
     if g == n:
         return v.pick("all_green", (f"本类{n}项任务均完成阶段目标。", f"{n}项任务全部完成阶段目标，推进顺利。",
-                                    f"所列{n}项任务均已完成阶段目标。", f"{n}项任务均按计划推进，完成阶段目标。"))
-    if g == 0 and n == 1:
-        return f"本类仅1项任务，列为{COLOR[k.tasks[0].status]}。"
+                                    f"所列{n}项任务均已完成阶段目标。", f"{n}项任务均按计划推进，完成阶段目标。",
+                                    f"各项任务（共{n}项）均达到阶段目标。"))
     if g == 0:
         return f"本类{n}项任务均未列为绿色，其中{_rest(k)}。"
     if n - g == 1 and g >= 2:
@@ -224,7 +234,8 @@ def category_summary(k: CategoryFact, v: Vary) -> str:
     return v.pick("mixed", (f"共{n}项任务，{g}项完成阶段目标，{_rest(k)}。",
                             f"本类{n}项任务中，{g}项已完成阶段目标，{_rest(k)}。",
                             f"{n}项任务有{g}项完成阶段目标，另有{_rest(k)}。",
-                            f"本类任务{n}项，完成阶段目标的{g}项，{_rest(k)}。"))
+                            f"本类任务{n}项，完成阶段目标的{g}项，{_rest(k)}。",
+                            f"{g}项任务完成阶段目标（本类共{n}项），{_rest(k)}。"))
 
 
 def _problem_of(t: TaskFact) -> str:
@@ -238,7 +249,9 @@ def _task_clause(t: TaskFact, v: Vary) -> str:
     r = t.leads[0] if t.leads else None
     if r is None:
         return f"{name}未明确牵头单位"
+    lead_said = False  # the clause speaks of what the lead unit reported
     if any(x.achieved == "否" for x in t.leads):
+        lead_said = True
         s = v.pick("lead_no", (f"{t.lead_names}牵头的{name}未完成阶段目标", f"{name}（{t.lead_names}）阶段目标未完成",
                                f"{name}，{t.lead_names}报告未完成"))
     elif any(x.state == "pending" for x in t.leads):
@@ -255,8 +268,10 @@ def _task_clause(t: TaskFact, v: Vary) -> str:
     else:
         s = f"{name}（{t.lead_names}）{t.reason}"
     p = _problem_of(t)
-    if p:
+    if p and lead_said:
         s += v.pick("reflects", (f"，反映{q(p.rstrip('。；;'))}", f"，原因是{q(p.rstrip('。；;'))}"))
+    elif p:
+        s += f"，牵头单位反映{q(p.rstrip('。；;'))}"
     return s
 
 
@@ -280,8 +295,12 @@ def _missing_clauses(tasks: list[TaskFact], v: Vary) -> tuple[list[str], list[Ta
 
 def category_text(k: CategoryFact, v: Vary) -> str:
     """The paragraph on one category: the summary sentence, then its red and yellow tasks."""
-    s = category_summary(k, v)
     reds, yellows = k.of("红"), k.of("黄")
+    if len(k.tasks) == 1 and (reds or yellows):
+        t = k.tasks[0]
+        grouped, others = _missing_clauses(reds, v)
+        return f"本类仅1项任务，列为{COLOR[t.status]}：" + "".join(grouped or [_task_clause(t, v)]) + "。"
+    s = category_summary(k, v)
     if reds:
         grouped, others = _missing_clauses(reds, v)
         items = grouped + [_task_clause(t, v) for t in others]
