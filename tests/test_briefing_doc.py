@@ -1,6 +1,6 @@
-"""The briefing (通报) .docx: facts from MonthData, official layout, and a LibreOffice round trip.
+"""The briefing (通报) .docx: facts from MonthData, wording, official layout, and a LibreOffice round trip.
 
-MonthData is built by hand here (no ledger): three months of one quarter, five units in
+MonthData is built by hand (tests/briefing_months.py): three months of one quarter, five units in
 registry order, livelihood and annual tasks. The expectations (who is late, which tasks are
 red or yellow) are written out by hand below, not computed by the code under test.
 """
@@ -11,109 +11,21 @@ import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
+from briefing_months import LONG_PROGRESS, MARCH, MARCH_VALUES, OFFICE, TASKS, UNITS, march, month_data, not_issued, quarter
 from briefing_read import body_paragraphs, needs_tools, page_texts, sentence_patterns, to_pdf
 from duban.errors import DubanError
 from duban.model import Finding, Task
 from duban.rollup import Line, MonthData, TaskRow, UnitState, traffic_light
 from duban.settings import BriefSettings
-from duban.sheets import briefing_chart
-from duban.sheets.briefing import (chart_figure, find_cjk_font, monthly_facts, quarterly_facts, render_chart,
-                                   reporting_text, title_lines, write_briefing)
+from duban.sheets.briefing import monthly_facts, quarterly_facts, render_chart, reporting_text, title_lines, write_briefing
 from duban.sheets.briefing_text import RECIPIENTS, body, cn_number, text_width
 from duban.wording import percent
-
-OFFICE = "市中区人民政府督查室"
-# registry order
-UNITS = ["区发展改革局", "区教育局", "区民政局", "区住房城乡建设局", "区卫生健康局"]
-
-TASKS = [
-    Task("livelihood", 1, "新建改造城市公厕20座，提升市容环境卫生水平", "为民办实事", ("区长",), ("区住房城乡建设局",), ("区民政局",)),
-    Task("livelihood", 2, "新增公办幼儿园学位600个", "为民办实事", ("副区长",), ("区教育局",)),
-    Task("livelihood", 3, "为65岁以上老年人免费健康体检", "为民办实事", ("副区长",), ("区卫生健康局",)),
-    Task("livelihood", 4, "改造提升社区养老服务站5处", "为民办实事", ("副区长",), ("区民政局",)),
-    Task("annual", 1, "地区生产总值增长6%左右", "经济发展", ("区长",), ("区发展改革局",)),
-    Task("annual", 2, "完成老旧小区改造30个", "城市建设", ("副区长",), ("区住房城乡建设局",), ("区发展改革局",)),
-    Task("annual", 3, "推进义务教育优质均衡发展", "社会事业", ("副区长",), ("区教育局",)),
-    Task("annual", 4, "完善分级诊疗制度", "社会事业", ("副区长",), ("区卫生健康局",)),
-]
-LONG_PROGRESS = ("已完成选址论证和方案设计，开工建设公厕12座，其中主体完工8座，完成投资约460万元；" * 3).rstrip("；") + "。"
-
-# March: 区教育局 and 区发展改革局 on time, 区民政局 late 1 day, 区住房城乡建设局 late 2 days, 区卫生健康局 missing
-MARCH = {
-    "区发展改革局": ("on_time", 0),
-    "区教育局": ("on_time", 0),
-    "区民政局": ("late", 1),
-    "区住房城乡建设局": ("late", 2),
-    "区卫生健康局": ("missing", 0),
-}
-# January: 区发展改革局 late 3 days (on time in March); February: 区民政局 missing
-JANUARY = {**{u: ("on_time", 0) for u in UNITS}, "区发展改革局": ("late", 3)}
-FEBRUARY = {**{u: ("on_time", 0) for u in UNITS}, "区民政局": ("missing", 0)}
-
-# what each unit reports in March, per task id: (progress, problems, achieved)
-MARCH_VALUES = {
-    ("livelihood-1", "区住房城乡建设局"): (LONG_PROGRESS, "部分点位用地协调难度大", "否"),
-    ("livelihood-1", "区民政局"): ("配合做好选址工作", "", "是"),
-    ("livelihood-2", "区教育局"): ("新增学位420个，两所新建幼儿园已竣工验收", "无", "是"),
-    ("livelihood-4", "区民政局"): ("完成3处站点改造，其余2处正在施工", "", ""),
-    ("annual-1", "区发展改革局"): ("一季度地区生产总值同比增长6.1%", "", "是"),
-    ("annual-2", "区住房城乡建设局"): ("已开工改造小区18个", "资金拨付进度偏慢", "是"),
-    ("annual-2", "区发展改革局"): ("争取中央预算内资金3000万元", "", "否"),
-    ("annual-3", "区教育局"): ("完成集团化办学改革方案", "", "是"),
-}
-
-
-def month_data(month: int, states: dict[str, tuple[str, int]], values: dict, findings: list[Finding]) -> MonthData:
-    due = date(2025, month + 1, 8)
-    units = [UnitState(u, due, st, days, f"{u}.xlsx" if st != "missing" else "") for u, (st, days) in states.items()]
-    state_of = {u.unit: u for u in units}
-    rows = []
-    for t in TASKS:
-        lines = []
-        for u in t.units:
-            v = values.get((t.id, u))
-            vals = {"progress": v[0], "problems": v[1], "achieved": v[2], "next_steps": "继续推进"} if v else {}
-            lines.append(Line(u, t.role_of(u), vals, {}, f"{u}.xlsx" if v else "", v is not None))
-        rows.append(TaskRow(t, traffic_light(lines, state_of), lines))
-    return MonthData(f"2025-{month:02d}", 2025, month, due, datetime(2025, month + 1, 10, 9, 30), rows, units,
-                     {}, [], findings, date(2025, 2, 18))
-
-
-def march() -> MonthData:
-    findings = [
-        Finding("late", "区民政局", "", "2025-03", "区民政局.xlsx", "", "迟报1个工作日"),
-        Finding("copied", "区民政局", "livelihood-4", "2025-03", "区民政局.xlsx", "E5", "与上月相同"),
-        Finding("incomplete", "区民政局", "livelihood-4", "2025-03", "区民政局.xlsx", "H5", "是否完成未填写"),
-        Finding("late", "区住房城乡建设局", "", "2025-03", "区住房城乡建设局.xlsx", "", "迟报2个工作日"),
-        Finding("not_achieved", "区住房城乡建设局", "livelihood-1", "2025-03", "区住房城乡建设局.xlsx", "H4", "未完成"),
-        Finding("not_achieved", "区发展改革局", "annual-2", "2025-03", "区发展改革局.xlsx", "H5", "未完成"),
-        Finding("missing", "区卫生健康局", "", "2025-03", "", "", "未报"),
-    ]
-    return month_data(3, MARCH, MARCH_VALUES, findings)
-
-
-def quarter() -> list[MonthData]:
-    jan_values = {k: (f"1月：{v[0][:20]}", "", "是") for k, v in MARCH_VALUES.items()}
-    feb_values = {k: (f"2月：{v[0][:20]}", "", "是") for k, v in MARCH_VALUES.items() if k[1] != "区民政局"}
-    return [month_data(1, JANUARY, jan_values, []), month_data(2, FEBRUARY, feb_values, []), march()]
-
-
-def not_issued(data: MonthData, note: str = "") -> MonthData:
-    """The month as the ledger gives it when its form was never issued (MonthData.issued False)."""
-    data.units = [UnitState(u.unit, u.due, "not_issued") for u in data.units]
-    state_of = {u.unit: u for u in data.units}
-    data.rows = [TaskRow(r.task, traffic_light(r.lines, state_of), r.lines) for r in data.rows]
-    data.findings = []
-    data.issued = False
-    data.not_issued_note = note
-    return data
 
 
 # --- reading the document back -------------------------------------------------------------
@@ -535,72 +447,6 @@ def test_before_deadline_nobody_is_called_on_time():
 def test_heading_numbers_beyond_ninety_nine():
     assert [cn_number(n) for n in (1, 10, 11, 20, 21, 99)] == ["一", "十", "十一", "二十", "二十一", "九十九"]
     assert cn_number(100) == "100" and cn_number(1000) == "1000"
-
-
-# --- the chart: Chinese or no text ---------------------------------------------------------
-
-LATIN = re.compile(r"[A-Za-z]")
-
-
-def figure_texts(fig) -> list[str]:
-    import matplotlib.text
-
-    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_visible()]
-
-
-def test_font_list_without_cjk_gives_no_font():
-    from matplotlib import font_manager
-
-    latin = [e for e in font_manager.fontManager.ttflist if e.name.startswith("DejaVu")]
-    assert latin
-    assert find_cjk_font(latin, rebuild=False, fontconfig=False) is None
-    assert find_cjk_font([SimpleNamespace(name="Noto Sans CJK SC", fname=latin[0].fname)], rebuild=False,
-                         fontconfig=False) is None  # a name is not enough: the file must have the characters
-
-
-@pytest.mark.parametrize("scope", ["monthly", "quarterly"])
-def test_chart_without_cjk_font_draws_no_text_and_caption_has_the_labels(scope, monkeypatch, capfd, tmp_path):
-    f = monthly_facts(march(), BriefSettings(), OFFICE) if scope == "monthly" else quarterly_facts(quarter(), BriefSettings(), OFFICE)
-    fig, caption = chart_figure(f, None)
-    assert set(figure_texts(fig)) <= {""}, figure_texts(fig)
-    monkeypatch.setattr(briefing_chart, "find_cjk_font", lambda *a, **k: None)
-    chart = render_chart(f)
-    assert chart.font is None and chart.png[:8] == b"\x89PNG\r\n\x1a\n" and chart.caption == caption
-    assert not LATIN.search(caption)
-    if scope == "monthly":
-        for label in ("各单位报送情况", "按时报送2个", "迟报2个", "未报送1个", "为民办实事项目状态", "绿色1项", "黄色1项", "红色2项"):
-            assert label in caption, label
-    else:
-        for label in ("为民办实事绿色1项、黄色1项、红色2项", "经济发展绿色1项、黄色0项、红色0项", "社会事业绿色1项、黄色0项、红色1项"):
-            assert label in caption, label
-    p = tmp_path / "c.docx"
-    write_briefing(p, f, chart)
-    texts = [x.text for x in docx.Document(str(p)).paragraphs]
-    pic = next(i for i, x in enumerate(docx.Document(str(p)).paragraphs) if x._element.findall(".//" + qn("w:drawing")))
-    assert texts[pic + 1] == caption
-    assert capfd.readouterr() == ("", "")
-
-
-def test_chart_with_cjk_font_is_labelled_in_chinese():
-    font = find_cjk_font()
-    if font is None:
-        pytest.skip("no CJK font installed")
-    for f in (monthly_facts(march(), BriefSettings(), OFFICE), quarterly_facts(quarter(), BriefSettings(), OFFICE)):
-        fig, caption = chart_figure(f, font)
-        texts = [t for t in figure_texts(fig) if t]
-        assert any("按时报送" in t or "为民办实事" in t for t in texts), texts
-        assert not any(LATIN.search(t) for t in texts), texts
-        png = render_chart(f, font)
-        assert png.font == font and len(png.png) > 5000
-
-
-def test_fontconfig_finds_a_font_missing_from_a_stale_list():
-    import shutil
-
-    if not shutil.which("fc-list") or not briefing_chart._fontconfig_files():
-        pytest.skip("fontconfig has no Chinese font here")
-    font = find_cjk_font([], rebuild=False, fontconfig=True)
-    assert font and not font.startswith("DejaVu")
 
 
 # --- LibreOffice round trip ----------------------------------------------------------------
