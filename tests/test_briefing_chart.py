@@ -47,7 +47,7 @@ def test_chart_without_cjk_font_draws_no_text_and_caption_has_the_labels(scope, 
         for label in ("各单位报送情况", "按时报送2个", "迟报2个", "未报送1个", "为民办实事项目状态", "绿色1项", "黄色1项", "红色2项"):
             assert label in caption, label
     else:
-        for label in ("为民办实事绿色1项、黄色1项、红色2项", "经济发展绿色1项、黄色0项、红色0项", "社会事业绿色1项、黄色0项、红色1项"):
+        for label in ("为民办实事：绿色1项、黄色1项、红色2项", "经济发展：绿色1项、黄色0项、红色0项", "社会事业：绿色1项、黄色0项、红色1项"):
             assert label in caption, label
     p = tmp_path / "c.docx"
     write_briefing(p, f, chart)

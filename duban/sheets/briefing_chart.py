@@ -196,7 +196,7 @@ def chart_figure(facts: BriefFacts, font: str | None):
             else:
                 ax.set_yticks([])
                 ax.set_xticks([])
-                rows = "；".join(f"{k.short}" + "、".join(f"{STATUS_WORDS[s]}{len(k.of(s))}项" for s in ("绿", "黄", "红"))
+                rows = "；".join(f"{k.short}：" + "、".join(f"{STATUS_WORDS[s]}{len(k.of(s))}项" for s in ("绿", "黄", "红"))
                                 for k in cats)
                 caption = (f"图  截至{facts.month}月各类任务推进状态。横条自上而下依次为：{rows}。"
                            "每条自左至右为绿色、黄色、红色。")
