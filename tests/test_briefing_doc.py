@@ -1,18 +1,14 @@
-"""The briefing (通报) .docx: facts from MonthData, official layout, and a LibreOffice round trip.
+"""The briefing (通报) .docx: facts from MonthData, wording, official layout, and a LibreOffice round trip.
 
-MonthData is built by hand here (no ledger): three months of one quarter, five units in
+MonthData is built by hand (tests/briefing_months.py): three months of one quarter, five units in
 registry order, livelihood and annual tasks. The expectations (who is late, which tasks are
 red or yellow) are written out by hand below, not computed by the code under test.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import uuid
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,87 +17,15 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
+from briefing_months import LONG_PROGRESS, MARCH, MARCH_VALUES, OFFICE, TASKS, UNITS, march, month_data, not_issued, quarter
+from briefing_read import body_paragraphs, needs_tools, page_texts, sentence_patterns, to_pdf
 from duban.errors import DubanError
 from duban.model import Finding, Task
 from duban.rollup import Line, MonthData, TaskRow, UnitState, traffic_light
 from duban.settings import BriefSettings
-from duban.sheets import briefing
-from duban.sheets.briefing import monthly_facts, quarterly_facts, render_chart, write_briefing
-
-OFFICE = "市中区人民政府督查室"
-# registry order
-UNITS = ["区发展改革局", "区教育局", "区民政局", "区住房城乡建设局", "区卫生健康局"]
-
-TASKS = [
-    Task("livelihood", 1, "新建改造城市公厕20座，提升市容环境卫生水平", "为民办实事", ("区长",), ("区住房城乡建设局",), ("区民政局",)),
-    Task("livelihood", 2, "新增公办幼儿园学位600个", "为民办实事", ("副区长",), ("区教育局",)),
-    Task("livelihood", 3, "为65岁以上老年人免费健康体检", "为民办实事", ("副区长",), ("区卫生健康局",)),
-    Task("livelihood", 4, "改造提升社区养老服务站5处", "为民办实事", ("副区长",), ("区民政局",)),
-    Task("annual", 1, "地区生产总值增长6%左右", "经济发展", ("区长",), ("区发展改革局",)),
-    Task("annual", 2, "完成老旧小区改造30个", "城市建设", ("副区长",), ("区住房城乡建设局",), ("区发展改革局",)),
-    Task("annual", 3, "推进义务教育优质均衡发展", "社会事业", ("副区长",), ("区教育局",)),
-    Task("annual", 4, "完善分级诊疗制度", "社会事业", ("副区长",), ("区卫生健康局",)),
-]
-LONG_PROGRESS = ("已完成选址论证和方案设计，开工建设公厕12座，其中主体完工8座，完成投资约460万元；" * 3).rstrip("；") + "。"
-
-# March: 区教育局 and 区发展改革局 on time, 区民政局 late 1 day, 区住房城乡建设局 late 2 days, 区卫生健康局 missing
-MARCH = {
-    "区发展改革局": ("on_time", 0),
-    "区教育局": ("on_time", 0),
-    "区民政局": ("late", 1),
-    "区住房城乡建设局": ("late", 2),
-    "区卫生健康局": ("missing", 0),
-}
-# January: 区发展改革局 late 3 days (on time in March); February: 区民政局 missing
-JANUARY = {**{u: ("on_time", 0) for u in UNITS}, "区发展改革局": ("late", 3)}
-FEBRUARY = {**{u: ("on_time", 0) for u in UNITS}, "区民政局": ("missing", 0)}
-
-# what each unit reports in March, per task id: (progress, problems, achieved)
-MARCH_VALUES = {
-    ("livelihood-1", "区住房城乡建设局"): (LONG_PROGRESS, "部分点位用地协调难度大", "否"),
-    ("livelihood-1", "区民政局"): ("配合做好选址工作", "", "是"),
-    ("livelihood-2", "区教育局"): ("新增学位420个，两所新建幼儿园已竣工验收", "无", "是"),
-    ("livelihood-4", "区民政局"): ("完成3处站点改造，其余2处正在施工", "", ""),
-    ("annual-1", "区发展改革局"): ("一季度地区生产总值同比增长6.1%", "", "是"),
-    ("annual-2", "区住房城乡建设局"): ("已开工改造小区18个", "资金拨付进度偏慢", "是"),
-    ("annual-2", "区发展改革局"): ("争取中央预算内资金3000万元", "", "否"),
-    ("annual-3", "区教育局"): ("完成集团化办学改革方案", "", "是"),
-}
-
-
-def month_data(month: int, states: dict[str, tuple[str, int]], values: dict, findings: list[Finding]) -> MonthData:
-    due = date(2025, month + 1, 8)
-    units = [UnitState(u, due, st, days, f"{u}.xlsx" if st != "missing" else "") for u, (st, days) in states.items()]
-    state_of = {u.unit: u for u in units}
-    rows = []
-    for t in TASKS:
-        lines = []
-        for u in t.units:
-            v = values.get((t.id, u))
-            vals = {"progress": v[0], "problems": v[1], "achieved": v[2], "next_steps": "继续推进"} if v else {}
-            lines.append(Line(u, t.role_of(u), vals, {}, f"{u}.xlsx" if v else "", v is not None))
-        rows.append(TaskRow(t, traffic_light(lines, state_of), lines))
-    return MonthData(f"2025-{month:02d}", 2025, month, due, datetime(2025, month + 1, 10, 9, 30), rows, units,
-                     {}, [], findings, date(2025, 2, 18))
-
-
-def march() -> MonthData:
-    findings = [
-        Finding("late", "区民政局", "", "2025-03", "区民政局.xlsx", "", "迟报1个工作日"),
-        Finding("copied", "区民政局", "livelihood-4", "2025-03", "区民政局.xlsx", "E5", "与上月相同"),
-        Finding("incomplete", "区民政局", "livelihood-4", "2025-03", "区民政局.xlsx", "H5", "是否完成未填写"),
-        Finding("late", "区住房城乡建设局", "", "2025-03", "区住房城乡建设局.xlsx", "", "迟报2个工作日"),
-        Finding("not_achieved", "区住房城乡建设局", "livelihood-1", "2025-03", "区住房城乡建设局.xlsx", "H4", "未完成"),
-        Finding("not_achieved", "区发展改革局", "annual-2", "2025-03", "区发展改革局.xlsx", "H5", "未完成"),
-        Finding("missing", "区卫生健康局", "", "2025-03", "", "", "未报"),
-    ]
-    return month_data(3, MARCH, MARCH_VALUES, findings)
-
-
-def quarter() -> list[MonthData]:
-    jan_values = {k: (f"1月：{v[0][:20]}", "", "是") for k, v in MARCH_VALUES.items()}
-    feb_values = {k: (f"2月：{v[0][:20]}", "", "是") for k, v in MARCH_VALUES.items() if k[1] != "区民政局"}
-    return [month_data(1, JANUARY, jan_values, []), month_data(2, FEBRUARY, feb_values, []), march()]
+from duban.sheets.briefing import monthly_facts, quarterly_facts, render_chart, reporting_text, title_lines, write_briefing
+from duban.sheets.briefing_text import RECIPIENTS, body, cn_number, text_width
+from duban.wording import percent
 
 
 # --- reading the document back -------------------------------------------------------------
@@ -111,7 +35,7 @@ def paragraphs(path: Path) -> list:
 
 
 def section(path: Path, heading: str) -> list[str]:
-    """Texts of the paragraphs after a level-1 heading, up to the next level-1 heading or the closing."""
+    """Texts of the paragraphs after a level-1 heading, up to the next level-1 heading or the 附件 line."""
     out, inside = [], False
     for p in paragraphs(path):
         if p.style.name == "一级标题":
@@ -120,7 +44,7 @@ def section(path: Path, heading: str) -> list[str]:
             inside = p.text == heading
             continue
         if inside:
-            if p.text == BriefSettings().closing:
+            if p.text.startswith("附件："):
                 break
             out.append(p.text)
     assert inside or out, f"heading {heading!r} not found"
@@ -157,10 +81,13 @@ def test_monthly_facts_cover_livelihood_only_and_counts_are_monthdata():
     assert f.counts == data.counts
     # 1: lead says 否 -> 红; 2: 是 -> 绿; 3: lead missing -> 红; 4: achieved blank -> 黄
     assert [t.status for t in f.tasks] == ["红", "绿", "红", "黄"]
-    assert f.task_counts == {"tasks": 4, "green": 1, "yellow": 1, "red": 2}
+    assert f.task_counts == {"tasks": 4, "green": 1, "yellow": 1, "red": 2, "not_issued": 0}
     assert f.late_units == ["区民政局", "区住房城乡建设局"]
     assert f.missing_units == ["区卫生健康局"]
     assert f.date == date(2025, 4, 10)
+    # 4 of 5 reported, 2 on time: the one rate rule of wording.percent
+    assert (f.tally.units, f.tally.reported, f.tally.due) == (5, 4, 5)
+    assert f.tally.submission_rate == "80.0%" == percent(4, 5) and f.tally.on_time_rate == "40.0%"
 
 
 def test_quarterly_facts_use_last_month_and_all_months_for_reporting():
@@ -173,6 +100,7 @@ def test_quarterly_facts_use_last_month_and_all_months_for_reporting():
     # registry order, each unit once per list
     assert f.late_units == ["区发展改革局", "区民政局", "区住房城乡建设局"]
     assert f.missing_units == ["区民政局", "区卫生健康局"]
+    assert f.months_issued == [1, 2, 3] and f.months_not_issued == []
 
 
 def test_quarterly_rejects_mixed_quarters():
@@ -190,7 +118,7 @@ def test_monthly_reporting_names_exactly_late_and_missing(out):
     text = "".join(section(out["monthly"], "四、报送情况"))
     assert "区民政局（迟报1个工作日）" in text
     assert "区住房城乡建设局（迟报2个工作日）" in text
-    assert "区卫生健康局" in text
+    assert "未报送单位1个：区卫生健康局" in text
     for on_time in ("区教育局", "区发展改革局"):
         assert on_time not in text
     # registry order: 区民政局 before 区住房城乡建设局
@@ -199,44 +127,64 @@ def test_monthly_reporting_names_exactly_late_and_missing(out):
     assert named == {"区民政局", "区住房城乡建设局", "区卫生健康局"}
 
 
-def test_monthly_overall_counts_equal_monthdata(out):
+def test_monthly_overall_is_one_paragraph_with_monthdata_counts(out):
     c = march().counts
-    text = "".join(section(out["monthly"], "一、总体情况"))
+    overall = section(out["monthly"], "一、总体情况")
+    texts = [t for t in overall if t and not t.startswith("图")]
+    assert len(texts) == 1
+    text = texts[0]
     for phrase in (f"单位{c['units']}个", f"已报送{c['reported']}个", f"按时报送{c['on_time']}个", f"迟报{c['late']}个",
                    f"未报送{c['missing']}个", f"重点任务共{c['tasks']}项", f"绿色{c['green']}项", f"黄色{c['yellow']}项",
-                   f"红色{c['red']}项", "为民办实事项目4项", "绿色1项、黄色1项、红色2项"):
+                   f"红色{c['red']}项", "为民办实事项目4项中", "1项完成阶段目标（绿色）", "1项推进中或信息不全（黄色）",
+                   "2项未完成阶段目标或未报送（红色）", "报送率80.0%", "按时报送率40.0%"):
         assert phrase in text, phrase
-    assert "绿色表示完成阶段目标" in text and "黄色表示推进中或信息不全" in text and "红色表示未完成阶段目标或未报送" in text
 
 
-def test_monthly_progress_and_problems(out):
+def test_monthly_progress_details_only_red_and_yellow(out):
     prog = section(out["monthly"], "二、推进情况")
     text = "".join(prog)
-    assert "区住房城乡建设局牵头" in text and "未完成阶段任务目标" in text
-    assert "区卫生健康局未报送本月落实情况" in text
+    # the one green project in one sentence, by its number
+    assert prog[0].startswith("序号2的1个项目完成阶段目标")
+    assert "新增公办幼儿园学位" not in text and "新增学位420个" not in text
+    # each red and yellow project has its own numbered paragraph, red first
+    items = [p for p in prog if re.match(r"^\d\.", p)]
+    assert [re.search(r"第(\d)项", p).group(1) for p in items] == ["1", "3", "4"]
+    assert "区住房城乡建设局牵头" in items[0] and "区民政局配合" in items[0] and "未完成阶段任务目标" in items[0]
+    assert "部分点位用地协调难度大" in items[0]  # the reported problem goes with the item
+    assert "区卫生健康局" in items[1] and "未报送" in items[1]
+    assert "未填写是否完成阶段任务目标" in items[2]
     assert "地区生产总值" not in text  # annual tasks are not in the monthly briefing
-    # the long 完成情况 is shortened
-    assert LONG_PROGRESS not in text
-    assert max(len(m) for m in re.findall("报告：([^。]*)", text)) <= 80
+    assert LONG_PROGRESS not in text  # the long 完成情况 is shortened
     probs = "".join(section(out["monthly"], "三、存在的问题"))
-    assert "部分点位用地协调难度大" in probs
+    assert "部分点位用地协调难度大（区住房城乡建设局，第1项）" in probs
     assert "资金拨付进度偏慢" not in probs  # an annual task's problem
-    assert "区民政局（第4项）" in probs  # copied from last month
+    assert "区民政局（第4项）" in probs  # copied from last month, and incomplete
     assert "区教育局" not in probs  # 无 is no problem
 
 
-def test_monthly_annex_table(out):
+def test_monthly_annex_table_landscape_with_repeating_header(out):
     d = docx.Document(str(out["monthly"]))
     assert len(d.tables) == 1
     t = d.tables[0]
-    assert [c.text for c in t.rows[0].cells] == ["序号", "任务", "牵头单位", "完成情况", "是否完成", "状态"]
-    body = [[c.text for c in r.cells] for r in t.rows[1:]]
-    assert [r[0] for r in body] == ["1", "2", "3", "4"]
-    assert [r[5] for r in body] == ["红", "绿", "红", "黄"]
-    assert [r[4] for r in body] == ["否", "是", "未报送", "未填写"]
+    assert [c.text for c in t.rows[0].cells] == ["序号", "项目", "牵头单位", "完成情况", "存在问题", "是否完成", "状态"]
+    body_rows = [[c.text for c in r.cells] for r in t.rows[1:]]
+    assert [r[0] for r in body_rows] == ["1", "2", "3", "4"]
+    assert [r[6] for r in body_rows] == ["红", "绿", "红", "黄"]
+    assert [r[5] for r in body_rows] == ["否", "是", "未报送", "未填写"]
+    assert body_rows[0][4] == "部分点位用地协调难度大" and body_rows[1][4] == "—"  # 无 is no problem
+    head = t.rows[0]._tr.trPr
+    assert head.find(qn("w:tblHeader")).get(qn("w:val")) == "true"
+    assert not t._tbl.findall(".//" + qn("w:trHeight"))  # rows as tall as their text
     borders = t._tbl.tblPr.find(qn("w:tblBorders"))
     assert borders is not None and borders.find(qn("w:insideH")).get(qn("w:val")) == "single"
-    assert any(p.text.startswith("附件：") for p in d.paragraphs)
+    sizes = {r.font.size.pt for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs if r.text}
+    assert sizes == {10.5}
+    widths = sum(c.width for c in t.rows[0].cells)
+    annex = d.sections[-1]
+    assert len(d.sections) == 2 and annex.page_width > annex.page_height  # landscape
+    assert abs(widths - (annex.page_width - annex.left_margin - annex.right_margin)) < Cm(0.1)
+    assert d.sections[0].page_height > d.sections[0].page_width
+    assert any(p.text == "附件：2025年3月为民办实事项目推进情况表" for p in d.paragraphs)
 
 
 def test_official_layout(out):
@@ -246,16 +194,22 @@ def test_official_layout(out):
     for got, want in ((sec.top_margin, 3.7), (sec.bottom_margin, 3.5), (sec.left_margin, 2.8), (sec.right_margin, 2.6)):
         assert abs(got - Cm(want)) < Cm(0.02)
     title = d.paragraphs[0]
-    assert title.text == "关于2025年3月为民办实事项目进展情况的通报"
-    assert title.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
+    # broken before 进展情况, never "通报" alone on the second line
+    assert title.text == "关于2025年3月为民办实事项目\n进展情况的通报"
+    assert title.style.paragraph_format.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     assert east_asia(title.runs[0]) == "方正小标宋简体" and title.runs[0].font.size.pt == 22
+    texts = [p.text for p in d.paragraphs]
+    assert texts[2] == RECIPIENTS == "各街道办事处，区政府各部门："
+    assert d.paragraphs[2].style.name == "主送" and d.paragraphs[2].style.paragraph_format.first_line_indent == 0
+    assert texts[3].startswith("根据各责任单位报送的落实情况表，现将2025年3月为民办实事项目推进情况通报如下")
+    heads = [p.text for p in d.paragraphs if p.style.name == "一级标题"]
+    assert heads[:5] == ["一、总体情况", "二、推进情况", "三、存在的问题", "四、报送情况", "五、下一步工作要求"]
     fonts = {}
     for p in d.paragraphs:
         for r in p.runs:
             if r.text.strip():
                 fonts.setdefault(p.style.name, set()).add(east_asia(r))
     assert fonts["一级标题"] == {"黑体"}
-    assert fonts["二级标题"] == {"楷体_GB2312"}
     assert fonts["Normal"] == {"仿宋_GB2312"}
     normal = d.styles["Normal"]
     assert normal.font.size.pt == 16
@@ -266,35 +220,38 @@ def test_official_layout(out):
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     footer = sec.footer._element.xml
     assert "PAGE" in footer and ("fldChar" in footer or "fldSimple" in footer)
-    assert "— " in "".join(p.text for p in sec.footer.paragraphs)
-    # signature: office and the date of data.now
-    texts = [p.text for p in d.paragraphs]
+    # signature: office and the date of data.now, kept with the closing request and the 附件 line
     i = texts.index(OFFICE)
     assert texts[i + 1] == "2025年4月10日"
+    closing = next(j for j, t in enumerate(texts) if t.endswith(BriefSettings().closing))
+    assert texts[closing].startswith("下一步，未报送的1个单位要尽快补报")
+    assert closing < texts.index("附件：2025年3月为民办实事项目推进情况表") < i
+    for p in d.paragraphs[closing:i + 1]:
+        assert p.paragraph_format.keep_with_next, p.text
 
 
-def test_chart_embedded(out):
+def test_chart_embedded_with_caption(out):
     d = docx.Document(str(out["monthly"]))
     assert len(d.inline_shapes) == 1
     shape = d.inline_shapes[0]
-    assert abs(shape.width - Cm(15)) < Cm(0.05)
+    assert abs(shape.width - Cm(14)) < Cm(0.05)
     blips = [r for r in d.part.rels.values() if "image" in r.reltype]
     assert blips and blips[0].target_part.blob[:8] == b"\x89PNG\r\n\x1a\n"
-    # under 总体情况, before 推进情况
+    # under 总体情况, before 推进情况, with its caption
     texts = [p.text for p in d.paragraphs]
     pic = next(i for i, p in enumerate(d.paragraphs) if p._element.findall(".//" + qn("w:drawing")))
     assert texts.index("一、总体情况") < pic < texts.index("二、推进情况")
+    assert texts[pic + 1] == "图  2025年3月各单位报送情况和为民办实事项目状态"
 
 
 # --- the quarterly document ----------------------------------------------------------------
 
 def test_quarterly_covers_every_category_and_task_behind(out):
     d = docx.Document(str(out["quarterly"]))
-    assert d.paragraphs[0].text == "关于2025年第一季度政府工作报告重点任务落实情况的通报"
+    assert d.paragraphs[0].text == "关于2025年第一季度政府工作报告\n重点任务落实情况的通报"
     prog = section(out["quarterly"], "二、推进情况")
     heads = [p.text for p in d.paragraphs if p.style.name == "二级标题"]
-    for cat in ("为民办实事", "经济发展", "城市建设", "社会事业"):
-        assert any(cat in h for h in heads), cat
+    assert heads == ["（一）为民办实事", "（二）经济发展", "（三）城市建设", "（四）社会事业"]
     text = "".join(prog)
     # behind, by hand: livelihood 1 (否), 3 (missing), 4 (blank) ; annual 2 (co-unit 否), 4 (lead missing)
     last = quarter()[-1]
@@ -303,7 +260,6 @@ def test_quarterly_covers_every_category_and_task_behind(out):
     for t in behind:
         label = f"为民办实事第{t.seq}项" if t.kind == "livelihood" else f"第{t.seq}项"
         assert label in text, label
-    # each within its own category block
     blocks: dict[str, str] = {}
     current = None
     for p in d.paragraphs:
@@ -313,21 +269,23 @@ def test_quarterly_covers_every_category_and_task_behind(out):
             current = None
         elif current:
             blocks[current] = blocks.get(current, "") + p.text
-    social = next(v for k, v in blocks.items() if "社会事业" in k)
-    assert "第4项" in social and "共2项任务" in social
-    assert "红色1项" in social
+    social = blocks["（四）社会事业"]
+    assert "第4项" in social and "2项任务" in social and "红色1项" in social and "区卫生健康局未报送" in social
+    assert "推进义务教育" not in social  # green: counted, not described
+    assert blocks["（二）经济发展"] == "本类1项任务已完成阶段目标。"
+    city = blocks["（三）城市建设"]
+    assert "配合单位区发展改革局报告未完成" in city and "牵头单位反映“资金拨付进度偏慢”" in city
 
 
-def test_quarterly_reporting_covers_all_months(out):
+def test_quarterly_reporting_month_by_month(out):
     text = "".join(section(out["quarterly"], "四、报送情况"))
-    assert "区发展改革局（1月迟报3个工作日）" in text
-    assert "区民政局（3月迟报1个工作日）" in text
-    assert "区民政局（2月）" in text
-    assert "区卫生健康局（3月）" in text
-    assert "区教育局" not in text  # on time every month
+    assert text == ("1月，迟报单位1个：区发展改革局（迟报3个工作日）。2月，未报送单位1个：区民政局。"
+                    "3月，迟报单位2个：区民政局（迟报1个工作日）、区住房城乡建设局（迟报2个工作日）；"
+                    "未报送单位1个：区卫生健康局。")
     overall = "".join(section(out["quarterly"], "一、总体情况"))
     c = quarter()[-1].counts
     assert f"按时报送{c['on_time']}个" in overall and f"重点任务共{c['tasks']}项" in overall
+    assert "1月应报送5个，按时报送4个、迟报1个、未报送0个" in overall
 
 
 def test_quarterly_annex_rows(out):
@@ -338,9 +296,132 @@ def test_quarterly_annex_rows(out):
     assert len(seqs) == len(TASKS)
     groups = [r[0] for r in rows if len(set(r)) == 1]
     assert groups == ["（一）为民办实事", "（二）经济发展", "（三）城市建设", "（四）社会事业"]
+    # a problem of a co-unit is named with its unit; the lead's own is not
+    annual2 = next(r for r in rows if r[0] == "2" and "老旧小区" in r[1])
+    assert annual2[4] == "资金拨付进度偏慢"
 
 
-# --- settings, chart fallback, no printing -------------------------------------------------
+# --- issued or not -------------------------------------------------------------------------
+
+def test_month_not_issued_names_no_unit_and_says_so(tmp_path):
+    data = not_issued(march(), "3月落实情况表已生成但未发送。")
+    f = monthly_facts(data, BriefSettings(), OFFICE)
+    assert not f.issued and f.lapses == [] and f.notes == ["3月落实情况表已生成但未发送。"]
+    assert {t.status for t in f.tasks} == {"—"} and {t.achieved for t in f.tasks} == {"未下发"}
+    assert render_chart(f) is None
+    p = tmp_path / "m.docx"
+    write_briefing(p, f, render_chart(f))
+    text = "".join(body_paragraphs(p))
+    assert "2025年3月落实情况表未下发" in text and "不统计迟报、未报送情况" in text
+    for u in UNITS:
+        assert u not in text, u
+    for claim in ("未报送单位", "迟报单位", "按时报送", "未报送本月", "报送率"):
+        assert claim not in text, claim
+    annex = docx.Document(str(p)).tables[0]
+    assert {r.cells[5].text for r in annex.rows[1:]} == {"未下发"}
+    assert "3月落实情况表已生成但未发送" not in text  # a note for the office, not for the units
+
+
+def test_quarter_covers_only_issued_months():
+    months = quarter()
+    not_issued(months[0])  # January never issued
+    f = quarterly_facts(months, BriefSettings(), OFFICE)
+    assert f.months_not_issued == [1] and f.months_issued == [2, 3]
+    assert all(lp.month != 1 for lp in f.lapses)
+    assert f.late_units == ["区民政局", "区住房城乡建设局"]  # 区发展改革局 was late only in January
+    overall = [b.text for b in body(f) if b.kind == "p"][0]
+    assert overall.startswith("2025年第一季度，1月落实情况表未下发，本通报只统计已下发的2月、3月。")
+    assert "1月应报送" not in overall and "2月应报送5个" in overall
+    text = reporting_text(f)
+    assert text.startswith("1月落实情况表未下发，不统计报送情况。2月，未报送单位1个：区民政局。3月，")
+    assert "区发展改革局" not in text
+
+
+def test_quarter_with_no_month_issued():
+    months = [not_issued(m) for m in quarter()]
+    f = quarterly_facts(months, BriefSettings(), OFFICE)
+    assert not f.issued and f.months_not_issued == [1, 2, 3] and f.lapses == []
+    text = "".join(b.text for b in body(f))
+    assert "各月落实情况表均未下发" in text
+    for u in UNITS:
+        assert u not in text
+
+
+def test_unit_not_issued_in_an_issued_month_is_counted_apart(tmp_path):
+    data = march()
+    # the form never reached 区卫生健康局 (the one that had "missing")
+    data.units = [UnitState(u.unit, u.due, "not_issued") if u.unit == "区卫生健康局" else u for u in data.units]
+    data.findings = [x for x in data.findings if x.unit != "区卫生健康局"]
+    f = monthly_facts(data, BriefSettings(), OFFICE)
+    assert f.missing_units == [] and f.tally.not_issued == 1 and f.tally.units == 4
+    assert f.tally.submission_rate == "100.0%"
+    assert f.not_issued_units == ["区卫生健康局"]
+    health = next(t for t in f.tasks if t.id == "livelihood-3")
+    assert health.status == "—" and health.achieved == "未下发"
+    text = "".join(b.text for b in body(f))
+    assert "未报送单位" not in text
+    assert "另有1个单位的落实情况表未下发，不计入应报" in text
+    p = tmp_path / "m.docx"
+    write_briefing(p, f, render_chart(f))
+    row = next(r for r in docx.Document(str(p)).tables[0].rows[1:] if r.cells[0].text == "3")
+    assert row.cells[5].text == "未下发" and row.cells[6].text == "—"
+
+
+def test_blank_return_is_named_and_no_problem_words_are_not_problems():
+    values = {**MARCH_VALUES,
+              ("livelihood-2", "区教育局"): ("新增学位420个", "暂未发现问题", "是"),
+              ("livelihood-4", "区民政局"): ("完成3处站点改造", "无困难。", "是")}
+    findings = march().findings + [Finding("blank", "区发展改革局", "", "2025-03", "区发展改革局.xlsx", "", "空表")]
+    f = monthly_facts(month_data(3, MARCH, values, findings), BriefSettings(), OFFICE)
+    probs = "".join(b.text for b in body(f) if "存在的问题" not in b.text)
+    assert "报回空表。区发展改革局报回的表格基本空白" in probs
+    assert "暂未发现问题" not in probs and "无困难" not in probs
+    assert [i.text for i in f.problems] == ["部分点位用地协调难度大"]
+
+
+# --- wording ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title", [
+    "关于2025年3月为民办实事项目进展情况的通报",
+    "关于2025年第一季度政府工作报告重点任务落实情况的通报",
+    "关于2025年12月为民办实事项目进展情况的通报",
+    "关于2025年第四季度《政府工作报告》重点任务落实情况的通报",
+    "2025年3月民生实事专项通报",
+    "关于全区各街道办事处和区政府各部门二〇二五年度重点工作推进落实情况的专项督查通报",
+])
+def test_title_breaks_where_a_person_would(title):
+    lines = title_lines(title)
+    assert "".join(lines) == title
+    assert all(text_width(x) <= 20 for x in lines)
+    if len(lines) > 1:
+        assert lines[-1] not in ("通报", "的通报") and text_width(lines[-1]) >= 4
+    if title.startswith("关于2025年3月"):
+        assert lines == ["关于2025年3月为民办实事项目", "进展情况的通报"]
+
+
+def test_many_projects_behind_do_not_repeat_one_sentence():
+    """12 of 20 projects red, 4 yellow: listed, not a dozen paragraphs of one pattern."""
+    tasks = [Task("livelihood", i, f"实事项目{i}号工程建设", "为民办实事", ("副区长",), (UNITS[i % 5],)) for i in range(1, 21)]
+    states = {u: ("on_time", 0) for u in UNITS}
+    due = date(2025, 4, 8)
+    units = [UnitState(u, due, "on_time", 0, f"{u}.xlsx") for u in UNITS]
+    state_of = {u.unit: u for u in units}
+    rows = []
+    for t in tasks:
+        achieved = "否" if t.seq <= 12 else "" if t.seq <= 16 else "是"
+        lines = [Line(t.lead_units[0], "牵头", {"progress": f"完成第{t.seq}批次", "achieved": achieved,
+                                              "problems": "资金紧张" if t.seq % 2 else "无"}, {}, "x.xlsx", True)]
+        rows.append(TaskRow(t, traffic_light(lines, state_of), lines))
+    data = MonthData("2025-03", 2025, 3, due, datetime(2025, 4, 10), rows, units, {}, [], [], date(2025, 2, 18))
+    assert states and sum(r.status == "红" for r in rows) == 12
+    f = monthly_facts(data, BriefSettings(), OFFICE)
+    texts = [b.text for b in body(f) if b.kind == "p"]
+    patterns = Counter(sentence_patterns(texts, UNITS + ["为民办实事"]))
+    assert patterns.most_common(1)[0][1] <= 3, patterns.most_common(3)
+    joined = "".join(texts)
+    for i in range(1, 17):
+        assert f"第{i}项" in joined
+
 
 def test_settings_title_changes_document(tmp_path, capfd):
     s = BriefSettings(monthly_title="{period}民生实事专项通报", section_overall="一、基本情况")
@@ -354,61 +435,29 @@ def test_settings_title_changes_document(tmp_path, capfd):
     assert capfd.readouterr() == ("", "")
 
 
-def test_chart_without_cjk_font(monkeypatch, capfd):
-    monkeypatch.setattr(briefing, "_cjk_font", lambda: None)
-    for f in (monthly_facts(march(), BriefSettings(), OFFICE), quarterly_facts(quarter(), BriefSettings(), OFFICE)):
-        png = render_chart(f)
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
-    assert capfd.readouterr() == ("", "")
+def test_before_deadline_nobody_is_called_on_time():
+    pend = month_data(3, {u: ("pending", 0) for u in UNITS}, {}, [])
+    f = monthly_facts(pend, BriefSettings(), OFFICE)
+    text = reporting_text(f)
+    assert "按时" not in text and "5个单位尚未到报送截止日期" in text
+    assert f.lapses == []
+    assert f.tally.submission_rate == "—"
 
 
-def test_chart_with_cjk_font_is_png():
-    f = quarterly_facts(quarter(), BriefSettings(), OFFICE)
-    png = render_chart(f)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+def test_heading_numbers_beyond_ninety_nine():
+    assert [cn_number(n) for n in (1, 10, 11, 20, 21, 99)] == ["一", "十", "十一", "二十", "二十一", "九十九"]
+    assert cn_number(100) == "100" and cn_number(1000) == "1000"
 
 
 # --- LibreOffice round trip ----------------------------------------------------------------
 
-def to_pdf(src: Path, outdir: Path, timeout: int = 120) -> Path:
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    profile = Path(f"/tmp/lo-brief-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", "--nologo",
-           "--convert-to", "pdf", "--outdir", str(outdir), str(src)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"soffice timed out after {timeout}s")
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    return outdir / f"{src.stem}.pdf"
-
-
-@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
+@needs_tools
 @pytest.mark.parametrize("which", ["monthly", "quarterly"])
-def test_pdf_conversion(out, which):
+def test_pdf_has_recipients_signature_and_annex(out, which):
     pdf = to_pdf(out[which], out["dir"] / f"pdf-{which}")
-    assert pdf.exists()
-    data = pdf.read_bytes()
-    assert data[:5] == b"%PDF-" and len(data) > 20000
-    if shutil.which("pdftotext"):
-        txt = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
-        assert "区住房城乡建设局" in re.sub(r"\s+", "", txt)
-
-
-def test_before_deadline_nobody_is_called_on_time():
-    pend = month_data(3, {u: ("pending", 0) for u in UNITS}, {}, [])
-    f = monthly_facts(pend, BriefSettings(), OFFICE)
-    text = briefing.reporting_text(f)
-    assert "按时" not in text and "5个单位尚未到报送截止日期" in text
-    assert f.lapses == []
-
-
-def test_heading_numbers_beyond_ninety_nine():
-    from duban.sheets.briefing import _cn
-
-    assert [_cn(n) for n in (1, 10, 11, 20, 21, 99)] == ["一", "十", "十一", "二十", "二十一", "九十九"]
-    assert _cn(100) == "100" and _cn(1000) == "1000"
+    pages = page_texts(pdf)
+    assert RECIPIENTS in pages[0]
+    sig = next(i for i, t in enumerate(pages) if OFFICE in t)
+    assert "2025年4月10日" in pages[sig] and BriefSettings().closing[-12:] in pages[sig]
+    assert pages[sig + 1].startswith("附件")
+    assert "区住房城乡建设局" in "".join(pages)
