@@ -230,4 +230,6 @@ def test_quarterly_briefing_names_nobody_for_january(world):
     for u in U:
         assert not re.search(re.escape(u) + r"（[^）]*1月", text), u
     assert not re.search(r"1月[^。；]*(未报送|迟报)[1-9]", text)
-    assert f"{U[5]}（2月" in text  # the hand-issued month counts normally
+    feb = re.search(r"2月，([^。]*)。", text)  # the hand-issued month counts normally
+    assert feb and re.search(r"未报送单位1个：" + re.escape(U[5]), feb.group(1)), text
+    assert re.search(r"迟报单位1个：" + re.escape(U[4]) + r"（迟报\d+个工作日）", feb.group(1)), feb.group(1)
