@@ -212,10 +212,10 @@ def registry_problems(rows: list[_Row], blank_names: list[int], file: str = REGI
             else:
                 alias_of[a] = r
     for r in rows:
-        for e in r.emails:
-            if not is_email(e):
-                problems.append(f"{file} 第{r.line}行（{r.name}）的邮箱“{e}”格式不正确（应如 shangwu@example.org）。"
-                                "多个邮箱请用“；”或“、”分隔。")
+        bad = [e for e in r.emails if not is_email(e)]
+        if bad:
+            problems.append(f"{file} 第{r.line}行（{r.name}）的邮箱{''.join(f'“{e}”' for e in bad)}格式不正确"
+                            "（应如 shangwu@example.org）。多个邮箱请用“；”或“、”分隔。")
     return problems
 
 
