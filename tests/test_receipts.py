@@ -321,3 +321,37 @@ def test_return_problems_by_cell():
     ]
     assert got[1].line() == "G7（年度工作任务3）：“下一步计划”未填写"
     assert return_problems("status", entries[:1], {"livelihood-2": tasks["livelihood-2"]}, []) == []
+
+
+def test_run_due_answers_after_each_collect(tmp_path, smtp_server):
+    from duban.jobs import generate
+    from duban.jobs.schedule import run_due
+    from duban.simulate import fill_workbook
+
+    try:
+        from tests.month_fixture import U, full as month_full, make_ws
+    except ImportError:
+        from month_fixture import U, full as month_full, make_ws
+
+    root = tmp_path / "ws"
+    make_ws(root).close()
+    use_server(root, smtp_server.port)
+    ws = open_workspace(root)
+    try:
+        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
+        [src] = [p for p in (ws.root / "outbox" / PERIOD).glob("*.xlsx") if p.stem.endswith("_" + U[0])]
+        dst = ws.root / "inbox" / f"{U[0]}.xlsx"
+        fill_workbook(src, dst, {"annual-1": month_full("3月进展", next_steps=None)})
+        aged(dst, 60)
+        report = run_due(ws, datetime(2025, 4, 2, 10), sleep=lambda s: None)
+        jobs = [r["job"] for r in report.data["ran"]]
+        assert jobs[:3] == ["collect", "merge", "receipts"], jobs
+        receipts_mail = [parse(m.content) for m in smtp_server.messages if "【请补正】" in str(parse(m.content)["Subject"])]
+        [msg] = receipts_mail
+        assert str(msg["X-Duban-Unit"]) == U[0] and "“下一步计划”未填写" in body(msg)
+        # the next tick, with nothing new, neither answers again nor records a receipts run
+        n = len(smtp_server.messages)
+        later = run_due(ws, datetime(2025, 4, 2, 10, 5), sleep=lambda s: None)
+        assert "receipts" not in [r["job"] for r in later.data["ran"]] and len(smtp_server.messages) == n
+    finally:
+        ws.close()
