@@ -185,15 +185,16 @@ def identify(ws: Workspace, read: ReturnRead, name: str) -> tuple[str, str, str,
         unit = ws.registry.canonical(ident.get("unit", "")) or ident.get("unit", "")
         ours = ws.registry.canonical(ident.get("unit", "")) or visible_unit or ""
         kind = ident.get("kind", "")
+        # refused below: answered (with this year's form of the same kind) if the unit is ours
+        same = (kind, _period_in_year(ws, kind, ident.get("period", ""))) if ours else ("", "")
         if ident.get("workspace_id") and ident.get("workspace_id") != ws.id:
-            return ours, kind, _period_in_year(ws, kind, ident.get("period", "")) if ours else "", [], \
-                f"该表来自其他工作区（编号 {ident.get('workspace_id')}，{ident.get('year', '')}年），不是本督查室本年度下发的报送表，未导入。请确认单位是否误用了其他表格。"
+            return ours, *same, [], f"该表来自其他工作区（编号 {ident.get('workspace_id')}，{ident.get('year', '')}年），不是本督查室本年度下发的报送表，未导入。请确认单位是否误用了其他表格。"
         if str(ident.get("year", year)) != str(year):
-            return ours, kind, _period_in_year(ws, kind, ident.get("period", "")) if ours else "", [], \
-                f"该表是{ident.get('year')}年度的报送表，本工作区为{year}年度，未导入。"
+            return ours, *same, [], f"该表是{ident.get('year')}年度的报送表，本工作区为{year}年度，未导入。"
         if visible_unit and visible_unit != unit:
             return visible_unit, kind, ident.get("period", ""), [], (
-                f"这是{unit}的报送表（表内识别信息记载的单位），但填报单位写的是“{unit_text}”（{visible_unit}）。"
+                f"这是{unit}的报送表（表内识别信息记载的单位），但填报单位写的是“{unit_text}”"
+                f"{'' if unit_text == visible_unit else f'（{visible_unit}）'}。"
                 f"请{visible_unit}使用督查室发给本单位的报送表重新填报，不要借用其他单位的表格；"
                 f"本文件未导入，{unit}的报送不受影响。")
         return unit, kind, ident.get("period", ""), [], ""

@@ -125,10 +125,11 @@ between_renames: Callable[[], None] | None = None
 
 
 def kept_folders(target: Path) -> list[Path]:
-    """The earlier versions of an outbox folder kept beside it, oldest first (a ``.old`` left by
-    an earlier release counts as the oldest)."""
+    """The earlier versions of an outbox folder kept beside it, oldest first by when their forms
+    were written (a ``.old`` left by an earlier release counts as the oldest)."""
     legacy = target.with_name(f".{target.name}.old")
-    kept = sorted(p for p in target.parent.glob(f".{target.name}{REPLACED}*") if p.is_dir())
+    kept = sorted((p for p in target.parent.glob(f".{target.name}{REPLACED}*") if p.is_dir()),
+                  key=lambda p: (p.stat().st_mtime, p.name))
     return ([legacy] if legacy.is_dir() else []) + kept
 
 

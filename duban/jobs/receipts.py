@@ -290,12 +290,11 @@ def section_text(ws: Workspace, sec: Section, today: date) -> str:
     if sec.verdict == "rejected":
         lines.append(f"贵单位{got}报送的文件“{sec.file}”未能接收。")
         lines.append(f"原因：{sec.reason}")
-        if sec.attachment is not None:
-            lines.append(f"{ask}用附件中的原表（{sec.attachment.name}）重新填报后回复本邮箱。")
-        else:
-            lines.append(f"{ask}用督查室下发的{form}重新填报后回复本邮箱。")
+        how = f"用附件中的原表（{sec.attachment.name}）" if sec.attachment is not None else f"用督查室下发的{form}"
         if sec.still_valid:
-            lines.append(f"贵单位此前报送的“{sec.still_valid}”仍然有效。")
+            lines.append(f"贵单位此前报送的“{sec.still_valid}”仍然有效；如需更正，{ask}{how}重新填报后回复本邮箱。")
+        else:
+            lines.append(f"{ask}{how}重新填报后回复本邮箱。")
     elif sec.verdict == "problems":
         lines.append(f"已收到贵单位{got}报送的“{sec.file}”（{form}），已登记，但有以下 {len(sec.problems)} 处需要补充或更正：")
         lines += [f"  {i}. {p.line()}" for i, p in enumerate(sec.problems, start=1)]
