@@ -190,7 +190,7 @@ def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) ->
     mailed = mailed_digests(ws)
     current: set[str] | None = None
     for folder in kept:
-        sent_here = _digests(folder) & mailed
+        sent_here = (_digests(folder) & mailed) if mailed else set()
         if sent_here:
             if current is None:
                 current = _digests(target)
