@@ -55,10 +55,13 @@ def _collect(ws, args, now):  # noqa: ANN001, ANN202
         bar = progress_callback()
     received = _now(args.received, "--received") if args.received else None
     try:
-        return collect.run(ws, now=now, received=received, progress=bar)
+        report = collect.run(ws, now=now, received=received, progress=bar)
     finally:
         if bar is not None:
             bar(-1, -1, "")
+    from .jobs import receipts
+
+    return receipts.after_collect(ws, report, now=now, dry_run=args.dry_run)
 
 
 def _merge(ws, args, now):  # noqa: ANN001, ANN202
@@ -127,8 +130,9 @@ def register(sub: argparse._SubParsersAction, commands: dict[str, Handler]) -> N
     _common(p)
     commands["generate"] = _with_ws(_generate)
 
-    p = sub.add_parser("collect", help="收集 inbox/ 中各单位报回的表格", description="检查并收集 inbox/（含子文件夹）中报回的计划表和落实情况表：识别单位和期次，原件按 SHA-256 归档到 archive/，不合格的文件说明退回原因。结果写入 inbox/报送检查结果.xlsx。")
+    p = sub.add_parser("collect", help="收集 inbox/ 中各单位报回的表格", description="检查并收集 inbox/（含子文件夹）中报回的计划表和落实情况表：识别单位和期次，原件按 SHA-256 归档到 archive/，不合格的文件说明退回原因。结果写入 inbox/报送检查结果.xlsx。收集后按 duban.toml [mail] receipts 给报回的单位发回执：退回的说明原因并附上原表，需补正的列出单元格。")
     p.add_argument("--received", type=TIME_VALUE, metavar="时间", help="把本次收到的文件的收到时间统一记为此时间（ISO 格式）")
+    _dry_run_arg(p, "回执（给报回单位的回复邮件，见 duban.toml [mail] receipts）只写成 .eml 文件供检查，不发送；文件照常收集")
     _common(p)
     commands["collect"] = _with_ws(_collect)
 

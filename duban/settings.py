@@ -31,6 +31,12 @@ class MailTemplates:
         "贵单位配合的任务及其牵头单位如下：\n{items}\n"
         "牵头单位须于{deadline}前报送，请及早将贵单位承担部分的工作进展、存在问题和下一步措施提供给牵头单位。\n\n"
         "联系方式：{contact}\n{office}\n")
+    receipt_rejected_subject: str = "【退回】{form}未能接收，请重新报送（{unit}）"
+    receipt_rejected_body: str = "{unit}：\n{items}\n{contact}\n{office}\n"
+    receipt_problems_subject: str = "【请补正】{form}已收到，有{count}处需补充或更正（{unit}）"
+    receipt_problems_body: str = "{unit}：\n{items}\n{contact}\n{office}\n"
+    receipt_ok_subject: str = "【回执】{form}已收到（{unit}）"
+    receipt_ok_body: str = "{unit}：\n{items}\n{contact}\n{office}\n"
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,11 @@ class MailSettings:
     password_env: str = "DUBAN_SMTP_PASSWORD"
     retries: int = 3
     backoff_seconds: float = 2.0
+    receipts: str = "problems"  # 回执 after collect: problems (rejected and incomplete files) | all | off
     templates: MailTemplates = field(default_factory=MailTemplates)
+
+
+RECEIPT_MODES = ("problems", "all", "off")
 
 
 @dataclass(frozen=True)
@@ -234,6 +244,10 @@ def load_settings(path: Path) -> Settings:
         if security not in ("ssl", "starttls", "none"):
             raise ConfigError(f"{path}：[mail] security 只能是 ssl、starttls 或 none，现为“{security}”。")
         mail_fields["security"] = security
+        receipts = str(mail_fields.get("receipts", "problems")).lower()
+        if receipts not in RECEIPT_MODES:
+            raise ConfigError(f"{path}：[mail] receipts 只能是 problems（只回复退回和需补正的文件）、all（每个文件都回复）或 off（不发回执），现为“{receipts}”。")
+        mail_fields["receipts"] = receipts
         received = str(collect.get("received_time", "first_seen"))
         if received not in ("first_seen", "file_mtime"):
             raise ConfigError(f"{path}：[collect] received_time 只能是 first_seen 或 file_mtime，现为“{received}”。")

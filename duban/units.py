@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ UNIT_ENDINGS = (
 SHARED_SUFFIXES = ("街道办事处", "办事处", "街道", "镇人民政府", "镇", "社区居委会", "社区")
 _SPACES = re.compile(r"[\s\u3000\xa0\u200b\u2002-\u200a\ufeff]+")
 _SPLIT = re.compile(r"[、，,;；\n\r/]+")
+_EMAIL_SPLIT = re.compile(r"[、，,;；\s]+")
+# local@domain.tld: no spaces, brackets or separators; every label of the domain non-empty
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\".]+(\.[^@\s<>()\[\],;:\".]+)+$")
 
 
 def clean_name(name: str) -> str:
@@ -151,8 +155,76 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
+def split_emails(text: str) -> tuple[str, ...]:
+    """The addresses of one 邮箱 cell: several may be separated by 、 ; ； , ， spaces or line breaks.
+    Full-width characters (＠, full-width letters) become their ASCII forms."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return tuple(dict.fromkeys(e.strip() for e in _EMAIL_SPLIT.split(text) if e.strip()))
+
+
+def is_email(address: str) -> bool:
+    return bool(_EMAIL.match(address))
+
+
+@dataclass
+class _Row:
+    """One filled row of units.xlsx, with its row number as the clerk sees it."""
+
+    line: int
+    name: str
+    aliases: tuple[str, ...]
+    emails: tuple[str, ...]
+
+
+def registry_problems(rows: list[_Row], blank_names: list[int], file: str = REGISTRY_NAME) -> list[str]:
+    """Every reason the registry cannot be used as it is, each naming the rows of ``file``.
+
+    Two rows with one name, an alias that is another row's name or is shared by two rows,
+    a row with content but no name, an address that is not an address: any of them would
+    send one unit's forms to another unit, or file one unit's returns as another's.
+    """
+    problems: list[str] = []
+    for line in blank_names:
+        problems.append(f"{file} 第{line}行填写了简称、分组、联系人或邮箱，但“单位名称”为空。请补上单位名称，或删除这一行。")
+    first_name: dict[str, _Row] = {}
+    for r in rows:
+        key = clean_name(r.name)
+        if key in first_name:
+            problems.append(f"{file} 第{first_name[key].line}行和第{r.line}行的单位名称都是“{r.name}”。"
+                            "同一单位只能登记一行，请删除或合并其中一行。")
+        else:
+            first_name[key] = r
+    alias_of: dict[str, _Row] = {}
+    for r in rows:
+        own = clean_name(r.name)
+        for a in dict.fromkeys(clean_name(x) for x in r.aliases):
+            if not a or a == own:
+                continue
+            other = first_name.get(a)
+            if other is not None:
+                problems.append(f"{file} 第{r.line}行（{r.name}）的简称/别名“{a}”是第{other.line}行的单位名称，"
+                                "无法区分这两个单位。请删除或改正这个简称。")
+                continue
+            before = alias_of.get(a)
+            if before is not None and before.line != r.line:
+                problems.append(f"{file} 第{before.line}行（{before.name}）和第{r.line}行（{r.name}）的简称/别名都有“{a}”，"
+                                "无法区分这两个单位。请只在其中一行保留这个简称。")
+            else:
+                alias_of[a] = r
+    for r in rows:
+        bad = [e for e in r.emails if not is_email(e)]
+        if bad:
+            problems.append(f"{file} 第{r.line}行（{r.name}）的邮箱{''.join(f'“{e}”' for e in bad)}格式不正确"
+                            "（应如 shangwu@example.org）。多个邮箱请用“；”或“、”分隔。")
+    return problems
+
+
 def load_registry(path: Path) -> Registry:
-    """Read units.xlsx: 单位名称, 简称/别名, 分组, 排序, 联系人, 邮箱 (header found by label)."""
+    """Read units.xlsx: 单位名称, 简称/别名, 分组, 排序, 联系人, 邮箱 (header found by label).
+
+    The registry is checked on every load (``registry_problems``); a registry that would
+    mix up units is a ConfigError listing every problem with its row numbers.
+    """
     if not path.exists():
         return Registry([])
     try:
@@ -180,23 +252,39 @@ def load_registry(path: Path) -> Registry:
         return ""
 
     units: list[Unit] = []
+    checked: list[_Row] = []
+    blank_names: list[int] = []
     for n, row in enumerate(rows[header_at + 1:], start=1):
+        line = header_at + 1 + n  # the row number Excel shows
         name = clean_name(col(row, "单位名称"))
+        alias_text = col(row, "简称/别名", "简称", "别名")
+        email_text = col(row, "邮箱")
         if not name:
+            if alias_text or email_text or col(row, "分组") or col(row, "联系人"):
+                blank_names.append(line)
             continue
         order_text = col(row, "排序")
         try:
             order = int(float(order_text)) if order_text else n
         except ValueError:
-            raise ConfigError(f"单位名册 {path.name} 第{header_at + 1 + n}行：排序“{order_text}”不是数字。") from None
+            raise ConfigError(f"单位名册 {path.name} 第{line}行：排序“{order_text}”不是数字。") from None
+        aliases = tuple(a for a in (clean_name(x) for x in _SPLIT.split(alias_text)) if a)
+        emails = split_emails(email_text)
+        checked.append(_Row(line, name, aliases, emails))
         units.append(Unit(
             name=name,
-            aliases=tuple(a for a in (clean_name(x) for x in _SPLIT.split(col(row, "简称/别名", "简称", "别名"))) if a),
+            aliases=aliases,
             group=col(row, "分组"),
             order=order,
             contact=col(row, "联系人"),
-            emails=tuple(e.strip() for e in re.split(r"[;；,，\s]+", col(row, "邮箱")) if e.strip()),
+            emails=emails,
         ))
+    problems = registry_problems(checked, blank_names, path.name)
+    if len(problems) == 1:
+        raise ConfigError(f"单位名册有误：{problems[0]}改正后重新运行。")
+    if problems:
+        listed = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, start=1))
+        raise ConfigError(f"单位名册 {path.name} 有 {len(problems)} 处问题，改正后重新运行：\n{listed}")
     return Registry(units)
 
 
@@ -229,3 +317,42 @@ def write_registry(path: Path, units: list[Unit]) -> None:
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, len(units), len(HEADERS) - 1)
         wb.close()
+
+
+# -- registry notes: shown once, where they arise ---------------------------------------------
+
+NOTES_SHOWN = "registry_notes_shown"  # ledger meta: JSON list of the names already pointed out
+
+
+def unresolved_names(registry: Registry, tasks: list) -> list[str]:
+    """Names on the tasks that are not registered units (groups without members, unknown names)."""
+    out: dict[str, None] = {}
+    for t in tasks:
+        for u in t.units:
+            if registry.get(u) is None:
+                out.setdefault(u, None)
+    return list(out)
+
+
+def _shown(ledger) -> set[str]:  # noqa: ANN001 - a Ledger (get_meta/set_meta)
+    try:
+        return set(json.loads(ledger.get_meta(NOTES_SHOWN) or "[]"))
+    except ValueError:
+        return set()
+
+
+def mark_notes_shown(ledger, registry: Registry, tasks: list) -> None:  # noqa: ANN001
+    """Record that the registry notes about these tasks were shown (by import, where they arise)."""
+    ledger.set_meta(NOTES_SHOWN, json.dumps(sorted(unresolved_names(registry, tasks)), ensure_ascii=False))
+
+
+def notes_once(ledger, registry: Registry, tasks: list, messages: list[str], *, record: bool = True) -> list[str]:  # noqa: ANN001
+    """``messages`` without those about a name already pointed out (a message is about a name
+    when it quotes it: “区属平台公司”). The names unresolved now are recorded (``record``), so a
+    name fixed in units.xlsx and broken again later is pointed out again; other messages stay."""
+    current = unresolved_names(registry, tasks)
+    known = _shown(ledger) & set(current)
+    kept = [m for m in messages if not any(f"“{name}”" in m for name in known)]
+    if record:
+        ledger.set_meta(NOTES_SHOWN, json.dumps(sorted(set(current)), ensure_ascii=False))
+    return kept

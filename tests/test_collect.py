@@ -801,3 +801,47 @@ def test_cli_collect_with_its_progress_bar(generated_ws):
     finally:
         again.close()
     assert got == {p.name for p in files}
+
+
+# ---------------------------------------------------------------- 8. two versions in one run
+
+
+def test_a_file_and_its_correction_in_one_run_the_later_file_counts(generated_ws):
+    """Both versions arrive before one collect: the one with the later file time counts,
+    whatever the names (here the correction sorts first by path), and the report says so."""
+    ws = generated_ws
+    inbox = ws.root / "inbox"
+    unit = "区商务局"
+    first = fill_status(ws, unit, inbox / "b_区商务局3月.xlsx", tag="（初版）")
+    fixed = fill_status(ws, unit, inbox / "a_区商务局3月（更正）.xlsx", tag="（更正）")
+    age(inbox / "b_区商务局3月.xlsx", 600)
+    age(inbox / "a_区商务局3月（更正）.xlsx", 120)
+    sha_first = sha((inbox / "b_区商务局3月.xlsx").read_bytes())
+    sha_fixed = sha((inbox / "a_区商务局3月（更正）.xlsx").read_bytes())
+
+    report = collect.run(ws, now=NOW)
+
+    assert {a["sha256"] for a in report.data["accepted"]} == {sha_first, sha_fixed}
+    assert file_row(ws, sha_fixed)["verdict"] == "accepted"
+    assert file_row(ws, sha_first)["verdict"] == "superseded"
+    assert accepted_entries(ws, unit, "status", PERIOD) == fixed != first
+    assert rollup.submissions(ws, "status", PERIOD)[unit].sha256 == sha_fixed
+    [v] = report.data["versions"]
+    assert (v["unit"], v["counts"], v["replaced"]) == (unit, "a_区商务局3月（更正）.xlsx", ["b_区商务局3月.xlsx"])
+    assert v["note"] in report.warnings
+    assert "以“a_区商务局3月（更正）.xlsx”" in v["note"] and "“b_区商务局3月.xlsx”" in v["note"] and "已被替代" in v["note"]
+
+
+def test_the_older_file_named_last_does_not_win(generated_ws):
+    """The mirror case: the first version's name sorts last, so by path it would be taken last
+    and win; by file time the final version wins."""
+    ws = generated_ws
+    inbox = ws.root / "inbox"
+    unit = "区财政局"
+    fill_status(ws, unit, inbox / "z_财政局（初版）.xlsx", tag="（初版）")
+    fixed = fill_status(ws, unit, inbox / "y_财政局.xlsx", tag="（终版）")
+    age(inbox / "y_财政局.xlsx", 60)
+    age(inbox / "z_财政局（初版）.xlsx", 3600)
+    report = collect.run(ws, now=NOW)
+    assert accepted_entries(ws, unit, "status", PERIOD) == fixed
+    assert report.data["versions"][0]["counts"] == "y_财政局.xlsx"

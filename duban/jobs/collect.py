@@ -17,6 +17,7 @@ from typing import Callable
 
 from ..errors import TemplateMismatch
 from ..model import Report
+from ..sheets.identity import Verifier, verifier
 from ..sheets.returns import ReturnRead, read_return
 from ..sheets.collect_report import write_collect_report
 from ..sheets.safety import Sniff, is_temp_file, sniff
@@ -47,6 +48,8 @@ class Outcome:
     period: str = ""
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    mtime: float = 0.0  # the file's own time: orders two versions taken in the same run
+    at: str = ""  # received time as recorded
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -136,21 +139,67 @@ def _rel(ws: Workspace, p: Path) -> str:
         return p.name
 
 
+KIND_WORDS = {"plan": "计划表", "status": "落实情况表"}
+
+
+def _period_in_year(ws: Workspace, kind: str, period: str) -> str:
+    """The same kind of form of this workspace's year (plan, or the same month)."""
+    year = ws.settings.year
+    if kind == "plan":
+        return str(year)
+    m = re.match(r"^\d{4}-(\d{2})$", period or "")
+    return f"{year}-{m.group(1)}" if m else ""
+
+
+def guess_sender(ws: Workspace, name: str) -> tuple[str, str, str]:
+    """(unit, kind, period) guessed from a file's name and folder, for answering a file that
+    could not be read; "" where the name says nothing."""
+    unit = ""
+    for u in sorted(ws.registry.units, key=lambda u: -len(u.name)):
+        if any(n and n in name for n in (u.name, *u.aliases)):
+            unit = u.name
+            break
+    kind = period = ""
+    base = Path(name).name
+    if "计划" in base:
+        kind, period = "plan", str(ws.settings.year)
+    else:
+        m = _MONTH.search(base)
+        if m and 1 <= int(m.group(1)) <= 12:
+            kind, period = "status", f"{ws.settings.year}-{int(m.group(1)):02d}"
+    return unit, kind, period
+
+
 def identify(ws: Workspace, read: ReturnRead, name: str) -> tuple[str, str, str, list[str], str]:
-    """(unit, kind, period, warnings, rejection reason). Identity sheet first, visible cells and name as fallback."""
+    """(unit, kind, period, warnings, rejection reason). Identity sheet first, visible cells and name as fallback.
+
+    A rejected file still names the unit (and kind, period) it is attributed to where that
+    is known, so that the unit can be answered; "" otherwise.
+    """
     year = ws.settings.year
     ident = read.identity
-    if ident:
-        if ident.get("workspace_id") and ident.get("workspace_id") != ws.id:
-            return "", "", "", [], f"该表来自其他工作区（编号 {ident.get('workspace_id')}，{ident.get('year', '')}年），不是本督查室本年度下发的报送表，未导入。请确认单位是否误用了其他表格。"
-        if str(ident.get("year", year)) != str(year):
-            return "", "", "", [], f"该表是{ident.get('year')}年度的报送表，本工作区为{year}年度，未导入。"
-        unit = ws.registry.canonical(ident.get("unit", "")) or ident.get("unit", "")
-        return unit, ident.get("kind", ""), ident.get("period", ""), [], ""
     vis = read.visible or {}
-    found = []
     unit_text = (vis.get("unit") or "").strip()
-    unit = ws.registry.canonical(unit_text) if unit_text else None
+    visible_unit = ws.registry.canonical(unit_text) if unit_text else None
+    if ident:
+        unit = ws.registry.canonical(ident.get("unit", "")) or ident.get("unit", "")
+        ours = ws.registry.canonical(ident.get("unit", "")) or visible_unit or ""
+        kind = ident.get("kind", "")
+        # refused below: answered (with this year's form of the same kind) if the unit is ours
+        same = (kind, _period_in_year(ws, kind, ident.get("period", ""))) if ours else ("", "")
+        if ident.get("workspace_id") and ident.get("workspace_id") != ws.id:
+            return ours, *same, [], f"该表来自其他工作区（编号 {ident.get('workspace_id')}，{ident.get('year', '')}年），不是本督查室本年度下发的报送表，未导入。请确认单位是否误用了其他表格。"
+        if str(ident.get("year", year)) != str(year):
+            return ours, *same, [], f"该表是{ident.get('year')}年度的报送表，本工作区为{year}年度，未导入。"
+        if visible_unit and visible_unit != unit:
+            return visible_unit, kind, ident.get("period", ""), [], (
+                f"这是{unit}的报送表（表内识别信息记载的单位），但填报单位写的是“{unit_text}”"
+                f"{'' if unit_text == visible_unit else f'（{visible_unit}）'}。"
+                f"请{visible_unit}使用督查室发给本单位的报送表重新填报，不要借用其他单位的表格；"
+                f"本文件未导入，{unit}的报送不受影响。")
+        return unit, kind, ident.get("period", ""), [], ""
+    found = []
+    unit = visible_unit
     if not unit:  # the file name often carries the unit
         for u in sorted(ws.registry.units, key=lambda u: -len(u.name)):
             if any(n and n in name for n in (u.name, *u.aliases)):
@@ -169,12 +218,17 @@ def identify(ws: Workspace, read: ReturnRead, name: str) -> tuple[str, str, str,
     found.append(f"表格类型“{ {'plan': '计划表', 'status': '落实情况表'}.get(kind, '（无法判断）') }”")
     if kind == "status":
         found.append(f"月份“{month or '（空）'}”")
+    period = "" if kind not in ("plan", "status") else str(year) if kind == "plan" else f"{year}-{int(month):02d}" if month else ""
     if vyear and int(vyear) != year:
-        return "", "", "", [], f"该表是{vyear}年度的报送表，本工作区为{year}年度，未导入。"
+        return unit or "", kind if period else "", period, [], f"该表是{vyear}年度的报送表，本工作区为{year}年度，未导入。"
     if not unit or kind not in ("plan", "status") or (kind == "status" and not month):
-        return "", "", "", [], "无法识别：隐藏的识别页已丢失，且从表内标题、填报单位和文件名中识别不全（找到：" + "，".join(found) + "）。请让单位用本次下发的原表重新填报。"
-    period = str(year) if kind == "plan" else f"{year}-{int(month):02d}"
-    warn = f"{name}：表内隐藏识别页已丢失，已根据标题、填报单位和文件名识别为{unit}的{'计划表' if kind == 'plan' else f'{int(month)}月落实情况表'}，请核对。"
+        return unit or "", kind if period else "", period, [], "无法识别：隐藏的识别页已丢失，且从表内标题、填报单位和文件名中识别不全（找到：" + "，".join(found) + "）。请让单位用本次下发的原表重新填报。"
+    what = "计划表" if kind == "plan" else f"{int(month)}月落实情况表"
+    if read.identity_note == "tampered":
+        warn = (f"{name}：表内隐藏识别页的校验码不符（识别页被改动过，或复制自其他表格），未采用；"
+                f"已根据标题、填报单位和文件名识别为{unit}的{what}，请核对。")
+    else:
+        warn = f"{name}：表内隐藏识别页已丢失，已根据标题、填报单位和文件名识别为{unit}的{what}，请核对。"
     return unit, kind, period, [warn], ""
 
 
@@ -197,7 +251,10 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     """
     now = now or datetime.now()
     inbox = ws.folder("inbox")
-    files = inbox_files(inbox)
+    # Oldest first by each file's own time (never by its path): of two versions of one return
+    # taken in the same run, the later one is recorded last and counts.
+    files = sorted(inbox_files(inbox), key=_file_time)
+    check = verifier(ws.ledger, ws.id)
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
     by_unit: dict[str, dict[str, str]] | None = None  # read after the workers start: they need none of it
@@ -206,7 +263,7 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     taken = (_take(ws, path, now, received, settle, seen) for path in files)
     n_workers = workers if workers is not None else auto_workers(len(files), ws.settings.collect_workers)
     try:
-        for i, (item, parsed) in enumerate(ordered_map(parse_file, taken, _parse_args, workers=n_workers)):
+        for i, (item, parsed) in enumerate(ordered_map(parse_file, taken, lambda it: _parse_args(it, check), workers=n_workers)):
             if progress:
                 progress(i, len(files), item.path.name)
             if by_unit is None:
@@ -249,15 +306,58 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
                    f"重复 {len(dupes)} 个，被新版本替代的旧版本 {len(superseded)} 个，等待复制完成 {len(waiting)} 个。结果已写入 {report_file}。")
     else:
         summary = "收件箱中没有新文件，无需处理。"
-    warnings = [w for o in accepted for w in o.warnings]
+    versions = counted_versions(ws, accepted)
+    warnings = [w for o in accepted for w in o.warnings] + [v["note"] for v in versions]
     return Report(job="collect", summary=summary, warnings=warnings, ok=not rejected, data={
         "accepted": [{"file": o.file, "unit": o.unit, "kind": o.kind, "period": o.period, "sha256": o.sha256, "warnings": o.warnings} for o in accepted],
         "rejected": [{"file": o.file, "reason": o.reason, "sha256": o.sha256} for o in rejected],
+        "versions": versions,
         "waiting": [{"file": o.file, "reason": o.reason} for o in waiting],
         "duplicates": [{"file": o.file, "sha256": o.sha256} for o in dupes],
         "superseded": superseded,
         "report": report_file,
     })
+
+
+def _file_time(path: Path) -> tuple[float, str]:
+    try:
+        return path.stat().st_mtime, str(path)
+    except OSError:  # gone meanwhile: its turn says so
+        return float("inf"), str(path)
+
+
+def form_name(kind: str, period: str) -> str:
+    """“2025年3月落实情况表” / “2025年度计划表”."""
+    if kind == "plan":
+        return f"{period}年度计划表"
+    if re.match(r"^\d{4}-\d{2}$", period or ""):
+        return f"{period[:4]}年{int(period[5:])}月落实情况表"
+    return KIND_WORDS.get(kind, "报送表")
+
+
+def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
+    """For each return of which this run took several versions: which one counts (the
+    ledger's accepted one, the latest by received time and then by the file's own time)."""
+    groups: dict[tuple[str, str, str], list[Outcome]] = {}
+    for o in accepted:
+        groups.setdefault((o.unit, o.kind, o.period), []).append(o)
+    out: list[dict] = []
+    for (unit, kind, period), got in groups.items():
+        if len(got) < 2:
+            continue
+        current = {r["sha256"] for r in ws.ledger.db.execute(
+            "SELECT sha256 FROM files WHERE unit=? AND kind=? AND period=? AND verdict='accepted'", (unit, kind, period))}
+        counts = next((o for o in got if o.sha256 in current), got[-1])
+        others = [o for o in got if o is not counts]
+
+        def when(o: Outcome) -> str:
+            return datetime.fromtimestamp(o.mtime).strftime("%m-%d %H:%M:%S") if o.mtime else o.at.replace("T", " ")
+
+        note = (f"{unit}的{form_name(kind, period)}本次收到 {len(got)} 个版本，按文件时间以“{counts.file}”（{when(counts)}）为准；"
+                + "、".join(f"“{o.file}”（{when(o)}）" for o in others) + "已被替代，仍保留在归档中。")
+        out.append({"unit": unit, "kind": kind, "period": period, "counts": counts.file, "sha256": counts.sha256,
+                    "replaced": [o.file for o in others], "note": note})
+    return out
 
 
 def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_result]:
@@ -294,14 +394,19 @@ class Parsed:
     reason: str
 
 
-def parse_file(name: str, data: bytes) -> Parsed:
+def parse_file(name: str, data: bytes, check: Verifier | None = None) -> Parsed:
     """Sniff and read one returned file from its bytes: a pure function, run in a worker
-    process for a large inbox. ``name`` (the file's own name) only appears in messages."""
+    process for a large inbox. ``name`` (the file's own name) only appears in messages.
+    ``check``: the workspace's seal check; an identity sheet it does not trust is read as lost."""
     sn = sniff(name, data=data)
     if not sn.ok:
         return Parsed(sn, None, sn.reason)
     try:
-        return Parsed(sn, read_return(Path(name), sn.format, data=data), "")
+        read = read_return(Path(name), sn.format, data=data)
+        if check is not None and read.identity and not check.trusts(read.identity):
+            read = read_return(Path(name), sn.format, data=data, ignore_identity=True)
+            read.identity_note = "tampered"
+        return Parsed(sn, read, "")
     except TemplateMismatch as exc:
         return Parsed(sn, None, f"不是本工作区的报送表：{exc}")
     except (KeyboardInterrupt, SystemExit):
@@ -311,10 +416,10 @@ def parse_file(name: str, data: bytes) -> Parsed:
         return Parsed(sn, None, f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。")
 
 
-def _parse_args(item: _Item) -> tuple[str, bytes] | None:
+def _parse_args(item: _Item, check: Verifier | None = None) -> tuple | None:
     if item.out.verdict or item.known:
         return None
-    return item.path.name, item.data
+    return (item.path.name, item.data) if check is None else (item.path.name, item.data, check)
 
 
 def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float, seen: set[str]) -> _Item:
@@ -341,6 +446,7 @@ def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, s
         return item
     sha = hashlib.sha256(data).hexdigest()
     out.sha256 = sha
+    out.mtime = st.st_mtime
     db = ws.ledger.db
     if received is not None:
         got = received
@@ -350,6 +456,7 @@ def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, s
         pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
         got = datetime.fromisoformat(pend["first_seen"]) if pend else now
     item.data, item.at = data, got.isoformat(timespec="seconds")
+    out.at = item.at
     item.recorded = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
     item.known = sha in seen or item.recorded is not None
     seen.add(sha)
@@ -390,7 +497,7 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
         return out
 
     if parsed is None:  # taken as a copy of a file that was not recorded after all
-        parsed = parse_file(path.name, data)
+        parsed = parse_file(path.name, data, verifier(ws.ledger, ws.id))
     if isinstance(parsed, WorkerCrashed):
         sn = sniff(path.name, data=data)  # bounded pure Python; the crash was in the reader
         read: ReturnRead | None = None
@@ -402,6 +509,8 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
     warnings: list[str] = []
     if read is not None and not reason:
         unit, kind, period, warnings, reason = identify(ws, read, path.name)
+    elif reason:  # unreadable: answer the unit its name or folder points to, if any
+        unit, kind, period = guess_sender(ws, name)
     if read is not None and not reason:
         if sn.macros:
             warnings.append(f"{name}：文件含有宏，宏未被运行，只读取了单元格内容。")

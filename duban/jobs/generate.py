@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from ..errors import DubanError, command
 from ..model import KIND_LABELS, Report, Task
 from ..rollup import entries, line_units, quarter_target, reporting_units, submissions, via_lead
-from ..sheets.forms import FormRow, FormSpec, form_filename, prefilled_checksum, write_form
+from ..sheets import identity
+from ..sheets.forms import TEMPLATE_VERSION, FormRow, FormSpec, form_filename, ordered_rows, prefilled_checksum, write_form
+from ..sheets.identity import workspace_secret
+from ..units import notes_once
 from ..workdays import parse_period, plan_deadline, status_deadline
 from ..workspace import Workspace
 
@@ -144,6 +151,88 @@ def plans_notice(ws: Workspace, kind: str, specs: list[FormSpec]) -> tuple[str, 
     return "", [f"{len(missing)} 个单位尚未报回年度落实计划表，其落实情况表中{placeholder}：{shown}。{later}"], missing
 
 
+# -- replacing an outbox folder -------------------------------------------------------------------
+
+REPLACED = ".replaced-"
+# Called between the two renames of replace_folder (tests crash a run there).
+between_renames: Callable[[], None] | None = None
+
+
+def kept_folders(target: Path) -> list[Path]:
+    """The earlier versions of an outbox folder kept beside it, oldest first by when their forms
+    were written (a ``.old`` left by an earlier release counts as the oldest)."""
+    legacy = target.with_name(f".{target.name}.old")
+    kept = sorted((p for p in target.parent.glob(f".{target.name}{REPLACED}*") if p.is_dir()),
+                  key=lambda p: (p.stat().st_mtime, p.name))
+    return ([legacy] if legacy.is_dir() else []) + kept
+
+
+def previous_folder(target: Path) -> Path | None:
+    """Where the forms issued last time are: the folder itself, or, when a run died between
+    its renames, the newest version kept aside."""
+    if target.is_dir():
+        return target
+    kept = kept_folders(target)
+    return kept[-1] if kept else None
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _digests(folder: Path) -> set[str]:
+    return {hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.xlsx") if p.is_file()}
+
+
+def mailed_digests(ws: Workspace) -> set[str]:
+    """sha256 of every file the ledger says was attached to a message (sent or being sent)."""
+    out: set[str] = set()
+    for (files,) in ws.ledger.db.execute("SELECT files FROM mail"):
+        try:
+            out.update(f["sha256"] for f in json.loads(files or "[]") if isinstance(f, dict) and f.get("sha256"))
+        except ValueError:
+            continue
+    return out
+
+
+def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) -> None:
+    """Put ``staging`` in place of ``target`` so that no issued form is ever lost.
+
+    The old folder is renamed aside to ``.<name>.replaced-<time>`` and kept; then the new one
+    is renamed in. A run that dies between the two renames leaves every file in place (the
+    next run takes the kept folder as the previous version). Afterwards a kept folder is
+    removed only when every mailed form in it is also, byte for byte, in the new folder.
+    """
+    if target.exists():
+        aside = target.with_name(f".{target.name}{REPLACED}{now:%Y%m%dT%H%M%S}")
+        n = 2
+        while aside.exists():
+            aside = target.with_name(f".{target.name}{REPLACED}{now:%Y%m%dT%H%M%S}-{n}")
+            n += 1
+        target.rename(aside)
+    if between_renames is not None:
+        between_renames()
+    staging.rename(target)
+    _fsync_dir(target.parent)
+    kept = kept_folders(target)
+    if not kept:
+        return
+    mailed = mailed_digests(ws)
+    current: set[str] | None = None
+    for folder in kept:
+        sent_here = (_digests(folder) & mailed) if mailed else set()
+        if sent_here:
+            if current is None:
+                current = _digests(target)
+            if not sent_here <= current:
+                continue  # holds forms a unit was mailed and the new folder no longer has: kept
+        shutil.rmtree(folder)
+
+
 def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:
     if kind not in ("plan", "status"):
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
@@ -153,13 +242,14 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
     specs, warnings = build_specs(ws, kind, period, deadline)
     no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)
     warnings += no_plan_warnings
+    warnings = notes_once(ws.ledger, ws.registry, ws.ledger.tasks(), warnings)  # shown once, at import
+    secret = workspace_secret(ws.ledger)
     target = outbox_dir(ws, kind, period)
     staging = target.with_name(f".{target.name}.new")
-    retired = target.with_name(f".{target.name}.old")
-    for stale in (staging, retired):
-        if stale.exists():
-            shutil.rmtree(stale)
+    if staging.exists():  # left by a run that died before its swap: never mailed, made again below
+        shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    source = previous_folder(target)  # the forms issued last time (after a crash: the copy kept aside)
     old = {r["unit"]: r for r in ws.ledger.db.execute("SELECT unit, file, checksum FROM generated WHERE kind=? AND period=?", (kind, period))}
     files: list[dict] = []
     changed: list[str] = []
@@ -168,21 +258,18 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
         name = form_filename(spec)
         prefilled = prefilled_checksum(spec)
         checksum = f"{prefilled}/{spec.deadline.isoformat()}"
-        previous = target / name
+        previous = (source or target) / name
         if spec.unit in old and old[spec.unit]["checksum"] == checksum and previous.exists():
             shutil.copy2(previous, staging / name)  # unchanged: keep the very file already sent
         else:
-            write_form(spec, staging / name, checksum=prefilled)
+            write_form(spec, staging / name, checksum=identity.seal(
+                secret, workspace_id=spec.workspace_id, unit=spec.unit, kind=spec.kind, period=spec.period, year=spec.year,
+                template_version=TEMPLATE_VERSION, task_ids=[r.task.id for r in ordered_rows(spec)]))
             (changed if spec.unit in old else added).append(spec.unit)
         files.append({"unit": spec.unit, "file": str(target / name), "tasks": len(spec.rows), "checksum": checksum})
     made = {s.unit for s in specs}
     removed = [u for u in old if u not in made]
-    # Swap the whole folder: readers see the old set or the new set, never a mix.
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    if retired.exists():
-        shutil.rmtree(retired)
+    replace_folder(ws, staging, target, now)
     with ws.ledger.transaction() as con:
         con.execute("DELETE FROM generated WHERE kind=? AND period=?", (kind, period))
         con.executemany("INSERT INTO generated VALUES (?,?,?,?,?,?)", [

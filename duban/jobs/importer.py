@@ -12,7 +12,7 @@ from ..errors import DubanError, InputFileError
 from ..model import KIND_LABELS, Report, Task
 from ..sheets.decomposition import read_decomposition
 from ..sheets.register import write_tasks_xlsx
-from ..units import clean_person
+from ..units import clean_person, mark_notes_shown, notes_once, unresolved_names
 from ..workspace import Workspace
 
 TASKS_XLSX = "tasks.xlsx"
@@ -91,6 +91,7 @@ def run(ws: Workspace, path: Path, *, replace: bool = False, now: datetime | Non
                 (path.name, digest, now.isoformat(timespec="seconds"), len(changes["added"]),
                  len(changes["removed"]), len(changes["changed"])),
             )
+    mark_notes_shown(ws.ledger, ws.registry, tasks)  # shown here, where they arise; later commands stay quiet
     counts = Counter(t.kind for t in tasks)
     summary = (
         f"已从 {path.name} 导入 {len(tasks)} 项任务：年度工作任务 {counts['annual']} 项，为民办实事 {counts['livelihood']} 项。"
@@ -122,6 +123,11 @@ def summarize(ws: Workspace) -> Report:
     for u in per_unit:
         if ws.registry.get(u) is None:
             warnings.append(f"单位“{u}”不在单位名册中，无法发送报送表。")
+    unresolved = unresolved_names(ws.registry, tasks)
+    fresh = notes_once(ws.ledger, ws.registry, tasks, warnings, record=False)
+    if len(fresh) < len(warnings):
+        fresh.append(f"另有 {len(warnings) - len(fresh)} 个单位名称不在单位名册中，导入时已提示（见 {TASKS_XLSX} 的“导入提示”工作表）。")
+    warnings = fresh
     units = sorted(per_unit, key=ws.registry.order_key)
     return Report(
         job="tasks",
@@ -131,6 +137,7 @@ def summarize(ws: Workspace) -> Report:
             "by_kind": dict(by_kind),
             "by_category": dict(by_category),
             "units": [{"unit": u, "tasks": per_unit[u], "lead": lead_count[u]} for u in units],
+            "unregistered": unresolved,
         },
         warnings=warnings,
     )

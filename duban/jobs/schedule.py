@@ -75,7 +75,7 @@ WINDOW_DAYS = 40  # a missed job is caught up within this many days, not forever
 
 def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Callable[[float], None] = _time.sleep) -> Report:
     """Run every job that is due at `now` and has not yet run for its period."""
-    from . import brief, generate, merge, remind, send
+    from . import brief, generate, merge, receipts, remind, send
 
     ran: list[dict] = []
     warnings: list[str] = []
@@ -114,12 +114,16 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         return issued_months[period]
 
     # Returns first: whatever arrived is collected, and the months it touches re-merged.
+    result: Report | None = None
     if (ws.root / "inbox").is_dir() and collect_job.inbox_files(ws.root / "inbox"):
         result = attempt("collect", now.strftime("%Y-%m-%dT%H:%M"), lambda: collect_job.run(ws, now=now))
         accepted = result.data["accepted"] if result else []
         touched = sorted({a["period"] for a in accepted if a["kind"] == "status"})
         for period in touched:
             attempt("merge", period, lambda p=period: merge.run(ws, p, now=now))
+    if receipts.due(ws, result, dry_run):  # 回执 for what was just collected, and earlier ones that failed
+        attempt("receipts", now.strftime("%Y-%m-%dT%H:%M"),
+                lambda c=result: receipts.run(ws, c, now=now, dry_run=dry_run, sleep=sleep))
 
     for due in calendar:
         if due.at > now or now - due.at > timedelta(days=WINDOW_DAYS):

@@ -5,14 +5,23 @@ LibreOffice and WPS keep hidden sheets when they re-save a workbook, and a unit 
 does not look for it never sees it. When it is lost anyway (the unit copied the table
 into a new workbook), the visible title, month and 填报单位 cells still tell which
 form it was: ``parse_visible``.
+
+The sheet's ``checksum`` is a seal: an HMAC over the identity's fields keyed with a secret
+kept in the workspace's ledger (never in a form), so a unit cannot edit the identity (claim
+another unit, period or task list) or copy it from another form without the seal failing.
+The workspace id is no secret: it is printed on the sheet itself. ``Verifier`` checks a
+seal; a form whose seal fails is read as if its identity sheet were lost.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
+import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from .cells import clean_text, coerce_raw
 
@@ -20,6 +29,9 @@ SHEET_NAME = "_duban"
 MARKER = "duban-identity"
 KEYS = ("workspace_id", "unit", "kind", "period", "year", "template_version", "task_ids", "checksum")
 NOTE = "本工作表供督查室系统识别报表使用，请勿修改或删除。"
+SECRET_META = "identity_secret"  # ledger meta: hex key of the seals, made when first needed
+LEGACY_META = "identity_legacy"  # ledger meta: "1" when forms were issued before the key existed
+_LEGACY_CHECKSUM = re.compile(r"^[0-9a-f]{16}$")
 
 
 def checksum_of(unit: str, kind: str, period: str, rows: list[tuple]) -> str:
@@ -31,6 +43,61 @@ def checksum_of(unit: str, kind: str, period: str, rows: list[tuple]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def seal(secret: str, *, workspace_id: str, unit: str, kind: str, period: str, year: int | str,
+         template_version: str, task_ids: list[str]) -> str:
+    """The keyed checksum of an identity: HMAC-SHA256 (hex, first 32) over every field the sheet carries."""
+    payload = json.dumps([workspace_id, unit, kind, period, str(year), template_version, list(task_ids)],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(bytes.fromhex(secret), payload.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """Checks identity sheets against this workspace's key (plain data: it goes to worker processes)."""
+
+    workspace_id: str
+    secret: str
+    legacy: bool = False  # forms issued before seals existed carry the old unkeyed checksum
+
+    def status(self, ident: dict) -> str:
+        """"ok"; "foreign" (another workspace's form: judged by its workspace id); "legacy" (an
+        old unkeyed checksum, accepted only in a workspace that issued such forms); "tampered"."""
+        if ident.get("workspace_id") != self.workspace_id:
+            return "foreign"
+        got = ident.get("checksum", "")
+        if self.legacy and _LEGACY_CHECKSUM.match(got):
+            return "legacy"
+        want = seal(self.secret, workspace_id=ident["workspace_id"], unit=ident["unit"], kind=ident["kind"],
+                    period=ident["period"], year=ident["year"], template_version=ident["template_version"],
+                    task_ids=ident["task_ids"])
+        return "ok" if hmac.compare_digest(want, got) else "tampered"
+
+    def trusts(self, ident: dict) -> bool:
+        """Whether the identity may be used at all (a foreign one is kept so that it can be refused by name)."""
+        return self.status(ident) != "tampered"
+
+
+def workspace_secret(ledger) -> str:  # noqa: ANN001 - a duban.ledger.Ledger
+    """The workspace's seal key, made on first use. A workspace that had issued forms before
+    (unsealed ones) is marked so that their old checksums are still accepted."""
+    got = ledger.get_meta(SECRET_META)
+    if got:
+        return got
+    with ledger.transaction() as con:
+        row = con.execute("SELECT value FROM meta WHERE key=?", (SECRET_META,)).fetchone()
+        if row:
+            return row[0]
+        secret = secrets.token_hex(32)
+        con.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_META, secret))
+        if con.execute("SELECT 1 FROM generated LIMIT 1").fetchone() is not None:
+            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (LEGACY_META, "1"))
+    return secret
+
+
+def verifier(ledger, workspace_id: str) -> Verifier:  # noqa: ANN001
+    return Verifier(workspace_id, workspace_secret(ledger), ledger.get_meta(LEGACY_META) == "1")
 
 
 def identity_rows(

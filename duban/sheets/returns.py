@@ -77,6 +77,8 @@ class ReturnRead:
     problems: list[str]  # cell-level messages naming sheet, cell, bad value and what to do
     header_row: int  # 1-based row number of the (first) header row
     footer: dict = field(default_factory=dict)  # {"filled_at", "filler", "phone", "signer"} if filled
+    # "tampered": an identity sheet was there but its seal failed; it was read as if lost
+    identity_note: str = ""
 
 
 # ---------------------------------------------------------------- workbook access
@@ -482,16 +484,19 @@ def _preview(wb: pc.CalamineWorkbook) -> str:
     return "所有工作表都是空的"
 
 
-def read_return(path: Path, fmt: str, *, data: bytes | None = None) -> ReturnRead:
+def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_identity: bool = False) -> ReturnRead:
     """Read a returned plan/status form. Raises InputFileError if the file cannot be read,
     TemplateMismatch if no sheet carries the form header.
 
     ``data``: the file's bytes when the caller already has them (``path`` then only names
-    the file in messages and is not read)."""
+    the file in messages and is not read). ``ignore_identity``: read the form as if its
+    identity sheet were lost (its seal failed); the sheet is still not taken for the form."""
     path = Path(path)
     wb = _open(path, fmt, data)
     try:
         identity, id_sheet = _find_identity(wb)
+        if ignore_identity:
+            identity = None
         candidates: list[tuple[_Sheet, _Header, bool]] = []
         for meta in wb.sheets_metadata:
             if meta.name == id_sheet or meta.typ != pc.SheetTypeEnum.WorkSheet:
