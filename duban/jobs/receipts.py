@@ -393,7 +393,8 @@ def _settle_crashed(ws: Workspace, stamp: str) -> list[str]:
     for r in rows:
         by_stage.setdefault((r["unit"], r["stage"]), []).append(r["sha256"])
     for (unit, stage), shas in by_stage.items():
-        if ws.ledger.db.execute("SELECT 1 FROM mail WHERE unit=? AND stage=? LIMIT 1", (unit, stage)).fetchone():
+        # a mail row still 'sending' is the crash itself: the server may or may not have the message
+        if ws.ledger.db.execute("SELECT 1 FROM mail WHERE unit=? AND stage=? AND status='sent' LIMIT 1", (unit, stage)).fetchone():
             _mark(ws, shas, unit, stage, SENT, stamp)
             continue
         names = [r["name"] for r in _file_rows(ws, shas).values()]
