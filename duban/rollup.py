@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from .model import Finding, KIND_LABELS, Task
 from .units import looks_like_group
 from .workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
+from .wording import percent, rate
 from .workspace import Workspace
 
 FINDING_LABELS = {
@@ -115,19 +116,25 @@ class MonthData:
 
     @property
     def counts(self) -> dict:
+        """The month's figures. Rates come from one place: ``due`` (units past their deadline:
+        reported or missing) is the denominator, ``submission_pct``/``on_time_pct`` are
+        :func:`duban.wording.percent` of it, the text every document prints."""
         states = Counter(u.state for u in self.units)
         status = Counter(row_statuses(self.rows))
-        due_units = len(self.units) - states["pending"]
         reported = states["on_time"] + states["late"]
+        due_units = reported + states["missing"]
         return {
             "units": len(self.units),
+            "due": due_units,
             "reported": reported,
             "on_time": states["on_time"],
             "late": states["late"],
             "missing": states["missing"],
             "pending": states["pending"],
-            "submission_rate": round(reported / due_units, 4) if due_units else 0.0,
-            "on_time_rate": round(states["on_time"] / due_units, 4) if due_units else 0.0,
+            "submission_rate": rate(reported, due_units),
+            "on_time_rate": rate(states["on_time"], due_units),
+            "submission_pct": percent(reported, due_units),
+            "on_time_pct": percent(states["on_time"], due_units),
             "tasks": len(self.rows),
             "green": status["绿"],
             "yellow": status["黄"],
