@@ -145,9 +145,15 @@ def test_every_task_once_and_lead_first(book):
     assert seqs == [1, 2, 3]  # each annual task once (merged cells keep the value in the top cell)
     assert [r[h["单位"]] for r in data] == ["发改局", "财政局", "统计局", "教育局", "（无应报单位）"]
     assert [r[h["职责"]] for r in data][:3] == ["牵头", "配合", "配合"]
-    merged = {str(m) for m in ws.merged_cells.ranges}
-    assert {"A5:A7", "C5:C7", "D5:D7", "K5:K7", "L5:L7", "J5:J7"} <= merged
-    assert not any(m.startswith("A8") or m.startswith("A9") for m in merged)  # single-line tasks not merged
+    # the task's columns once, on its first line; its lines drawn as one block; no merged
+    # cells (a merged block running over a page break prints its text cut in two)
+    assert {str(m) for m in ws.merged_cells.ranges} == {"B1:J1", "B2:J2", "B3:J3"}  # the legend
+    for c in "ABCDKL":
+        assert ws[f"{c}5"].value is not None and ws[f"{c}6"].value is None and ws[f"{c}7"].value is None
+        assert ws[f"{c}5"].border.bottom.style is None and ws[f"{c}6"].border.top.style is None
+        assert ws[f"{c}7"].border.bottom.style == "thin" and ws[f"{c}5"].border.top.style == "thin"
+        assert ws[f"{c}8"].border.top.style == "thin" and ws[f"{c}8"].border.bottom.style == "thin"
+    assert [ws[f"J{r}"].value for r in range(5, 10)] == ["绿", "绿", "绿", "红", "黄"]  # 状态 on every line
     assert ws["C9"].value == "专班推进的重点项目"  # a task without lines still appears
     assert ws["D6"].value is None and ws["D5"].value == "张三"
     assert ws["D8"].value == "李四、王五"
@@ -320,11 +326,16 @@ def test_charts(book):
     kinds_at = rows["三、发现问题（按类型）"] + 2
     assert f"总览!$B${kinds_at}:$B${kinds_at + 6}" in charts[1]
     assert len(ws._charts) == 2
-    # on rows of their own, between the tables: nothing written under them
-    anchors = sorted(ch.anchor._from.row for ch in ws._charts)
-    assert anchors[0] == anchors[1] > rows["三、发现问题（按类型）"] + 8
-    for r in range(anchors[0] + 1, anchors[0] + tracker.CHART_ROWS):
-        assert all(c.value is None for c in ws[r])
+    # side by side right of 一、报送情况, over cells left empty, ending above 二's header
+    anchors = sorted((ch.anchor._from.row, ch.anchor._from.col) for ch in ws._charts)
+    top = rows["一、报送情况"] - 1
+    assert anchors == [(top, 2), (top, 8)]
+    below = rows["二、任务状态"]  # 1-based: the row of 二's title
+    for r in range(top + 1, below + 1):
+        assert all(c.value is None for c in ws[r][2:]), r
+    heights = [ws.row_dimensions[r].height or ws.sheet_format.defaultRowHeight for r in range(top + 1, below + 1)]
+    assert sum(heights) / 0.75 >= 288 + 4  # the charts' default height, in pixels
+    assert ws.print_title_rows is None  # 总览 repeats no rows
 
 
 def test_history_sheet(book):
@@ -395,7 +406,8 @@ def test_layout_and_print_settings(book):
         assert int(ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight) == 0
         task_sheet = ws.title in ("台账", "为民办实事")
         assert ws.freeze_panes == ("A5" if task_sheet else "A2")
-        assert ws.print_title_rows == ("$4:$4" if task_sheet else "$1:$1")
+        if ws.title != "总览":
+            assert ws.print_title_rows == ("$4:$4" if task_sheet else "$1:$1")
         assert "第 &P 页，共 &N 页" in ws.oddFooter.center.text
         assert ws.auto_filter.ref
         # the title prints whole: "&12" is not followed by the year's digits

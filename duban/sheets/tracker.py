@@ -14,13 +14,16 @@ Size modes (decided once from the number of lines, i.e. (task, unit) rows):
   xlsxwriter builds a VML shape per comment at close, which is slow (45,000 comments took
   longer than all the rest of a 9,000-line tracker) and bloats the file, so above the limit
   only the 来源 column is kept.
-* up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the task columns (序号…配合单位
-  and 状态) are merged over the task's lines.
+* up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the task columns (序号…配合单位)
+  are written once, on the task's first line, whose row is tall enough for the task's
+  text; the task's other lines leave them blank, drawn without the rule between them so
+  the task reads as one block. Merged cells would share the text's height among the
+  lines, but a merged block that runs over a page break prints its text cut in two
+  (and breaks sorting); a row is never split across pages. 状态 is on every line, so a
+  filter on 红 shows all of a task's lines.
 * above it: xlsxwriter's ``constant_memory`` mode, which flushes each row as soon as a
-  later row is written, keeping memory flat for ~400k lines. merge_range writes the
-  whole merged block (all its rows) before the line cells of its first row, which
-  constant_memory would silently drop, so in this mode there are no merges: the task
-  columns are repeated on every line. Every sheet is then written strictly row by row
+  later row is written, keeping memory flat for ~400k lines; the task columns are
+  repeated on every line (long unit lists named once). Every sheet is written strictly row by row
   (总览 is written last, but it has its own row buffer; rows within a sheet only ever
   increase). The two task sheets are written side by side in one pass over
   ``data.rows``, which for a big month (:class:`~duban.rollup.TaskRows`) reads the lines
@@ -54,7 +57,7 @@ XL_MAX = 32767
 TRUNCATED_NOTE = "……（原文超过Excel单元格上限，已截断，全文见归档文件）"
 NOT_REPORTED = "（未报送）"
 NONE_BUCKET = "无"
-CHART_ROWS = 18  # rows of 总览 kept free for the two charts (each ~320 px tall)
+CHART_COLUMNS = (2, 8)  # 总览: the two charts side by side, right of 一、报送情况 (which is taller than they are)
 LONG_UNIT_LIST = 120  # characters; longer unit lists are written once per task (see _task_sheet)
 
 SHEETS = ("总览", "台账", "为民办实事", "报送情况", "问题清单", "发现")
@@ -120,6 +123,19 @@ def page_header(title: str, size: int = 12) -> str:
     before the font name, so that digits opening the title ("2025年") are not read as
     part of the size ("&122025" would be size 122025)."""
     return f'&C&{size}&"{HEADER_FONT},常规"' + title.replace("&", "&&")
+
+
+def _forget_written_rows(ws) -> None:
+    """constant_memory: drop xlsxwriter's record of the heights of rows already written
+    out. It keeps them for the whole sheet (~320 bytes a row, 130 MB for 400,000 lines)
+    though it only needs them to place images and charts, which the task sheets do not
+    have. Done every thousand rows; harmless if xlsxwriter stores them otherwise."""
+    info, sizes, written = getattr(ws, "row_info", None), getattr(ws, "row_sizes", None), getattr(ws, "previous_row", None)
+    if not isinstance(info, dict) or not isinstance(sizes, dict) or not isinstance(written, int) or len(info) < 1000:
+        return
+    for row in [row for row in info if row < written]:
+        del info[row]
+        sizes.pop(row, None)
 
 
 def utf16_len(text: str) -> int:
@@ -210,7 +226,7 @@ class _TrackerWriter:
             self.line_counts = [len(r.lines) for r in rows]
         self.n_lines = sum(max(1, n) for n in self.line_counts)
         self.constant = self.n_lines > CONSTANT_MEMORY_LINES
-        self.merges = not self.constant
+        self.repeat = self.constant  # task columns on every line (big months)
         self.comments = self.n_lines <= COMMENT_LINE_LIMIT and self._n_comments() <= COMMENT_LIMIT
         self.truncated = 0
         self.overflow = 0  # cells whose text needs more than Excel's tallest row
@@ -297,11 +313,15 @@ class _TrackerWriter:
         self.f_head = wb.add_format(head)
         self.f_body = wb.add_format(base)
         self.f_center = wb.add_format({**base, "align": "center"})
-        self.f_task = wb.add_format({**base, "valign": "vcenter"})
-        self.f_task_center = wb.add_format({**base, "valign": "vcenter", "align": "center"})
+        self.f_task = wb.add_format(base)
+        self.f_task_center = wb.add_format({**base, "align": "center"})
         self.f_grey = wb.add_format({**base, "italic": True, "font_color": "#808080"})
         self.f_num = wb.add_format({**base, "align": "center", "num_format": "0"})
-        self.f_task_num = wb.add_format({**base, "align": "center", "valign": "vcenter", "num_format": "0"})
+        self.f_task_num = wb.add_format({**base, "align": "center", "num_format": "0"})
+        # A task's columns over its lines: (kind, place) -> format, the rule between its rows left out.
+        places = {"single": {}, "first": {"bottom": 0}, "middle": {"top": 0, "bottom": 0}, "last": {"top": 0}}
+        kinds = {"text": {}, "center": {"align": "center"}, "num": {"align": "center", "num_format": "0"}}
+        self.f_block = {(k, p): wb.add_format({**base, **kv, **pv}) for k, kv in kinds.items() for p, pv in places.items()}
         self.f_pct = wb.add_format({**base, "align": "center", "num_format": "0.0%"})
         self.f_title = wb.add_format({"font_name": HEADER_FONT, "font_size": 18, "align": "center", "valign": "vcenter"})
         self.f_label = wb.add_format({"font_name": HEADER_FONT, "font_size": 11, "valign": "vcenter"})
@@ -317,6 +337,8 @@ class _TrackerWriter:
             for key, bg, fg in (("红", "#FFC7CE", "#9C0006"), ("黄", "#FFEB9C", "#9C5700"), ("绿", "#C6EFCE", "#006100"))
         }
         self.f_legend = wb.add_format({**base, "valign": "vcenter"})
+        self.f_total = wb.add_format({**base, "font_name": HEADER_FONT, "valign": "vcenter"})
+        self.f_total_num = wb.add_format({**base, "font_name": HEADER_FONT, "align": "center", "num_format": "0"})
         self.f_note = wb.add_format({"font_name": BODY_FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True,
                                      "italic": True, "font_color": "#595959"})
 
@@ -334,7 +356,9 @@ class _TrackerWriter:
         ws.set_footer(left + "&C第 &P 页，共 &N 页")
 
     def _header(self, ws, headers: Iterable[str], widths: Iterable[float], row: int = 0) -> int:
-        """The header row at `row` (frozen, tall enough for its wrapped names); returns the column count."""
+        """The header row at `row` (frozen, tall enough for its wrapped names); returns the column count.
+        Rows not set otherwise are one line of body text tall."""
+        ws.set_default_row(fit_height(1))
         n = 0
         lines = 1
         for c, (h, w) in enumerate(zip(headers, widths)):
@@ -544,6 +568,7 @@ class _TrackerWriter:
         width = 6 + len(kinds)  # name, 任务数, 绿, 黄, 红, kinds..., 合计
         ws.set_column(0, 0, 30)
         ws.set_column(1, width - 1, 11)
+        ws.set_default_row(fit_height(1))
         r = 0
         ws.set_row(0, 36)
         ws.merge_range(0, 0, 0, width - 1, "", self.f_title)
@@ -578,6 +603,7 @@ class _TrackerWriter:
             r += 1
 
         # 一、报送情况. Rates are the text every document prints (duban.wording.percent).
+        chart_at = r + 1
         r = self._block_head(ws, r + 1, "一、报送情况", ("项目", "数值")) + 1
         sub_rows = {}
         for label, key in (("应报单位", "units"), ("已报", "reported"), ("按时", "on_time"), ("迟报", "late"),
@@ -621,10 +647,6 @@ class _TrackerWriter:
         ws.write_number(r, 1, len(d.findings), self.f_num)
         r += 1
 
-        # The two charts side by side, on rows kept free for them.
-        chart_at = r + 1
-        r = chart_at + CHART_ROWS
-
         # 四、五、六: by leader, category, unit (unit last: it is the long one). A task with two
         # leaders is on both leaders' rows; the 合计 row counts every task and finding once.
         leader_order = [name for t in self.task_list for name in self._leader_names(t.id)]
@@ -655,9 +677,10 @@ class _TrackerWriter:
                                 task_counts["绿"], task_counts["黄"], task_counts["红"]]
                 numbers += [counts.get(k, 0) for k in kinds] + [sum(counts.values())]
                 self._fit_row(ws, r, [(self.text(name), 30)])
-                ws.write_string(r, 0, self.text(name), self.f_label if name == "合计" else self.f_body)
+                total = name == "合计"
+                ws.write_string(r, 0, self.text(name), self.f_total if total else self.f_body)
                 for j, value in enumerate(numbers, start=1):
-                    ws.write_number(r, j, value, self.f_num)
+                    ws.write_number(r, j, value, self.f_total_num if total else self.f_num)
                 r += 1
             if note:
                 ws.set_row(r, fit_height(text_lines(note, 30 + 11 * (width - 1))))
@@ -677,7 +700,7 @@ class _TrackerWriter:
         })
         pie.set_title({"name": "本月报送情况（按时/迟报/未报）", "name_font": {"name": HEADER_FONT, "size": 12, "bold": False}})
         pie.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-        ws.insert_chart(chart_at, 0, pie, {"x_scale": 1.1, "y_scale": 1.1})
+        ws.insert_chart(chart_at, CHART_COLUMNS[0], pie, {"x_offset": 8, "y_offset": 4})
 
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({
@@ -693,18 +716,18 @@ class _TrackerWriter:
         top = max(by_kind.values(), default=0)
         bar.set_x_axis({"num_font": {"name": BODY_FONT}, "min": 0, "num_format": "0",
                         "major_unit": max(1, -(-top // 5))})
-        ws.insert_chart(chart_at, 5, bar, {"x_scale": 1.1, "y_scale": 1.1})
+        ws.insert_chart(chart_at, CHART_COLUMNS[1], bar, {"x_offset": 8, "y_offset": 4})
 
         ws.freeze_panes(1, 0)
-        self._page(ws, header_row=0)
+        self._page(ws, header_row=None)
 
 
 class _TaskSheet:
     """台账 or 为民办实事, written one task (and its lines) at a time.
 
     Rows: the 红/黄/绿 legend (LEGEND rows), the header, then each task's lines. Every row
-    is as tall as its most wrapped cell; a task's own columns, merged over its lines, get
-    the height they need spread over those lines.
+    is as tall as its most wrapped cell; the task's first line also holds the task's own
+    columns (see the module docstring).
     """
 
     def __init__(self, w: _TrackerWriter, ws, with_category: bool):
@@ -732,30 +755,6 @@ class _TaskSheet:
             ws.write_string(r, 0, key, w.f_key[key])
             ws.merge_range(r, 1, r, self.n_printed - 1, text, w.f_legend)
 
-    def _heights(self, line_lines: list[int], first: int, later: int, merged: bool) -> list[float]:
-        """Row heights of a task's rows: `line_lines` are the lines each row's own cells wrap
-        to; the task's columns wrap to `first` lines on its first row (`later` on the others,
-        when they are repeated rather than merged)."""
-        w = self.w
-        if not merged:
-            return [w._capped(fit_height(max(n, first if i == 0 else later))) for i, n in enumerate(line_lines)]
-        heights = [w._capped(fit_height(n)) for n in line_lines]
-        # the merged block must hold the task's text: spread what is missing over its rows
-        missing = fit_height(first) - sum(heights)
-        while missing > 0.01:
-            open_rows = [i for i, h in enumerate(heights) if h < MAX_ROW_HEIGHT]
-            if not open_rows:
-                w.overflow += 1
-                break
-            share = math.ceil(missing / len(open_rows) / 0.75) * 0.75
-            for i in open_rows:
-                add = min(share, MAX_ROW_HEIGHT - heights[i], missing)
-                heights[i] += add
-                missing -= add
-                if missing <= 0.01:
-                    break
-        return heights
-
     def add(self, tr: TaskRow) -> None:
         w, ws, col, r, width, width_of = self.w, self.ws, self.col, self.r, self.width, self.width_of
         text = w.text
@@ -766,39 +765,41 @@ class _TaskSheet:
             "leaders": text("、".join(w.leaders(t.id))),
             "lead_units": text("、".join(t.lead_units)),
             "co_units": text("、".join(t.co_units)),
-            "status": text(tr.status),
         }
-        # (column, text, format) of the task columns on the task's first line, and on the others
-        first: list[tuple[int, str, object]] = []
-        later: list[tuple[int, str, object]] = []
+        status = text(tr.status)
+        # (column, text, kind) of the task columns on the task's first line, and, when they
+        # are repeated (big months), on the others
+        first: list[tuple[int, str, str]] = [(col["seq"], "", "num")]
+        later: list[tuple[int, str, str]] = [(col["seq"], "", "num")]
         first_lines = later_lines = 1
         for key in TASK_FIELDS:
-            if key == "seq" or key not in col:
+            if key in ("seq", "status") or key not in col:
                 continue
             value = task_vals[key]
-            fmt = w.f_task_center if key in CENTERED else w.f_task
-            first.append((col[key], value, fmt))
+            kind = "center" if key in CENTERED else "text"
+            first.append((col[key], value, kind))
             first_lines = max(first_lines, text_lines(value, width[key]))
             if key in ("lead_units", "co_units") and len(value) > LONG_UNIT_LIST:
-                # Repeated on every line (no merges): a list of hundreds of units
-                # would be written hundreds of times. Name it once, count it after.
+                # Repeated on every line: a list of hundreds of units would be written
+                # hundreds of times. Name it once, count it after.
                 n_units = len(t.lead_units if key == "lead_units" else t.co_units)
                 value = f"（共{n_units}个单位，见本任务首行）"
-            later.append((col[key], value, fmt))
+            later.append((col[key], value, kind))
             later_lines = max(later_lines, text_lines(value, width[key]))
-        seq_col = col["seq"]
         lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
         n = max(1, len(lines))
-        merged = w.merges and n > 1
+        repeat = w.repeat
 
-        # Each row's cells as they will be written, to size the rows before writing them.
-        c_unit, c_role, c_source = col["unit"], col["role"], col["source"]
+        # Each row's own cells as they will be written, to size the row before writing it.
+        c_unit, c_role, c_source, c_status = col["unit"], col["role"], col["source"], col["status"]
         f_body, f_center, f_grey = w.f_body, w.f_center, w.f_grey
-        rows: list[list[tuple[int, str, object]]] = []
-        line_lines: list[int] = []
+        f_block, f_status = w.f_block, w.f_task_center
+        comments = w.comments
         for i in range(n):
+            row = r + i
             if i >= len(lines):
                 cells = [(c_unit, "（无应报单位）", f_grey)]
+                ln = None
             else:
                 ln = lines[i]
                 vals = ln.values
@@ -809,28 +810,36 @@ class _TaskSheet:
                     else:
                         cells.append((col[key], text(vals.get(key)), f_center if key == "achieved" else f_body))
                 cells.append((c_source, text(w._source(ln)), f_body))
-            rows.append(cells)
-            line_lines.append(max(text_lines(v, width_of[c]) for c, v, _ in cells))
-        for i, h in enumerate(self._heights(line_lines, first_lines, later_lines, merged)):
-            ws.set_row(r + i, h)
+            need = max(text_lines(v, width_of[c]) for c, v, _ in cells)
+            if i == 0:
+                need = max(need, first_lines)
+            elif repeat:
+                need = max(need, later_lines)
+            if need > 1:
+                ws.set_row(row, w._capped(fit_height(need)))
 
-        if merged:  # each task column once, merged over the task's lines (merge_range writes the value)
-            ws.merge_range(r, seq_col, r + n - 1, seq_col, t.seq, w.f_task_num)
-            for c, value, fmt in first:
-                ws.merge_range(r, c, r + n - 1, c, value, fmt)
-        comments = w.comments
-        for i, cells in enumerate(rows):
-            row = r + i
-            if not merged:
-                ws.write_number(row, seq_col, t.seq, w.f_task_num)
-                for c, value, fmt in (first if i == 0 else later):
+            if i == 0 or repeat:
+                place = "single"
+                task_cells = first if i == 0 else later
+            else:
+                place = "last" if i == n - 1 else "middle"
+                task_cells = first
+            if i == 0 and not repeat and n > 1:
+                place = "first"
+            for c, value, kind in task_cells:
+                fmt = f_block[(kind, place)]
+                if i and not repeat:
+                    ws.write_blank(row, c, None, fmt)
+                elif kind == "num":
+                    ws.write_number(row, c, t.seq, fmt)
+                else:
                     _put(ws, row, c, value, fmt)
-            if i >= len(lines):
+            _put(ws, row, c_status, status, f_status)
+            if ln is None:
                 _put(ws, row, c_unit, "（无应报单位）", f_grey)
                 for key in ("role", *VALUE_FIELDS, "source"):
                     ws.write_blank(row, col[key], None, f_body)
                 continue
-            ln = lines[i]
             for c, value, fmt in cells:
                 _put(ws, row, c, value, fmt)
             if comments:
@@ -838,6 +847,8 @@ class _TaskSheet:
                     if ln.cells.get(key):
                         ws.write_comment(row, col[key], "来源：" + text(w._ref(ln, ln.cells[key])), self.comment_opts)
         self.r = r + n
+        if w.constant:
+            _forget_written_rows(ws)
 
     def finish(self) -> None:
         w, ws = self.w, self.ws
