@@ -73,17 +73,17 @@ ROW_PADDING = 4.0  # points above and below a cell's lines
 
 # 台账 columns: (key, header, width). "category" is dropped on 为民办实事. The first
 # PRINTED_COLUMNS (those a leader reads) make the print area, one A4 landscape page wide
-# at full size; the rest (牵头/配合单位 lists, 季度目标, 下一步计划 and the 来源 of every
+# at about 92% (Excel's column metrics); the rest (牵头/配合单位 lists, 季度目标, 下一步计划 and the 来源 of every
 # value) stay in the workbook for the clerk, with the source comments on the value cells.
 TASK_COLUMNS = (
     ("seq", "序号", 5),
-    ("category", "类别", 10),
-    ("text", "重点任务", 30),
+    ("category", "类别", 12),
+    ("text", "重点任务", 38),
     ("leaders", "牵头领导", 9),
-    ("unit", "单位", 14),
+    ("unit", "单位", 15),
     ("role", "职责", 5),
-    ("progress", FIELD_LABELS["progress"], 36),
-    ("problems", FIELD_LABELS["problems"], 20),
+    ("progress", FIELD_LABELS["progress"], 38),
+    ("problems", FIELD_LABELS["problems"], 22),
     ("achieved", "是否完成", 5),
     ("status", "状态", 5),
     ("lead_units", "牵头单位", 18),
