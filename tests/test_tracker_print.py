@@ -88,38 +88,72 @@ def print_columns(ws) -> tuple[int, int, int]:
 # ----------------------------------------------------------------------- workbook
 
 
+def row_height(ws, r: int) -> float:
+    return ws.row_dimensions[r].height or ws.sheet_format.defaultRowHeight
+
+
+def need(text: str, width: float) -> float:
+    """Points the text needs in a column `width` wide: its lines, the cell's padding, Excel's cap."""
+    return min(409, estimate_lines(text, width, BODY_PT) * line_height(BODY_PT) + PADDING_PT)
+
+
+def text_cells(ws):
+    """(cell, width, height) of every text cell; a merged cell's width and height are its block's."""
+    blocks = {}
+    covered: set[tuple[int, int]] = set()
+    for m in ws.merged_cells.ranges:
+        blocks[(m.min_row, m.min_col)] = m
+        covered |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
+    for row in ws.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            m = blocks.get((cell.row, cell.column))
+            if m is not None:
+                width = sum(set_width(ws, get_column_letter(c)) for c in range(m.min_col, m.max_col + 1))
+                height = sum(row_height(ws, r) for r in range(m.min_row, m.max_row + 1))
+            else:
+                assert (cell.row, cell.column) not in covered
+                width, height = set_width(ws, cell.column_letter), row_height(ws, cell.row)
+            yield cell, width, height
+
+
 def test_every_row_is_tall_enough_for_its_text(book):
     for name in ("台账", "为民办实事", "报送情况", "问题清单", "发现"):
         ws = book[name]
-        default = ws.sheet_format.defaultRowHeight
-        span: dict[tuple[int, int], float] = {}  # merged cells: their width is their columns'
-        skip: set[tuple[int, int]] = set()
-        for m in ws.merged_cells.ranges:
-            span[(m.min_row, m.min_col)] = sum(set_width(ws, get_column_letter(c)) for c in range(m.min_col, m.max_col + 1))
-            skip |= {(r, c) for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)} - {(m.min_row, m.min_col)}
         checked = 0
-        for row in ws.iter_rows():
-            for cell in row:
-                if not isinstance(cell.value, str) or (cell.row, cell.column) in skip:
-                    continue
-                width = span.get((cell.row, cell.column)) or set_width(ws, cell.column_letter)
-                lines = estimate_lines(cell.value, width, BODY_PT)
-                need = min(409, lines * line_height(BODY_PT) + PADDING_PT)
-                height = ws.row_dimensions[cell.row].height or default
-                assert height >= need - 0.75, (name, cell.coordinate, cell.value, height, need)
-                checked += 1
+        for cell, width, height in text_cells(ws):
+            assert height >= need(cell.value, width) - 0.75, (name, cell.coordinate, cell.value, height)
+            checked += 1
         assert checked > 10, name
 
 
 def test_rows_are_not_padded_beyond_their_text(book):
-    """The heights follow the text: no row of 台账 is taller than its most wrapped cell needs."""
+    """The heights follow the text: each of a task's rows is as tall as its own tallest cell
+    needs, and a task's rows together no taller than that or than its merged unit list needs."""
     ws = book["台账"]
     h = header_row(ws)
-    for r in range(h + 1, ws.max_row + 1):
-        lines = max([estimate_lines(c.value, set_width(ws, c.column_letter), BODY_PT) for c in ws[r] if isinstance(c.value, str)]
-                    + [1])
-        height = ws.row_dimensions[r].height or ws.sheet_format.defaultRowHeight
-        assert height <= min(409, lines * line_height(BODY_PT) + PADDING_PT) + 0.75, r
+    own: dict[int, float] = {}
+    merged_need: dict[int, tuple[int, float]] = {}  # first row -> (rows, need) of a merged unit list
+    for cell, width, height in text_cells(ws):
+        if cell.row <= h:
+            continue
+        m = next((m for m in ws.merged_cells.ranges if m.min_row == cell.row and m.min_col == cell.column), None)
+        if m is not None and m.max_row > m.min_row:
+            rows, got = merged_need.get(cell.row, (0, 0.0))
+            merged_need[cell.row] = (m.max_row - m.min_row + 1, max(got, need(cell.value, width)))
+        else:
+            own[cell.row] = max(own.get(cell.row, 0.0), need(cell.value, width))
+    seq = heads(ws, h)["序号"]
+    starts = [r for r in range(h + 1, ws.max_row + 1) if ws.cell(r, seq).value is not None] + [ws.max_row + 1]
+    for a, b in zip(starts, starts[1:]):
+        heights = [row_height(ws, r) for r in range(a, b)]
+        needs = [max(own.get(r, 0.0), ws.sheet_format.defaultRowHeight) for r in range(a, b)]
+        for r, got, want in zip(range(a, b), heights, needs):
+            assert got >= want - 0.75, r
+        block_need = max(sum(needs), merged_need.get(a, (0, 0.0))[1])
+        assert sum(heights) <= block_need + 0.75 * (b - a), (a, heights, needs)
+    assert merged_need  # the demo has tasks with several units
 
 
 def test_tracker_prints_the_leaders_columns_one_page_wide(book):

@@ -14,13 +14,15 @@ Size modes (decided once from the number of lines, i.e. (task, unit) rows):
   xlsxwriter builds a VML shape per comment at close, which is slow (45,000 comments took
   longer than all the rest of a 9,000-line tracker) and bloats the file, so above the limit
   only the 来源 column is kept.
-* up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the task columns (序号…配合单位)
-  are written once, on the task's first line, whose row is tall enough for the task's
-  text; the task's other lines leave them blank, drawn without the rule between them so
-  the task reads as one block. Merged cells would share the text's height among the
-  lines, but a merged block that runs over a page break prints its text cut in two
-  (and breaks sorting); a row is never split across pages. 状态 is on every line, so a
-  filter on 红 shows all of a task's lines.
+* up to :data:`CONSTANT_MEMORY_LINES` lines: normal mode, the printed task columns
+  (序号, 类别, 重点任务, 牵头领导) are written once, on the task's first line, whose row is
+  tall enough for the task's text; the task's other lines leave them blank, drawn without
+  the rule between them so the task reads as one block. Merged cells would share the
+  text's height among the lines, but a merged block that runs over a page break prints
+  its text cut in two, and a row is never split across pages. The unit lists (牵头单位,
+  配合单位), which are not printed, are merged over the task's lines, so that a long list
+  does not make the first row tall. 状态 is on every line, so a filter on 红 shows all of
+  a task's lines.
 * above it: xlsxwriter's ``constant_memory`` mode, which flushes each row as soon as a
   later row is written, keeping memory flat for ~400k lines; the task columns are
   repeated on every line (long unit lists named once). Every sheet is written strictly row by row
@@ -96,6 +98,7 @@ PRINTED_COLUMNS = ("seq", "category", "text", "leaders", "unit", "role", "progre
 TASK_FIELDS = ("seq", "category", "text", "leaders", "lead_units", "co_units", "status")
 VALUE_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 CENTERED = {"seq", "leaders", "role", "achieved", "status"}
+MERGED_FIELDS = ("lead_units", "co_units")  # not printed: merged over the task's lines (normal mode)
 LEGEND = ("红", "黄", "绿")  # rows above the 台账 header, in this order
 
 # Control characters (all but \n), lone surrogates and the two XML non-characters.
@@ -755,6 +758,26 @@ class _TaskSheet:
             ws.write_string(r, 0, key, w.f_key[key])
             ws.merge_range(r, 1, r, self.n_printed - 1, text, w.f_legend)
 
+    def _heights(self, needs: list[int], merged_lines: int) -> list[float]:
+        """Row heights for a task's rows: each row's own `needs` (in lines); with
+        `merged_lines`, a cell merged over all the rows must also get that many."""
+        w = self.w
+        heights = [w._capped(fit_height(n)) if n > 1 else fit_height(1) for n in needs]
+        missing = fit_height(merged_lines) - sum(heights) if merged_lines else 0.0
+        while missing > 0.01:  # spread what the merged cell lacks over the rows
+            open_rows = [i for i, h in enumerate(heights) if h < MAX_ROW_HEIGHT]
+            if not open_rows:
+                w.overflow += 1
+                break
+            share = math.ceil(missing / len(open_rows) / 0.75) * 0.75
+            for i in open_rows:
+                add = min(share, MAX_ROW_HEIGHT - heights[i], missing)
+                heights[i] += add
+                missing -= add
+                if missing <= 0.01:
+                    break
+        return heights
+
     def add(self, tr: TaskRow) -> None:
         w, ws, col, r, width, width_of = self.w, self.ws, self.col, self.r, self.width, self.width_of
         text = w.text
@@ -767,39 +790,43 @@ class _TaskSheet:
             "co_units": text("、".join(t.co_units)),
         }
         status = text(tr.status)
+        lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
+        n = max(1, len(lines))
+        repeat = w.repeat
+        merge_units = not repeat and n > 1  # the unit lists (not printed) merged over the lines
         # (column, text, kind) of the task columns on the task's first line, and, when they
         # are repeated (big months), on the others
         first: list[tuple[int, str, str]] = [(col["seq"], "", "num")]
         later: list[tuple[int, str, str]] = [(col["seq"], "", "num")]
-        first_lines = later_lines = 1
+        merged: list[tuple[int, str]] = []
+        first_lines = later_lines = merged_lines = 1
         for key in TASK_FIELDS:
             if key in ("seq", "status") or key not in col:
                 continue
             value = task_vals[key]
+            if merge_units and key in MERGED_FIELDS:
+                merged.append((col[key], value))
+                merged_lines = max(merged_lines, text_lines(value, width[key]))
+                continue
             kind = "center" if key in CENTERED else "text"
             first.append((col[key], value, kind))
             first_lines = max(first_lines, text_lines(value, width[key]))
-            if key in ("lead_units", "co_units") and len(value) > LONG_UNIT_LIST:
+            if key in MERGED_FIELDS and len(value) > LONG_UNIT_LIST:
                 # Repeated on every line: a list of hundreds of units would be written
                 # hundreds of times. Name it once, count it after.
                 n_units = len(t.lead_units if key == "lead_units" else t.co_units)
                 value = f"（共{n_units}个单位，见本任务首行）"
             later.append((col[key], value, kind))
             later_lines = max(later_lines, text_lines(value, width[key]))
-        lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
-        n = max(1, len(lines))
-        repeat = w.repeat
 
-        # Each row's own cells as they will be written, to size the row before writing it.
+        # Each row's own cells, to size the rows before writing them.
         c_unit, c_role, c_source, c_status = col["unit"], col["role"], col["source"], col["status"]
         f_body, f_center, f_grey = w.f_body, w.f_center, w.f_grey
-        f_block, f_status = w.f_block, w.f_task_center
-        comments = w.comments
+        rows: list[list[tuple[int, str, object]]] = []
+        needs: list[int] = []
         for i in range(n):
-            row = r + i
             if i >= len(lines):
                 cells = [(c_unit, "（无应报单位）", f_grey)]
-                ln = None
             else:
                 ln = lines[i]
                 vals = ln.values
@@ -815,17 +842,24 @@ class _TaskSheet:
                 need = max(need, first_lines)
             elif repeat:
                 need = max(need, later_lines)
-            if need > 1:
-                ws.set_row(row, w._capped(fit_height(need)))
+            rows.append(cells)
+            needs.append(need)
+        for i, h in enumerate(self._heights(needs, merged_lines if merged else 0)):
+            if h > fit_height(1):
+                ws.set_row(r + i, h)
 
+        f_block, f_status = w.f_block, w.f_task_center
+        for c, value in merged:
+            ws.merge_range(r, c, r + n - 1, c, value, w.f_body)
+        comments = w.comments
+        for i, cells in enumerate(rows):
+            row = r + i
             if i == 0 or repeat:
-                place = "single"
+                place = "first" if (i == 0 and not repeat and n > 1) else "single"
                 task_cells = first if i == 0 else later
             else:
                 place = "last" if i == n - 1 else "middle"
                 task_cells = first
-            if i == 0 and not repeat and n > 1:
-                place = "first"
             for c, value, kind in task_cells:
                 fmt = f_block[(kind, place)]
                 if i and not repeat:
@@ -835,7 +869,7 @@ class _TaskSheet:
                 else:
                     _put(ws, row, c, value, fmt)
             _put(ws, row, c_status, status, f_status)
-            if ln is None:
+            if i >= len(lines):
                 _put(ws, row, c_unit, "（无应报单位）", f_grey)
                 for key in ("role", *VALUE_FIELDS, "source"):
                     ws.write_blank(row, col[key], None, f_body)
@@ -843,6 +877,7 @@ class _TaskSheet:
             for c, value, fmt in cells:
                 _put(ws, row, c, value, fmt)
             if comments:
+                ln = lines[i]
                 for key in VALUE_FIELDS:
                     if ln.cells.get(key):
                         ws.write_comment(row, col[key], "来源：" + text(w._ref(ln, ln.cells[key])), self.comment_opts)
