@@ -33,6 +33,13 @@ Size modes (decided once from the number of lines, i.e. (task, unit) rows):
 
 ``Line.cells`` holds cell addresses in ``Line.file`` ("E7"); "文件!单元格" is put together
 only when written (a "file!E7" value is taken as it is).
+
+Print: every sheet is A4 landscape, one page wide. On 台账 and 为民办实事 the print area is
+the columns a leader reads (:data:`PRINTED_COLUMNS`), the header row repeats on every page,
+and three rows above it, and the page footer, say what 红/黄/绿 mean. Every row is as tall
+as its most wrapped cell (duban.sheets.cells.estimate_lines, Excel's metrics, the
+narrowest). Rates on 总览 are the text of ``MonthData.counts`` (duban.wording.percent),
+the same the briefing prints.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from typing import Callable, Iterable
 
 import xlsxwriter
 
-from ..model import Finding, Task
+from ..model import Task
 from ..rollup import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow, TaskRows, row_statuses, row_tasks
 from ..wording import STATUS_RULES, is_no_problem, status_legend
 from .cells import MAX_ROW_HEIGHT, estimate_lines, line_height
