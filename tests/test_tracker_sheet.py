@@ -485,3 +485,31 @@ def test_large_mode_repeats_task_columns_without_merges(tmp_path, monkeypatch):
     assert ws.row_dimensions[HEAD + 2].height >= tracker.fit_height(1)
     with zipfile.ZipFile(path) as z:
         assert "xl/charts/chart1.xml" in z.namelist()
+
+
+@pytest.mark.parametrize("text, width, size, lines", [
+    ("国" * 18, 40, 11, 1),  # 40 units = 280 px of text: 18 full-width characters of 15 px
+    ("国" * 19, 40, 11, 2),
+    ("国" * 37, 40, 11, 3),
+    ("国" * 14, 32, 12, 1),  # 12pt: 16 px a character
+    ("国" * 15, 32, 12, 2),
+    ("甲\n乙\n\n丙", 10, 11, 4),  # explicit line breaks, an empty line among them
+    ("", 10, 11, 1),
+    ("3月份，完成项目立项6次，对接辖区企业22家（个），累计完成年度目标的30%。", 38, 11, 3),
+    ("see https://example.org/a/very/long/address/that/does/not/fit/on/one/line", 20, 11, 5),  # "see", then 70 characters at 18 a line
+])
+def test_estimate_lines(text, width, size, lines):
+    from duban.sheets.cells import estimate_lines
+
+    assert estimate_lines(text, width, size) == lines
+
+
+def test_row_height_follows_the_estimate(tmp_path):
+    data = month_data()
+    data.rows[0].lines[1].values["progress"] = "国" * 60  # 发改局 on task 1: 4 lines of 17 in a width of 38
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    ws = openpyxl.load_workbook(path)["台账"]
+    assert at(ws, 1, "完成情况").value == "国" * 60
+    assert ws.row_dimensions[HEAD + 1].height == pytest.approx(tracker.fit_height(4), abs=0.01)
+    assert tracker.fit_height(4) == pytest.approx(4 * 16 + 4, abs=0.75)
