@@ -41,6 +41,7 @@ from .errors import command
 from .model import Finding, KIND_LABELS, Task
 from .units import looks_like_group
 from .workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
+from .wording import percent, rate
 from .workspace import Workspace
 
 FINDING_LABELS = {
@@ -149,14 +150,15 @@ class MonthData:
 
     @property
     def counts(self) -> dict:
-        """``units``: 应报 (listed units the form was issued to); ``due``: of those, past the deadline
-        (on_time + late + missing, the denominator of the rates); ``not_issued``: 未下发;
-        ``blank``: units whose return was blank (counted in ``missing`` or ``pending``);
-        ``listed``: every unit of the month's table."""
+        """The month's figures. ``units``: 应报 (listed units the form was issued to); ``due``: of
+        those, past the deadline (on_time + late + missing), the denominator of every rate;
+        ``submission_pct``/``on_time_pct`` are :func:`duban.wording.percent` of it, the text every
+        document prints; ``not_issued``: 未下发; ``blank``: units whose return was blank (counted
+        in ``missing`` or ``pending``); ``listed``: every unit of the month's table."""
         states = Counter(u.state for u in self.units)
         status = Counter(row_statuses(self.rows))
-        due_units = states["on_time"] + states["late"] + states["missing"]
         reported = states["on_time"] + states["late"]
+        due_units = reported + states["missing"]
         return {
             "units": len(self.units) - states["not_issued"],
             "listed": len(self.units),
@@ -168,8 +170,10 @@ class MonthData:
             "late": states["late"],
             "missing": states["missing"],
             "pending": states["pending"],
-            "submission_rate": round(reported / due_units, 4) if due_units else 0.0,
-            "on_time_rate": round(states["on_time"] / due_units, 4) if due_units else 0.0,
+            "submission_rate": rate(reported, due_units),
+            "on_time_rate": rate(states["on_time"], due_units),
+            "submission_pct": percent(reported, due_units),
+            "on_time_pct": percent(states["on_time"], due_units),
             "tasks": len(self.rows),
             "green": status["绿"],
             "yellow": status["黄"],

@@ -1,4 +1,4 @@
-"""Words shared by every document: what counts as "no problem", and how a rate is written."""
+"""Words shared by every document: what counts as "no problem", how a rate is written, what 红/黄/绿 mean."""
 
 from __future__ import annotations
 
@@ -37,3 +37,19 @@ def percent(numerator: int, denominator: int) -> str:
         return "—"
     value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{value}%"
+
+
+# What 红/黄/绿 mean (the rule is duban.rollup.traffic_light): the legend of every document.
+STATUS_RULES = {
+    "红": "牵头单位报告未完成阶段任务目标，或过了截止日仍未报送",
+    "黄": "推进中或信息不全：牵头单位未填“是否完成”、尚未到截止日、配合单位报告未完成，或任务没有应报单位",
+    "绿": "牵头单位报告完成阶段任务目标，且没有配合单位报告未完成",
+}
+# The same, short enough for a page footer.
+STATUS_SHORT = {"红": "未完成或未报送", "黄": "推进中或信息不全", "绿": "完成阶段目标"}
+
+
+def status_legend(short: bool = False, sep: str = "；") -> str:
+    """"红：…；黄：…；绿：…" in that order."""
+    rules = STATUS_SHORT if short else STATUS_RULES
+    return sep.join(f"{k}：{rules[k]}" for k in ("红", "黄", "绿"))

@@ -11,8 +11,12 @@ import pytest
 
 from duban.model import Finding, Task
 from duban.rollup import Line, MonthData, TaskRow, UnitState
+from openpyxl.utils import get_column_letter
+
 from duban.sheets import tracker
+from duban.sheets.cells import MAX_ROW_HEIGHT
 from duban.sheets.tracker import TRUNCATED_NOTE, write_tracker
+from duban.wording import STATUS_RULES, is_no_problem
 
 FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 COLS = dict(zip(FIELDS, "FGHIJ"))
@@ -78,12 +82,25 @@ def book(tmp_path_factory):
     return path, openpyxl.load_workbook(path)
 
 
+HEAD = 4  # 台账 and 为民办实事: three legend rows, then the header
+
+
 def rows_of(ws):
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def header_index(ws) -> dict[str, int]:
-    return {c.value: c.column - 1 for c in ws[1]}
+def data_rows(ws):
+    """The task sheets' rows below the header."""
+    return rows_of(ws)[HEAD:]
+
+
+def header_index(ws, row: int = HEAD) -> dict[str, int]:
+    return {c.value: c.column - 1 for c in ws[row]}
+
+
+def at(ws, row: int, header: str):
+    """The cell of the `row`-th task line (1-based) under `header`."""
+    return ws.cell(row=HEAD + row, column=header_index(ws)[header] + 1)
 
 
 def test_sheet_names_and_order(book):
@@ -93,44 +110,70 @@ def test_sheet_names_and_order(book):
 
 def test_tracker_columns(book):
     _, wb = book
-    assert [c.value for c in wb["台账"][1]] == [
-        "序号", "类别", "重点任务", "牵头领导", "牵头单位", "配合单位", "单位", "职责", "季度计划完成目标",
-        "完成情况", "存在问题", "下一步计划", "是否完成", "状态", "来源"]
-    assert [c.value for c in wb["为民办实事"][1]] == [
-        "序号", "重点任务", "牵头领导", "牵头单位", "配合单位", "单位", "职责", "季度计划完成目标",
-        "完成情况", "存在问题", "下一步计划", "是否完成", "状态", "来源"]
+    assert [c.value for c in wb["台账"][HEAD]] == [
+        "序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态",
+        "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
+    assert [c.value for c in wb["为民办实事"][HEAD]] == [
+        "序号", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态",
+        "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
+
+
+def test_legend_above_the_header(book):
+    _, wb = book
+    for name in ("台账", "为民办实事"):
+        ws = wb[name]
+        keys = [ws.cell(row=r, column=1) for r in (1, 2, 3)]
+        assert [k.value for k in keys] == ["红", "黄", "绿"]
+        assert [k.fill.fgColor.rgb[-6:] for k in keys] == ["FFC7CE", "FFEB9C", "C6EFCE"]
+        for r, key in enumerate(("红", "黄", "绿"), start=1):
+            assert ws.cell(row=r, column=2).value == f"{key}：{STATUS_RULES[key]}"
+        last_printed = header_index(ws)["状态"]
+        merged = {str(m) for m in ws.merged_cells.ranges}
+        assert {f"B{r}:{get_column_letter(last_printed + 1)}{r}" for r in (1, 2, 3)} <= merged
+        assert "红：未完成或未报送" in ws.oddFooter.left.text and "绿：完成阶段目标" in ws.oddFooter.left.text
+    # the rule the legend states is the one the tracker applies (rollup.traffic_light)
+    assert "未完成" in STATUS_RULES["红"] and "未报送" in STATUS_RULES["红"]
+    assert "配合单位报告未完成" in STATUS_RULES["黄"] and "没有应报单位" in STATUS_RULES["黄"]
 
 
 def test_every_task_once_and_lead_first(book):
     _, wb = book
     ws = wb["台账"]
     h = header_index(ws)
-    data = rows_of(ws)[1:]
+    data = data_rows(ws)
     seqs = [r[h["序号"]] for r in data if r[h["序号"]] is not None]
     assert seqs == [1, 2, 3]  # each annual task once (merged cells keep the value in the top cell)
     assert [r[h["单位"]] for r in data] == ["发改局", "财政局", "统计局", "教育局", "（无应报单位）"]
     assert [r[h["职责"]] for r in data][:3] == ["牵头", "配合", "配合"]
+    # the printed task columns once, on the first line, the lines drawn as one block, not
+    # merged (a merged block running over a page break prints its text cut in two); the
+    # unit lists, not printed, merged over the lines
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert {"A2:A4", "C2:C4", "D2:D4", "F2:F4", "N2:N4"} <= merged
-    assert not any(m.startswith("A5") or m.startswith("A6") for m in merged)  # single-line tasks not merged
-    assert ws["C6"].value == "专班推进的重点项目"  # a task without lines still appears
-    assert ws["D3"].value is None and ws["D2"].value == "张三"
-    assert ws["D5"].value == "李四、王五"
-    assert ws["E2"].value == "发改局" and ws["F2"].value == "财政局、统计局"
+    assert merged == {"B1:J1", "B2:J2", "B3:J3", "K5:K7", "L5:L7"}
+    for c in "ABCD":
+        assert ws[f"{c}5"].value is not None and ws[f"{c}6"].value is None and ws[f"{c}7"].value is None
+        assert ws[f"{c}5"].border.bottom.style is None and ws[f"{c}6"].border.top.style is None
+        assert ws[f"{c}7"].border.bottom.style == "thin" and ws[f"{c}5"].border.top.style == "thin"
+        assert ws[f"{c}8"].border.top.style == "thin" and ws[f"{c}8"].border.bottom.style == "thin"
+    assert [ws[f"J{r}"].value for r in range(5, 10)] == ["绿", "绿", "绿", "红", "黄"]  # 状态 on every line
+    assert ws["C9"].value == "专班推进的重点项目"  # a task without lines still appears
+    assert ws["D6"].value is None and ws["D5"].value == "张三"
+    assert ws["D8"].value == "李四、王五"
+    assert ws["K5"].value == "发改局" and ws["L5"].value == "财政局、统计局"
     live = wb["为民办实事"]
-    assert [r[0] for r in rows_of(live)[1:]] == [1, None]
-    assert [r[5] for r in rows_of(live)[1:]] == ["民政局", "财政局"]
+    assert [r[0] for r in data_rows(live)] == [1, None]
+    assert [r[header_index(live)["单位"]] for r in data_rows(live)] == ["民政局", "财政局"]
 
 
 def test_statuses_and_fills(book):
     _, wb = book
     ws = wb["台账"]
-    assert [ws[f"N{r}"].value for r in (2, 5, 6)] == ["绿", "红", "黄"]
-    assert wb["为民办实事"]["M2"].value == "黄"
+    assert [ws[f"J{r}"].value for r in (5, 8, 9)] == ["绿", "红", "黄"]
+    assert at(wb["为民办实事"], 1, "状态").value == "黄"
     rules = [(rng.sqref, rule) for rng in ws.conditional_formatting for rule in rng.rules]
     formulas = {rule.formula[0] for sq, rule in rules if rule.type == "cellIs" and rule.operator == "equal"}
     assert formulas == {'"红"', '"黄"', '"绿"'}
-    assert all(str(sq).startswith("N2") for sq, _ in rules)
+    assert all(str(sq) == "J5:J9" for sq, _ in rules)
     fills = {rule.formula[0]: rule.dxf.fill.bgColor.rgb for sq, rule in rules}
     assert fills['"红"'].endswith("FFC7CE") and fills['"绿"'].endswith("C6EFCE")
 
@@ -138,30 +181,27 @@ def test_statuses_and_fills(book):
 def test_provenance_comment_and_source_column(book):
     _, wb = book
     ws = wb["台账"]
-    h = header_index(ws)
-    target = ws.cell(row=2, column=h["季度计划完成目标"] + 1)
+    target = at(ws, 1, "季度计划完成目标")
     assert target.value == "完成全年目标的50%"
     assert target.comment is not None
     assert target.comment.text == "来源：发改局_2025年6月落实情况表.xlsx!F8"
-    progress = ws.cell(row=3, column=h["完成情况"] + 1)
+    progress = at(ws, 2, "完成情况")
     assert progress.comment.text == "来源：财政局_2025年6月落实情况表.xlsx!G9"
-    assert ws.cell(row=2, column=h["来源"] + 1).value == "发改局_2025年6月落实情况表.xlsx!F8:J8"
+    assert at(ws, 1, "来源").value == "发改局_2025年6月落实情况表.xlsx!F8:J8"
     # the unit that did not report: no comment, no source, grey italic placeholder
-    missing = ws.cell(row=4, column=h["完成情况"] + 1)
+    missing = at(ws, 3, "完成情况")
     assert missing.value == "（未报送）"
     assert missing.comment is None
     assert missing.font.i and missing.font.color.rgb.endswith("808080")
-    assert ws.cell(row=4, column=h["来源"] + 1).value is None
-    assert ws.cell(row=4, column=h["季度计划完成目标"] + 1).value == "完成全年目标的50%"  # from the plan
+    assert at(ws, 3, "来源").value is None
+    assert at(ws, 3, "季度计划完成目标").value == "完成全年目标的50%"  # from the plan
 
 
 def test_unit_text_never_becomes_formula(book):
     path, wb = book
     ws = wb["台账"]
-    h = header_index(ws)
-    row = 3  # 财政局 on task 1
     for field, expected in (("完成情况", FORMULA), ("存在问题", "+1"), ("下一步计划", "-2"), ("季度计划完成目标", "@a")):
-        cell = ws.cell(row=row, column=h[field] + 1)
+        cell = at(ws, 2, field)  # 财政局 on task 1
         assert cell.value == expected
         assert cell.data_type == "s"
     with zipfile.ZipFile(path) as z:
@@ -175,22 +215,23 @@ def test_unit_text_never_becomes_formula(book):
 def test_control_characters_stripped(book):
     _, wb = book
     ws = wb["台账"]
-    h = header_index(ws)
-    assert ws.cell(row=2, column=h["完成情况"] + 1).value == "进展顺利，已完成 第一阶段"
-    assert ws.cell(row=2, column=h["存在问题"] + 1).value == "资金缺口较大"
-    assert ws.cell(row=2, column=h["下一步计划"] + 1).value == "第一步\n第二步\n第三步"
+    assert at(ws, 1, "完成情况").value == "进展顺利，已完成 第一阶段"
+    assert at(ws, 1, "存在问题").value == "资金缺口较大"
+    assert at(ws, 1, "下一步计划").value == "第一步\n第二步\n第三步"
 
 
 def test_long_text_truncated_and_flagged(book):
     _, wb = book
     ws = wb["台账"]
-    h = header_index(ws)
-    value = ws.cell(row=5, column=h["完成情况"] + 1).value
+    value = at(ws, 4, "完成情况").value
     assert len(value) == 32767
     assert value.endswith(TRUNCATED_NOTE)
     assert value.startswith("长" * 1000)
     overview = {r[0]: r[1] for r in rows_of(wb["总览"]) if r[0]}
     assert overview["超长文字截断"] == 1
+    # far past what the tallest row shows: capped, and said so
+    assert ws.row_dimensions[HEAD + 4].height == pytest.approx(MAX_ROW_HEIGHT, abs=0.75)
+    assert overview["行高已达上限"] == 1
 
 
 def test_truncation_counts_utf16_units(tmp_path):
@@ -199,10 +240,20 @@ def test_truncation_counts_utf16_units(tmp_path):
     data.rows[1].lines[0].values["progress"] = astral
     path = tmp_path / "t.xlsx"
     write_tracker(path, data, "督查室")
-    value = openpyxl.load_workbook(path)["台账"]["J5"].value
+    value = at(openpyxl.load_workbook(path)["台账"], 4, "完成情况").value
     assert value.endswith(TRUNCATED_NOTE)
     assert len(value.encode("utf-16-le")) // 2 <= 32767
     assert value.startswith("𠀀" * 100)
+
+
+def _block(table, title):
+    start = next(i for i, r in enumerate(table) if r[0] == title)
+    out = {}
+    for r in table[start + 2:]:
+        if r[0] is None or str(r[0]).startswith("注："):
+            break
+        out[r[0]] = r
+    return table[start + 1], out
 
 
 def test_overview(book):
@@ -214,35 +265,39 @@ def test_overview(book):
     assert values["统计时间"] == "2025年7月12日 16:30"
     assert values["督查单位"] == "区政府督查室"
     assert (values["应报单位"], values["已报"], values["按时"], values["迟报"], values["未报"], values["未到期"]) == (5, 4, 3, 1, 1, 0)
-    assert values["报送率"] == pytest.approx(0.8) and values["按时率"] == pytest.approx(0.6)
-    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
-    assert "%" in ws.cell(row=cells["报送率"].row, column=2).number_format
+    # rates are the text the briefing prints, not a number Excel rounds its own way
+    assert values["报送率"] == "80.0%" and values["按时率"] == "60.0%"
     assert (values["绿"], values["黄"], values["红"]) == (1, 2, 1)
     assert values["内容不全"] == 1 and values["照搬上月"] == 1 and values["改动任务"] == 0
     table = rows_of(ws)
+    head, status = _block(table, "二、任务状态")
+    assert head[:3] == ["状态", "任务数", "含义"]
+    assert {k: status[k][2] for k in ("红", "黄", "绿")} == STATUS_RULES
 
-    def block(title):
-        start = next(i for i, r in enumerate(table) if r[0] == title)
-        out = {}
-        for r in table[start + 2:]:
-            if r[0] is None:
-                break
-            out[r[0]] = r
-        return table[start + 1], out
-
-    head, by_kind = block("三、发现问题（按类型）")
+    head, by_kind = _block(table, "三、发现问题（按类型）")
     assert list(by_kind)[:7] == ["未报", "迟报", "内容不全", "未完成阶段目标", "计划未报", "照搬上月", "改动任务"]
-    head, by_leader = block("四、发现问题（按牵头领导）")
-    assert head[:2] == ["牵头领导", "未报"] and head[8] == "合计"
-    assert list(by_leader) == ["张三", "李四", "王五", "无"]
-    assert by_leader["无"][8] == 3  # late, missing, no_plan: unit-level
-    assert by_leader["李四"][8] == 2 and by_leader["王五"][8] == 1
-    head, by_cat = block("五、发现问题（按任务类别）")
-    assert list(by_cat) == ["经济发展", "社会事业", "为民办实事", "无"]
-    assert by_cat["为民办实事"][3] == 1  # 内容不全
-    head, by_unit = block("六、发现问题（按单位）")
-    assert list(by_unit) == ["发改局", "教育局", "民政局", "财政局", "统计局"]  # registry order
+    head, by_leader = _block(table, "四、任务和发现问题（按牵头领导）")
+    assert head[:6] == ["牵头领导", "任务数", "绿", "黄", "红", "未报"] and head[12] == "合计"
+    assert list(by_leader) == ["张三", "李四", "王五", "不涉及具体任务", "合计"]
+    assert by_leader["不涉及具体任务"][12] == 3  # late, missing, no_plan: unit-level
+    assert by_leader["张三"][1:5] == [2, 1, 1, 0]  # tasks 1 (green) and 3 (yellow)
+    assert by_leader["李四"][1:5] == [2, 0, 1, 1]  # task 2 (red, also 王五's) and 实事1 (yellow)
+    assert by_leader["李四"][12] == 2 and by_leader["王五"][12] == 1
+    # 合计 counts every task and finding once, although task 2 is on two leaders' rows
+    assert by_leader["合计"][1:5] == [4, 1, 2, 1]
+    assert by_leader["合计"][12] == 6 == sum(r[12] for n, r in by_leader.items() if n != "合计") - 1
+    note = next(r[0] for r in table if r[0] and str(r[0]).startswith("注："))
+    assert "各计一次" in note and "只计一次" in note
+    head, by_cat = _block(table, "五、任务和发现问题（按任务类别）")
+    assert list(by_cat) == ["经济发展", "社会事业", "为民办实事", "不涉及具体任务", "合计"]
+    assert by_cat["为民办实事"][1:5] == [1, 0, 1, 0] and by_cat["为民办实事"][7] == 1  # 内容不全
+    assert by_cat["合计"][1:5] == [4, 1, 2, 1] and by_cat["合计"][12] == 6
+    assert sum(r[12] for n, r in by_cat.items() if n != "合计") == 6
+    head, by_unit = _block(table, "六、发现问题（按单位）")
+    assert list(by_unit) == ["发改局", "教育局", "民政局", "财政局", "统计局", "合计"]  # registry order
     assert by_unit["统计局"][1] == 1 and by_unit["统计局"][5] == 1 and by_unit["统计局"][8] == 2
+    assert by_unit["合计"][8] == 6
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert ws.auto_filter.ref.startswith(f"A{cells['六、发现问题（按单位）'].row + 1}:")
 
 
@@ -250,8 +305,8 @@ def test_leaders_of_overrides(tmp_path):
     path = tmp_path / "t.xlsx"
     write_tracker(path, month_data(), "督查室", leaders_of=lambda tid: ("赵六",) if tid == "annual-2" else ())
     wb = openpyxl.load_workbook(path)
-    assert wb["台账"]["D5"].value == "赵六"
-    assert wb["台账"]["D2"].value == "张三"  # falls back to the task's own leaders
+    assert wb["台账"]["D8"].value == "赵六"
+    assert wb["台账"]["D5"].value == "张三"  # falls back to the task's own leaders
     names = [r[0] for r in rows_of(wb["总览"])]
     assert "赵六" in names
 
@@ -273,6 +328,16 @@ def test_charts(book):
     kinds_at = rows["三、发现问题（按类型）"] + 2
     assert f"总览!$B${kinds_at}:$B${kinds_at + 6}" in charts[1]
     assert len(ws._charts) == 2
+    # side by side right of 一、报送情况, over cells left empty, ending above 二's header
+    anchors = sorted((ch.anchor._from.row, ch.anchor._from.col) for ch in ws._charts)
+    top = rows["一、报送情况"] - 1
+    assert anchors == [(top, 2), (top, 8)]
+    below = rows["二、任务状态"]  # 1-based: the row of 二's title
+    for r in range(top + 1, below + 1):
+        assert all(c.value is None for c in ws[r][2:]), r
+    heights = [ws.row_dimensions[r].height or ws.sheet_format.defaultRowHeight for r in range(top + 1, below + 1)]
+    assert sum(heights) / 0.75 >= 288 + 4  # the charts' default height, in pixels
+    assert ws.print_title_rows is None  # 总览 repeats no rows
 
 
 def test_history_sheet(book):
@@ -300,6 +365,26 @@ def test_problems_sheet(book):
     assert data[1][4] == "发改局_2025年6月落实情况表.xlsx!H8"
 
 
+@pytest.mark.parametrize("answer", ["无", "暂无", "暂未发现问题", "无困难", "暂无困难和问题", "无。", " 无 ", "——", ""])
+def test_problems_sheet_leaves_off_every_no_problem_word(tmp_path, answer):
+    data = month_data()
+    data.rows[0].lines[0].values["problems"] = answer  # 财政局 on task 1 ("+1" before)
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    units = [r[0] for r in rows_of(openpyxl.load_workbook(path)["问题清单"])[1:]]
+    assert units == ["发改局", "民政局"]
+    assert is_no_problem(answer)
+
+
+def test_problems_sheet_keeps_a_real_problem_mentioning_none(tmp_path):
+    data = month_data()
+    data.rows[0].lines[0].values["problems"] = "无专项资金"
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    got = [(r[0], r[3]) for r in rows_of(openpyxl.load_workbook(path)["问题清单"])[1:]]
+    assert ("财政局", "无专项资金") in got
+
+
 def test_findings_sheet(book):
     _, wb = book
     data = rows_of(wb["发现"])
@@ -321,15 +406,31 @@ def test_layout_and_print_settings(book):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         # fitToWidth="1" is the OOXML default, which xlsxwriter leaves out
         assert int(ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight) == 0
-        assert ws.freeze_panes == "A2"
-        assert ws.print_title_rows == "$1:$1"
+        task_sheet = ws.title in ("台账", "为民办实事")
+        assert ws.freeze_panes == ("A5" if task_sheet else "A2")
+        if ws.title != "总览":
+            assert ws.print_title_rows == ("$4:$4" if task_sheet else "$1:$1")
         assert "第 &P 页，共 &N 页" in ws.oddFooter.center.text
         assert ws.auto_filter.ref
+        # the title prints whole: "&12" is not followed by the year's digits
+        assert ws.oddHeader.center.text == "2025年6月政府工作报告任务落实台账"
+        assert ws.oddHeader.center.size == 12
     ws = wb["台账"]
-    assert ws.auto_filter.ref == "A1:O6"
-    assert ws["A1"].font.name == "黑体" and ws["J2"].font.name == "仿宋_GB2312"
-    assert ws["J2"].alignment.wrap_text
-    assert ws.column_dimensions["J"].width > ws.column_dimensions["A"].width
+    assert ws.auto_filter.ref == "A4:O9"
+    assert ws.print_area == "'台账'!$A$1:$J$9"  # 序号 … 状态; 牵头/配合单位, 目标, 下一步, 来源 not printed
+    assert ws["A4"].font.name == "黑体" and ws["G5"].font.name == "仿宋_GB2312"
+    assert ws["G5"].alignment.wrap_text
+    assert ws.column_dimensions["G"].width > ws.column_dimensions["A"].width
+    assert wb["为民办实事"].print_area == "'为民办实事'!$A$1:$I$6"
+
+
+def test_page_header_escapes_ampersand(tmp_path):
+    data = month_data()
+    path = tmp_path / "t.xlsx"
+    tracker.write_tracker(path, data, "督查室")
+    assert tracker.page_header("A&B 2025") == '&C&12&"黑体,常规"A&&B 2025'
+    header = openpyxl.load_workbook(path)["台账"].oddHeader.center
+    assert header.font == "黑体,常规" and header.size == 12
 
 
 def test_large_smoke(tmp_path):
@@ -348,12 +449,12 @@ def test_large_smoke(tmp_path):
     path = tmp_path / "big.xlsx"
     write_tracker(path, data, "督查室")
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb["台账"].max_row == 1 + 25 * n_units
-    assert wb["为民办实事"].max_row == 1 + 5 * n_units
+    assert wb["台账"].max_row == HEAD + 25 * n_units
+    assert wb["为民办实事"].max_row == HEAD + 5 * n_units
     assert wb["报送情况"].max_row == 1 + n_units
     assert wb["问题清单"].max_row == 1 + n_tasks * n_units
     assert wb["发现"].max_row == 1 + n_units
-    seqs = [r[0] for r in wb["台账"].iter_rows(min_row=2, values_only=True) if r[0] is not None]
+    seqs = [r[0] for r in wb["台账"].iter_rows(min_row=HEAD + 1, values_only=True) if r[0] is not None]
     assert seqs == list(range(1, 26))
     wb.close()
 
@@ -366,18 +467,49 @@ def test_large_mode_repeats_task_columns_without_merges(tmp_path, monkeypatch):
     write_tracker(path, month_data(), "督查室")
     wb = openpyxl.load_workbook(path)
     ws = wb["台账"]
-    assert not ws.merged_cells.ranges
-    data = rows_of(ws)[1:]
+    assert {str(m) for m in ws.merged_cells.ranges} == {"B1:J1", "B2:J2", "B3:J3"}  # the legend only
+    h = header_index(ws)
+    data = data_rows(ws)
     assert [r[0] for r in data] == [1, 1, 1, 2, 3]
-    assert [r[13] for r in data] == ["绿", "绿", "绿", "红", "黄"]
-    assert [r[6] for r in data] == ["发改局", "财政局", "统计局", "教育局", "（无应报单位）"]
-    assert data[0][5] == "财政局、统计局" and data[1][5] == "（共2个单位，见本任务首行）"
+    assert [r[h["状态"]] for r in data] == ["绿", "绿", "绿", "红", "黄"]
+    assert [r[h["单位"]] for r in data] == ["发改局", "财政局", "统计局", "教育局", "（无应报单位）"]
+    assert data[0][h["配合单位"]] == "财政局、统计局" and data[1][h["配合单位"]] == "（共2个单位，见本任务首行）"
     assert all(c.comment is None for row in ws.iter_rows() for c in row)
-    assert data[0][14] == "发改局_2025年6月落实情况表.xlsx!F8:J8"
-    assert ws.cell(row=3, column=10).value == FORMULA and ws.cell(row=3, column=10).data_type == "s"
-    assert data[3][9].endswith(TRUNCATED_NOTE)
+    assert data[0][h["来源"]] == "发改局_2025年6月落实情况表.xlsx!F8:J8"
+    assert at(ws, 2, "完成情况").value == FORMULA and at(ws, 2, "完成情况").data_type == "s"
+    assert data[3][h["完成情况"]].endswith(TRUNCATED_NOTE)
     overview = {r[0]: r[1] for r in rows_of(wb["总览"]) if r[0]}
     assert overview["超长文字截断"] == 1
     assert "来源仅列于" in overview["来源标注"]
+    # rows are sized in this mode too, each for its own repeated task cells
+    assert ws.row_dimensions[HEAD + 2].height >= tracker.fit_height(1)
     with zipfile.ZipFile(path) as z:
         assert "xl/charts/chart1.xml" in z.namelist()
+
+
+@pytest.mark.parametrize("text, width, size, lines", [
+    ("国" * 18, 40, 11, 1),  # 40 units = 280 px of text: 18 full-width characters of 15 px
+    ("国" * 19, 40, 11, 2),
+    ("国" * 37, 40, 11, 3),
+    ("国" * 14, 32, 12, 1),  # 12pt: 16 px a character
+    ("国" * 15, 32, 12, 2),
+    ("甲\n乙\n\n丙", 10, 11, 4),  # explicit line breaks, an empty line among them
+    ("", 10, 11, 1),
+    ("3月份，完成项目立项6次，对接辖区企业22家（个），累计完成年度目标的30%。", 38, 11, 3),
+    ("see https://example.org/a/very/long/address/that/does/not/fit/on/one/line", 20, 11, 5),  # "see", then 70 characters at 18 a line
+])
+def test_estimate_lines(text, width, size, lines):
+    from duban.sheets.cells import estimate_lines
+
+    assert estimate_lines(text, width, size) == lines
+
+
+def test_row_height_follows_the_estimate(tmp_path):
+    data = month_data()
+    data.rows[0].lines[1].values["progress"] = "国" * 60  # 发改局 on task 1: 4 lines of 17 in a width of 38
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    ws = openpyxl.load_workbook(path)["台账"]
+    assert at(ws, 1, "完成情况").value == "国" * 60
+    assert ws.row_dimensions[HEAD + 1].height == pytest.approx(tracker.fit_height(4), abs=0.01)
+    assert tracker.fit_height(4) == pytest.approx(4 * 16 + 4, abs=0.75)

@@ -203,17 +203,64 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Row heights. Excel and WPS lay a wrapped cell out in a text area of 7 px per unit of
+# column width (a width of w holds w digits of the default 11pt font; the 5 px the file
+# adds are margins and grid line); a CJK character is as wide as the font's pixel size
+# (11pt -> 15 px at 96 dpi, the size being rounded to whole pixels), ASCII about half.
+# LibreOffice without Calibri's metric twin draws columns wider, so Excel's layout is the
+# one that wraps soonest. Lines are as tall as LibreOffice makes them with Noto CJK
+# (about 1.45 em), which is taller than Excel's; so an estimate from both fits both.
+MAX_ROW_HEIGHT = 409.0  # points: Excel's limit for one row
+LINE_EM = 1.45
+_ASCII_WORD = re.compile(r"[!-~]+")
+
+
+def line_capacity(col_width: float, font_size: float = 12) -> float:
+    """Half-width character units that fit on one line of a wrapped cell `col_width` wide."""
+    em_px = max(1, round(font_size * 96 / 72))
+    return max(2.0, 7.0 * col_width / (em_px / 2))
+
+
 def estimate_lines(text: str, col_width: float, font_size: float = 12) -> int:
-    """How many lines `text` wraps to in a column `col_width` (Excel units) wide."""
+    """How many lines `text` wraps to in a column `col_width` (Excel units) wide.
+
+    An upper bound rather than a simulation: a line is broken before the first CJK
+    character or Latin word that does not fit, so each full line holds at least the
+    capacity less the longest such token. Every non-ASCII character counts as full
+    width (Chinese fonts draw “”、①° full width too).
+    """
     if not text:
         return 1
-    # One Excel width unit is about one "0" of an 11pt font; scale to the body font.
-    capacity = max(2.0, (col_width - 1.0) * 11.0 / font_size * 1.05)
+    cap = line_capacity(col_width, font_size)
+    whole = int(cap)
     lines = 0
     for para in text.split("\n"):
-        w = display_width(para)
-        lines += max(1, -(-w // int(capacity)))
+        n = len(para)
+        if 2 * n <= cap:  # the common case: fits on one line whatever it holds
+            lines += 1
+            continue
+        n_ascii = len(para.encode("ascii", "ignore"))
+        width = 2 * n - n_ascii
+        if width <= cap:
+            lines += 1
+        elif not n_ascii:  # all CJK: a line holds whole // 2 characters
+            lines += -(-n // max(1, whole // 2))
+        else:
+            token = max([2, *map(len, _ASCII_WORD.findall(para))])
+            if token >= whole:  # a word longer than the line is broken anywhere
+                token = 2
+            lines += -(-width // max(1, whole - token + 1))
     return lines
+
+
+def line_height(font_size: float = 12) -> float:
+    """Points per wrapped line of `font_size` text (LibreOffice's, the taller)."""
+    return round(font_size * LINE_EM * 4) / 4
+
+
+def row_height(lines: int, font_size: float = 12, padding: float = 4.0) -> float:
+    """Points for a row showing `lines` lines, capped at Excel's maximum."""
+    return min(MAX_ROW_HEIGHT, lines * line_height(font_size) + padding)
 
 
 def cn_date(d: _dt.date) -> str:
