@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from duban.model import Finding, Task
-from duban.rollup import Line, MonthData, TaskRow, UnitState
+from duban.rollup import FINDING_LABELS, Line, MonthData, TaskRow, UnitState
 from openpyxl.utils import get_column_letter
 
 from duban.sheets import tracker
@@ -277,26 +277,28 @@ def test_overview(book):
     head, by_kind = _block(table, "三、发现问题（按类型）")
     assert list(by_kind)[:7] == ["未报", "迟报", "内容不全", "未完成阶段目标", "计划未报", "照搬上月", "改动任务"]
     head, by_leader = _block(table, "四、任务和发现问题（按牵头领导）")
-    assert head[:6] == ["牵头领导", "任务数", "绿", "黄", "红", "未报"] and head[12] == "合计"
+    T = 5 + len(FINDING_LABELS)  # 牵头领导, 任务数, 绿, 黄, 红, one column per finding kind, 合计
+    assert head[:6] == ["牵头领导", "任务数", "绿", "黄", "红", "未报"] and head[T] == "合计"
     assert list(by_leader) == ["张三", "李四", "王五", "不涉及具体任务", "合计"]
-    assert by_leader["不涉及具体任务"][12] == 3  # late, missing, no_plan: unit-level
+    assert by_leader["不涉及具体任务"][T] == 3  # late, missing, no_plan: unit-level
     assert by_leader["张三"][1:5] == [2, 1, 1, 0]  # tasks 1 (green) and 3 (yellow)
     assert by_leader["李四"][1:5] == [2, 0, 1, 1]  # task 2 (red, also 王五's) and 实事1 (yellow)
-    assert by_leader["李四"][12] == 2 and by_leader["王五"][12] == 1
+    assert by_leader["李四"][T] == 2 and by_leader["王五"][T] == 1
     # 合计 counts every task and finding once, although task 2 is on two leaders' rows
     assert by_leader["合计"][1:5] == [4, 1, 2, 1]
-    assert by_leader["合计"][12] == 6 == sum(r[12] for n, r in by_leader.items() if n != "合计") - 1
+    assert by_leader["合计"][T] == 6 == sum(r[T] for n, r in by_leader.items() if n != "合计") - 1
     note = next(r[0] for r in table if r[0] and str(r[0]).startswith("注："))
     assert "各计一次" in note and "只计一次" in note
     head, by_cat = _block(table, "五、任务和发现问题（按任务类别）")
     assert list(by_cat) == ["经济发展", "社会事业", "为民办实事", "不涉及具体任务", "合计"]
     assert by_cat["为民办实事"][1:5] == [1, 0, 1, 0] and by_cat["为民办实事"][7] == 1  # 内容不全
-    assert by_cat["合计"][1:5] == [4, 1, 2, 1] and by_cat["合计"][12] == 6
-    assert sum(r[12] for n, r in by_cat.items() if n != "合计") == 6
+    assert by_cat["合计"][1:5] == [4, 1, 2, 1] and by_cat["合计"][T] == 6
+    assert sum(r[T] for n, r in by_cat.items() if n != "合计") == 6
     head, by_unit = _block(table, "六、发现问题（按单位）")
     assert list(by_unit) == ["发改局", "教育局", "民政局", "财政局", "统计局", "合计"]  # registry order
-    assert by_unit["统计局"][1] == 1 and by_unit["统计局"][5] == 1 and by_unit["统计局"][8] == 2
-    assert by_unit["合计"][8] == 6
+    U = 1 + len(FINDING_LABELS)  # 单位, one column per finding kind, 合计
+    assert by_unit["统计局"][1] == 1 and by_unit["统计局"][5] == 1 and by_unit["统计局"][U] == 2
+    assert by_unit["合计"][U] == 6
     cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert ws.auto_filter.ref.startswith(f"A{cells['六、发现问题（按单位）'].row + 1}:")
 
@@ -326,7 +328,7 @@ def test_charts(book):
     assert f"总览!$B${rows['按时']}:$B${rows['未报']}" in charts[0]
     assert f"总览!$A${rows['按时']}:$A${rows['未报']}" in charts[0]
     kinds_at = rows["三、发现问题（按类型）"] + 2
-    assert f"总览!$B${kinds_at}:$B${kinds_at + 6}" in charts[1]
+    assert f"总览!$B${kinds_at}:$B${kinds_at + len(FINDING_LABELS) - 1}" in charts[1]
     assert len(ws._charts) == 2
     # side by side right of 一、报送情况, over cells left empty, ending above 二's header
     anchors = sorted((ch.anchor._from.row, ch.anchor._from.col) for ch in ws._charts)
