@@ -3,7 +3,7 @@
 
 import sys
 
-from duban.cli import main
+from office.cli import main  # noqa: F401  (the installed `duban` script calls run:main)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -108,8 +108,8 @@ TRACKER_HEAD = ["序号", "类别", "重点任务", "牵头领导", "牵头单�
 def phase_duban_generate(a: dict) -> dict:
     from datetime import datetime
 
-    from duban.jobs import generate
-    from duban.workspace import open_workspace
+    from jobs import generate
+    from office.workspace import open_workspace
 
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))
@@ -126,9 +126,9 @@ def phase_duban_generate(a: dict) -> dict:
 def phase_duban_collect(a: dict) -> dict:
     from datetime import datetime
 
-    from duban.jobs import collect
-    from duban.workers import auto_workers
-    from duban.workspace import open_workspace
+    from jobs import collect
+    from office.workers import auto_workers
+    from office.workspace import open_workspace
 
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))
@@ -150,8 +150,8 @@ def phase_duban_collect(a: dict) -> dict:
 def phase_duban_merge(a: dict) -> dict:
     from datetime import datetime
 
-    from duban.jobs import merge
-    from duban.workspace import open_workspace
+    from jobs import merge
+    from office.workspace import open_workspace
 
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))

@@ -8,7 +8,7 @@ Each timed run starts from a fresh copy of that folder.
 Scenarios
 ---------
 shizhong   the bundled sample: the Shizhong decomposition table imported as a user would,
-           the 65-unit sample registry; returns filled with openpyxl (duban.simulate).
+           the 65-unit sample registry; returns filled with openpyxl (jobs.simulate).
 city300    300 units x 30 rows each: 3,000 tasks, each naming 3 units (1 lead, 2 co).
 city2000   2,000 units x 200 rows each: 100,000 tasks, each naming 4 units (400,000 rows).
            --quick: 200 units x 200 rows (10,000 tasks, 40,000 rows).
@@ -18,7 +18,7 @@ The synthetic registries and tasks are written straight into the ledger
 decomposition table is not what is measured here.
 
 Filling: shizhong and city300 returns are filled with openpyxl
-(``duban.simulate.fill_workbook``: load, write the fill-in cells, save, as the
+(``jobs.simulate.fill_workbook``: load, write the fill-in cells, save, as the
 demo does).  city2000 (both sizes, so that 200 and 2,000 files compare like for
 like; also above FILL_OPENPYXL_MAX files) patches the generated xlsx directly: the blank
 fill-in cells of every task row of the form sheet become shared-string cells
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from duban.model import Task, Unit  # noqa: E402
+from office.model import Task, Unit  # noqa: E402
 
 YEAR = 2025
 MONTH = "2025-03"
@@ -148,7 +148,7 @@ def _gcd(a: int, b: int) -> int:
 
 def build_workspace(sc: Scenario, root: Path) -> dict:
     """Init the workspace and register the tasks (untimed)."""
-    from duban.workspace import SAMPLE_DIR, init_workspace, open_workspace
+    from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
 
     if root.exists():
         shutil.rmtree(root)
@@ -157,7 +157,7 @@ def build_workspace(sc: Scenario, root: Path) -> dict:
         init_workspace(root, YEAR)
         ws = open_workspace(root)
         try:
-            from duban.jobs import importer
+            from jobs import importer
 
             importer.run(ws, SAMPLE_DIR / "decomposition.xlsx", now=datetime(2025, 1, 24, 10))
             tasks = ws.ledger.tasks()
@@ -195,7 +195,7 @@ def reset_generated(root: Path) -> None:
 
 
 def status_values(rng: random.Random, month: int) -> dict[str, str | None]:
-    from duban.simulate import NO, PROBLEMS, YES, next_text, progress_text
+    from jobs.simulate import NO, PROBLEMS, YES, next_text, progress_text
 
     return {
         "progress": progress_text(rng, month),
@@ -206,8 +206,8 @@ def status_values(rng: random.Random, month: int) -> dict[str, str | None]:
 
 
 def fill_openpyxl(src: Path, dst: Path, rng: random.Random, month: int) -> int:
-    from duban.sheets.returns import read_return
-    from duban.simulate import fill_workbook
+    from sheets.returns import read_return
+    from jobs.simulate import fill_workbook
 
     rows = read_return(src, "xlsx").rows
     fill_workbook(src, dst, {r.task_id: status_values(rng, month) for r in rows})
@@ -217,7 +217,7 @@ def fill_openpyxl(src: Path, dst: Path, rng: random.Random, month: int) -> int:
 _ROW_RE = re.compile(rb"<row [^>]*>.*?</row>", re.S)
 _ROW_NUM_RE = re.compile(rb'<row r="(\d+)"')
 _BLANK_RE = re.compile(rb'<c r="([A-Z]+)(\d+)" s="(\d+)"/>')
-# status form columns (duban.sheets.forms.STATUS_COLUMNS): E 完成情况, F 存在问题, G 下一步计划, H 是否完成
+# status form columns (sheets.forms.STATUS_COLUMNS): E 完成情况, F 存在问题, G 下一步计划, H 是否完成
 _FIELD_COL = {b"E": "progress", b"F": "problems", b"G": "next_steps", b"H": "achieved"}
 
 
@@ -284,8 +284,8 @@ def fill_returns(root: Path, files: list[Path], month: int, method: str) -> dict
 
 def prepare(sc: Scenario, work: Path, log=print) -> dict:
     """Build <work>/base: workspace, tasks, generated forms and filled returns. Returns facts about it."""
-    from duban.jobs import generate
-    from duban.workspace import open_workspace
+    from jobs import generate
+    from office.workspace import open_workspace
 
     base = work / "base"
     t0 = time.perf_counter()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from duban.model import Finding, Task
-from duban.rollup import Line, MonthData, TaskRow, UnitState, traffic_light
+from office.model import Finding, Task
+from office.month import Line, MonthData, TaskRow, UnitState, traffic_light
 
 OFFICE = "市中区人民政府督查室"
 # registry order

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from duban.jobs import generate, importer
-from duban.workspace import SAMPLE_DIR, Workspace, init_workspace, open_workspace
+from jobs import generate, importer
+from office.workspace import SAMPLE_DIR, Workspace, init_workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

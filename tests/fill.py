@@ -1,6 +1,6 @@
 """Test helpers: fill a generated form like a unit would, and convert with LibreOffice.
 
-The locator here is deliberately independent of duban.sheets.returns: it finds the
+The locator here is deliberately independent of sheets.returns: it finds the
 fill-in cells of a generated workbook by the known header labels with openpyxl.
 """
 

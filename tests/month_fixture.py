@@ -8,11 +8,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs import collect, generate, importer, send
-from duban.model import Unit
-from duban.simulate import fill_workbook
-from duban.sheets.returns import read_return
-from duban.workspace import init_workspace, open_workspace
+from jobs import collect, generate, importer, send
+from office.model import Unit
+from jobs.simulate import fill_workbook
+from sheets.returns import read_return
+from office.workspace import init_workspace, open_workspace
 
 UNITS = [Unit(f"区测试{n}局", order=i, emails=(f"u{i}@example.org",)) for i, n in enumerate("一二三四五六七", start=1)]
 U = [u.name for u in UNITS]

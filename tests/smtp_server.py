@@ -122,15 +122,15 @@ def use_server(ws_root: Path, port: int, host: str = "127.0.0.1", **extra: objec
                     backoff_seconds=0.01, **extra)
 
 
-SAMPLE = Path(__file__).resolve().parent.parent / "duban" / "data" / "shizhong-2025" / "decomposition.xlsx"
+SAMPLE = Path(__file__).resolve().parent.parent / "config" / "shizhong-2025" / "decomposition.xlsx"
 
 
 def prepare_sample_workspace(root: Path, status_months: tuple[str, ...] = ()) -> Path:
     """A 2025 workspace with the bundled sample imported, plan forms generated (and status forms)."""
     from datetime import datetime
 
-    from duban.jobs import generate, importer
-    from duban.workspace import init_workspace, open_workspace
+    from jobs import generate, importer
+    from office.workspace import init_workspace, open_workspace
 
     init_workspace(root, 2025)
     ws = open_workspace(root)
@@ -158,7 +158,7 @@ def root(template, tmp_path, smtp_server):  # noqa: ANN001, ANN201 - each test m
 
 @pytest.fixture
 def ws(root):  # noqa: ANN001, ANN201
-    from duban.workspace import open_workspace
+    from office.workspace import open_workspace
 
     w = open_workspace(root)
     yield w

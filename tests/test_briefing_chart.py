@@ -11,9 +11,9 @@ import pytest
 from docx.oxml.ns import qn
 
 from briefing_months import OFFICE, march, quarter
-from duban.settings import BriefSettings
-from duban.sheets import briefing_chart
-from duban.sheets.briefing import chart_figure, find_cjk_font, monthly_facts, quarterly_facts, render_chart, write_briefing
+from office.settings import BriefSettings
+from sheets import briefing_chart
+from sheets.briefing import chart_figure, find_cjk_font, monthly_facts, quarterly_facts, render_chart, write_briefing
 
 LATIN = re.compile(r"[A-Za-z]")
 

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from briefing_read import body_paragraphs, landscape_pages, needs_tools, page_texts, sentence_patterns, to_pdf
-from duban.demo import run_demo
-from duban.sheets.briefing_text import RECIPIENTS
-from duban.wording import percent
-from duban.workspace import open_workspace
+from jobs.demo import run_demo
+from sheets.briefing_text import RECIPIENTS
+from office.wording import percent
+from office.workspace import open_workspace
 
 # the limits: (body pages, annex pages)
 LIMITS = {"monthly": (4, 4), "quarterly": (8, 10)}
@@ -124,8 +124,8 @@ def test_monthly_names_only_what_needs_attention(demo):
 
 
 def test_brief_job_warns_once_without_cjk_font(demo, monkeypatch):
-    from duban.jobs import brief
-    from duban.sheets import briefing_chart
+    from jobs import brief
+    from sheets import briefing_chart
 
     monkeypatch.setattr(briefing_chart, "find_cjk_font", lambda *a, **k: None)
     ws = open_workspace(demo["root"] / "demo-ws")

@@ -19,13 +19,13 @@ from docx.shared import Cm
 
 from briefing_months import LONG_PROGRESS, MARCH, MARCH_VALUES, OFFICE, TASKS, UNITS, march, month_data, not_issued, quarter
 from briefing_read import body_paragraphs, needs_tools, page_texts, sentence_patterns, to_pdf
-from duban.errors import DubanError
-from duban.model import Finding, Task
-from duban.rollup import Line, MonthData, TaskRow, UnitState, traffic_light
-from duban.settings import BriefSettings
-from duban.sheets.briefing import monthly_facts, quarterly_facts, render_chart, reporting_text, title_lines, write_briefing
-from duban.sheets.briefing_text import RECIPIENTS, body, cn_number, text_width
-from duban.wording import percent
+from office.errors import DubanError
+from office.model import Finding, Task
+from office.month import Line, MonthData, TaskRow, UnitState, traffic_light
+from office.settings import BriefSettings
+from sheets.briefing import monthly_facts, quarterly_facts, render_chart, reporting_text, title_lines, write_briefing
+from sheets.briefing_text import RECIPIENTS, body, cn_number, text_width
+from office.wording import percent
 
 
 # --- reading the document back -------------------------------------------------------------

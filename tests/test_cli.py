@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from duban.cli import COMMANDS, build_parser
+from office.cli import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 build_parser()
@@ -109,13 +109,16 @@ def test_ci_runs_the_readme_test_command_verbatim_in_a_fresh_venv():
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
 
 
+PACKAGES = ("office", "sheets", "jobs", "config", "templates_xlsx")
+
+
 def _third_party_imports() -> set[str]:
     import ast
 
-    local = {p.stem for d in ("tests", "benchmarks") for p in (ROOT / d).glob("*.py")} | {"duban", "tests", "benchmarks"}
+    local = {p.stem for d in ("tests", "benchmarks") for p in (ROOT / d).glob("*.py")} | {*PACKAGES, "run", "tests", "benchmarks"}
     local |= {p.name for p in (ROOT / "benchmarks").iterdir() if p.is_dir()}
     found: set[str] = set()
-    for folder in ("duban", "tests", "benchmarks"):
+    for folder in (*PACKAGES, "tests", "benchmarks"):
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):

@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from duban import rollup
-from duban.jobs import collect
-from duban.jobs.collect import REPORT_NAME
-from duban.workspace import open_workspace
+from jobs import collect
+from jobs.collect import REPORT_NAME
+from office.workspace import open_workspace
 import procs
 from fill import fill_form, form_sheet, lo_convert, soffice
 from hostile import EXPECTED, build_all
@@ -681,7 +681,7 @@ def test_cli_json_output(generated_ws):
 
 def test_a_reader_panic_rejects_only_that_file(generated_ws, monkeypatch):
     """python-calamine reports a Rust panic as a BaseException: it must cost one file, not the run."""
-    import duban.jobs.collect as collect_mod
+    import jobs.collect as collect_mod
 
     class PanicLike(BaseException):
         pass
@@ -760,7 +760,7 @@ def test_worker_processes_record_exactly_what_one_process_records(generated_ws, 
 
 def test_a_crashing_worker_rejects_only_its_file(generated_ws, monkeypatch):
     """A reader that takes its whole process down (a native crash, the OOM killer) costs one file."""
-    import duban.jobs.collect as collect_mod
+    import jobs.collect as collect_mod
 
     ws = generated_ws
     files = _inbox_of_outbox_forms(ws, 30)

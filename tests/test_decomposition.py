@@ -13,8 +13,8 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from builders import build_decomposition_docx, build_variant_decomposition_xlsx
-from duban.errors import InputFileError
-from duban.sheets.decomposition import read_decomposition
+from office.errors import InputFileError
+from sheets.decomposition import read_decomposition
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SHIZHONG = SHARED / "data" / "shizhong-2025"

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from duban.demo import STEPS
-from duban.rollup import FINDING_LABELS
+from jobs.demo import STEPS
+from office.month import FINDING_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 

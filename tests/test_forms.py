@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from duban.model import Task
-from duban.sheets.forms import (
+from office.model import Task
+from sheets.forms import (
     TEMPLATE_VERSION,
     FormRow,
     FormSpec,
@@ -19,8 +19,8 @@ from duban.sheets.forms import (
     prefilled_checksum,
     write_form,
 )
-from duban.sheets.identity import parse_identity
-from duban.sheets.returns import read_return
+from sheets.identity import parse_identity
+from sheets.returns import read_return
 
 try:
     from tests.fill import lo_convert, soffice

@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from duban.jobs import collect, generate, importer
-from duban.rollup import reporting_units
-from duban.sheets.identity import SHEET_NAME
-from duban.sheets.returns import read_return
-from duban.simulate import fill_workbook
-from duban.workspace import SAMPLE_DIR, init_workspace, open_workspace
+from jobs import collect, generate, importer
+from office.month import reporting_units
+from sheets.identity import SHEET_NAME
+from sheets.returns import read_return
+from jobs.simulate import fill_workbook
+from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from duban.jobs import collect
-from duban.sheets import identity
-from duban.sheets.identity import Verifier
-from duban.sheets.returns import read_return
+from jobs import collect
+from sheets import identity
+from sheets.identity import Verifier
+from sheets.returns import read_return
 from fill import fill_form, form_sheet, lo_convert, soffice
 
 PERIOD = "2025-03"

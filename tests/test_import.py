@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from builders import build_decomposition_docx, build_variant_decomposition_xlsx
-from duban.errors import DubanError, InputFileError
-from duban.jobs import importer
-from duban.model import Unit
-from duban.workspace import SAMPLE_DIR, init_workspace, open_workspace, sample_units
+from office.errors import DubanError, InputFileError
+from jobs import importer
+from office.model import Unit
+from office.workspace import SAMPLE_DIR, init_workspace, open_workspace, sample_units
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_000 = ROOT.parent / "shared" / "seeds" / "000_233c76886741cf97.txt"

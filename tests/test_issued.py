@@ -20,11 +20,11 @@ import openpyxl
 import pytest
 from docx import Document
 
-from duban.jobs import brief, generate, merge, remind, send
-from duban.mailer import issued_units
-from duban.rollup import build_month
-from duban.sheets.briefing import quarterly_facts
-from duban.workspace import open_workspace
+from jobs import brief, generate, merge, remind, send
+from office.mailer import issued_units
+from office.month import build_month
+from sheets.briefing import quarterly_facts
+from office.workspace import open_workspace
 
 try:
     from tests.month_fixture import U, give_back, make_ws

@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from duban.jobs import generate, merge
-from duban.rollup import build_month
+from jobs import generate, merge
+from office.month import build_month
 from month_fixture import U, answer, full, issue, make_ws, plan_all
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from duban.cli import command_name, main
-from duban.jobs import collect, generate
-from duban.jobs.collect import REPORT_NAME
-from duban.workspace import init_workspace, open_workspace
+from office.cli import command_name, main
+from jobs import collect, generate
+from jobs.collect import REPORT_NAME
+from office.workspace import init_workspace, open_workspace
 from fill import fill_form, locate, form_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -367,7 +367,7 @@ def test_file_names_and_hints_with_brackets_are_printed_literally(generated_ws, 
 
 def test_render_escapes_every_outside_text(capsys):
     from duban import render
-    from duban.model import Report
+    from office.model import Report
 
     render.show(Report(job="import", summary="已从 计划[final].xlsx 导入 1 项任务。",
                        warnings=["请在 duban.toml 的 [calendar] 中填写", "单位“[red]区商务局[/red]”不在名册中"]))

@@ -14,8 +14,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs import generate, importer, send
-from duban.workspace import open_workspace
+from jobs import generate, importer, send
+from office.workspace import open_workspace
 
 try:
     from tests.month_fixture import TASKS_CSV, U, make_ws
@@ -29,8 +29,8 @@ PERIOD = "2025-03"
 CRASH = """
 import os, sys
 from datetime import datetime
-from duban.jobs import generate
-from duban.workspace import open_workspace
+from jobs import generate
+from office.workspace import open_workspace
 generate.between_renames = lambda: os._exit(17)
 ws = open_workspace(sys.argv[1])
 generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 2, 9))

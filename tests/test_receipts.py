@@ -21,10 +21,10 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from duban.jobs import collect, receipts
-from duban.jobs.receipts import Problem, return_problems
-from duban.model import Task
-from duban.workspace import open_workspace
+from jobs import collect, receipts
+from jobs.receipts import Problem, return_problems
+from office.model import Task
+from office.workspace import open_workspace
 from fill import fill_form, form_sheet, locate
 from smtp_server import prepare_sample_workspace, set_mail_config, smtp_server, use_server  # noqa: F401
 from smtp_server import root, ws  # noqa: F401
@@ -255,9 +255,9 @@ def test_server_down_then_up_each_reply_goes_once(root, smtp_server):
 CRASH_AFTER_SMTP = """
 import os, sys
 from datetime import datetime
-import duban.mailer as mailer
-from duban.jobs import collect, receipts
-from duban.workspace import open_workspace
+import office.mailer as mailer
+from jobs import collect, receipts
+from office.workspace import open_workspace
 real = mailer.Mailer.send
 def send_then_die(self, msg):
     real(self, msg)
@@ -324,9 +324,9 @@ def test_return_problems_by_cell():
 
 
 def test_run_due_answers_after_each_collect(tmp_path, smtp_server):
-    from duban.jobs import generate
-    from duban.jobs.schedule import run_due
-    from duban.simulate import fill_workbook
+    from jobs import generate
+    from jobs.schedule import run_due
+    from jobs.simulate import fill_workbook
 
     try:
         from tests.month_fixture import U, full as month_full, make_ws

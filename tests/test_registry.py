@@ -14,10 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from duban.errors import ConfigError
-from duban.jobs import generate, importer
-from duban.units import load_registry
-from duban.workspace import SAMPLE_UNITS, open_workspace
+from office.errors import ConfigError
+from jobs import generate, importer
+from office.units import load_registry
+from office.workspace import SAMPLE_UNITS, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 1, 27, 9)

@@ -10,9 +10,9 @@ from email.utils import getaddresses
 
 import pytest
 
-from duban.jobs import remind
-from duban.rollup import reporting_units
-from duban.workspace import open_workspace
+from jobs import remind
+from office.month import reporting_units
+from office.workspace import open_workspace
 
 try:
     from tests.smtp_server import prepare_sample_workspace, set_config, root, smtp_server, use_server, ws  # noqa: F401
@@ -25,7 +25,7 @@ PERIOD = "2025-03"
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """The sample with the plan and the March forms generated and recorded as issued (send --record-only)."""
-    from duban.jobs import send
+    from jobs import send
 
     root = prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws", status_months=(PERIOD,))
     w = open_workspace(root)

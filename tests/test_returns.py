@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duban.errors import InputFileError, TemplateMismatch
-from duban.model import Task
-from duban.sheets.cells import clean_text, parse_seq, parse_yes_no
-from duban.sheets.forms import FormRow, FormSpec, write_form
-from duban.sheets.returns import PLAN_FIELDS, STATUS_FIELDS, read_return
+from office.errors import InputFileError, TemplateMismatch
+from office.model import Task
+from sheets.cells import clean_text, parse_seq, parse_yes_no
+from sheets.forms import FormRow, FormSpec, write_form
+from sheets.returns import PLAN_FIELDS, STATUS_FIELDS, read_return
 
 try:
     from tests.fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
@@ -349,7 +349,7 @@ def test_property_text_round_trip(blank, tmp_path, texts):
 
 def _clean_text_slow(text: str) -> str | None:
     """clean_text of a str as it was before its fast path: controls removed, every space stripped."""
-    from duban.sheets.cells import _strip_all, remove_controls
+    from sheets.cells import _strip_all, remove_controls
 
     return _strip_all(remove_controls(text)) or None
 
@@ -384,7 +384,7 @@ _XML_BITS = [
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(_XML_BITS), st.binary(max_size=2)), max_size=40).map(b"".join))
 def test_sniff_one_pass_tag_scan_finds_what_the_four_patterns_find(seg):
-    from duban.sheets import safety as S
+    from sheets import safety as S
 
     tags = S._TAG_RE.findall(seg)
     assert [dq or sq for name, r, dq, sq in tags if r and name == b"c"] == [dq or sq for dq, sq in S._CELL_R_RE.findall(seg)]

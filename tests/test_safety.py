@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duban.errors import InputFileError
-from duban.sheets.safety import DEFAULT_LIMITS, FORMATS, Limits, Sniff, is_temp_file, sniff
+from office.errors import InputFileError
+from sheets.safety import DEFAULT_LIMITS, FORMATS, Limits, Sniff, is_temp_file, sniff
 
 try:
     from tests import hostile

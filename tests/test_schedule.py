@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from duban.jobs.schedule import calendar_of_year, run_due
-from duban.mailer import PREVIEW_DIR
-from duban.rollup import end_of, month_deadline
-from duban.simulate import fill_workbook
-from duban.workdays import WorkCalendar, plan_deadline, status_deadline
-from duban.workspace import open_workspace
+from jobs.schedule import calendar_of_year, run_due
+from office.mailer import PREVIEW_DIR
+from office.month import end_of, month_deadline
+from jobs.simulate import fill_workbook
+from office.workdays import WorkCalendar, plan_deadline, status_deadline
+from office.workspace import open_workspace
 
 try:
     from tests.month_fixture import U, full, make_ws
@@ -66,7 +66,7 @@ def drop(ws, kind: str, period: str, unit: str, values: dict) -> Path:
     folder = ws.root / "outbox" / ("plan" if kind == "plan" else period)
     mine = [p for p in folder.glob("*.xlsx") if p.stem.endswith("_" + unit)]
     assert len(mine) == 1, f"{unit} has no {kind} workbook for {period} in {folder} (was it sent?)"
-    from duban.sheets.returns import read_return
+    from sheets.returns import read_return
 
     rows = read_return(mine[0], "xlsx").rows
     dst = ws.root / "inbox" / f"{unit}_{kind}_{period}.xlsx"
@@ -636,7 +636,7 @@ def test_a_workspace_started_in_march_is_chased_only_for_what_it_was_sent(tmp_pa
 
 
 def merge_counts(ws, period: str) -> dict:
-    from duban.rollup import build_month
+    from office.month import build_month
 
     return build_month(ws, period, datetime(YEAR, 4, 15, 16)).counts
 

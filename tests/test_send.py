@@ -15,11 +15,11 @@ from email.utils import getaddresses, parseaddr
 import openpyxl
 import pytest
 
-from duban.errors import DubanError
-from duban.jobs import send
-from duban.mailer import Mailer, build_message, render
-from duban.settings import MailSettings
-from duban.workspace import open_workspace
+from office.errors import DubanError
+from jobs import send
+from office.mailer import Mailer, build_message, render
+from office.settings import MailSettings
+from office.workspace import open_workspace
 
 try:
     from tests.smtp_server import (  # noqa: F401
@@ -267,7 +267,7 @@ def test_subject_template_with_deadline_and_alias(root, smtp_server):
 
 
 def test_status_send_uses_month_period(root, smtp_server):
-    from duban.jobs import generate
+    from jobs import generate
 
     w = open_workspace(root)
     try:
@@ -326,8 +326,8 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from duban import mailer
-from duban.jobs import send
-from duban.workspace import open_workspace
+from jobs import send
+from office.workspace import open_workspace
 
 count = {"n": 0}
 
@@ -433,7 +433,7 @@ def test_unit_option_takes_several_units(root, smtp_server):
 
 
 def test_record_only_mails_nothing_and_counts_as_issued(root, smtp_server):
-    from duban.mailer import issued_units
+    from office.mailer import issued_units
 
     r = run_cli("send", "plan", "--record-only", "-w", str(root), "--now", "2025-01-27T10:00")
     assert r.returncode == 0, r.stdout + r.stderr

@@ -14,9 +14,9 @@ import pytest
 from docx import Document
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from duban.demo import run_demo
-from duban.sheets.cells import estimate_lines, line_height
-from duban.wording import STATUS_RULES, is_no_problem, percent
+from jobs.demo import run_demo
+from sheets.cells import estimate_lines, line_height
+from office.wording import STATUS_RULES, is_no_problem, percent
 
 TITLE = "2025年3月政府工作报告任务落实台账"
 LEADER_COLUMNS = ["序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态"]

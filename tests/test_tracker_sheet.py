@@ -1,4 +1,4 @@
-"""The month's tracker workbook (duban.sheets.tracker), read back with openpyxl."""
+"""The month's tracker workbook (sheets.tracker), read back with openpyxl."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from duban.model import Finding, Task
-from duban.rollup import FINDING_LABELS, Line, MonthData, TaskRow, UnitState
+from office.model import Finding, Task
+from office.month import FINDING_LABELS, Line, MonthData, TaskRow, UnitState
 from openpyxl.utils import get_column_letter
 
-from duban.sheets import tracker
-from duban.sheets.cells import MAX_ROW_HEIGHT
-from duban.sheets.tracker import TRUNCATED_NOTE, write_tracker
-from duban.wording import STATUS_RULES, is_no_problem
+from sheets import tracker
+from sheets.cells import MAX_ROW_HEIGHT
+from sheets.tracker import TRUNCATED_NOTE, write_tracker
+from office.wording import STATUS_RULES, is_no_problem
 
 FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 COLS = dict(zip(FIELDS, "FGHIJ"))
@@ -501,7 +501,7 @@ def test_large_mode_repeats_task_columns_without_merges(tmp_path, monkeypatch):
     ("see https://example.org/a/very/long/address/that/does/not/fit/on/one/line", 20, 11, 5),  # "see", then 70 characters at 18 a line
 ])
 def test_estimate_lines(text, width, size, lines):
-    from duban.sheets.cells import estimate_lines
+    from sheets.cells import estimate_lines
 
     assert estimate_lines(text, width, size) == lines
 

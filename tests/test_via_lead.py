@@ -14,8 +14,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from duban.jobs import generate, merge, remind, send
-from duban.workspace import open_workspace
+from jobs import generate, merge, remind, send
+from office.workspace import open_workspace
 
 try:
     from tests.fill import form_sheet, locate
@@ -60,7 +60,7 @@ def month(tmp_path_factory):
         for u in LEADS[:-1]:  # 区测试七局 never answers
             give_back(ws, "status", PERIOD, u, {"progress": f"{u}三月进展", "problems": "无", "next_steps": "继续", "achieved": "是"},
                       datetime(2025, 4, 2, 10), collect_now=False)
-        from duban.jobs import collect
+        from jobs import collect
 
         got["collect"] = collect.run(ws, now=datetime(2025, 4, 2, 10))
         got["overdue"] = remind.run(ws, PERIOD, now=datetime(2025, 4, 9, 9), sleep=no_sleep)

@@ -19,8 +19,8 @@ from datetime import date, datetime
 
 import pytest
 
-from duban.errors import CalendarGap, ConfigError, DubanError
-from duban.workdays import (
+from office.errors import CalendarGap, ConfigError, DubanError
+from office.workdays import (
     WorkCalendar,
     parse_period,
     plan_deadline,

@@ -12,7 +12,7 @@ from pathlib import Path
 import procs
 import pytest
 
-from duban.workers import MAX_WORKERS, WorkerCrashed, auto_workers, ordered_map
+from office.workers import MAX_WORKERS, WorkerCrashed, auto_workers, ordered_map
 
 PARENT_PID = os.getpid()
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +75,8 @@ def test_auto_workers():
 
 
 def test_collect_workers_setting(sample_ws):
-    from duban.errors import ConfigError
-    from duban.settings import CONFIG_NAME, load_settings
+    from office.errors import ConfigError
+    from office.settings import CONFIG_NAME, load_settings
 
     path = sample_ws.root / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
@@ -96,7 +96,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 if {fallback!r}:
     sys.platform = "no-prctl"  # the workers fall back to watching their parent's pid
-from duban.workers import ordered_map
+from office.workers import ordered_map
 
 def busy(n):
     time.sleep(60)

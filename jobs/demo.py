@@ -1,0 +1,232 @@
+"""demo: a whole reporting cycle of the bundled Shizhong 2025 sample, simulated and deterministic for a seed."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time as _time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from office.errors import DubanError, command
+from jobs import brief, collect, generate, importer, merge, send
+from office.model import Report
+from jobs.simulate import NO, PROBLEMS, YES, fill_workbook, next_text, progress_text, quarter_target, save_as_xls
+from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
+
+MARKER = ".duban-demo"
+# The steps shown while the demo runs (their number sizes the progress bar).
+STEPS = (
+    "建立演示工作区", "导入任务分解表", "生成计划表，写出邮件预览", "模拟各单位填写计划表", "收集计划表（按时、逾期两批）",
+    "2月落实情况表：生成、填写、收集", "生成3月落实情况表，写出邮件预览", "模拟各单位填写3月落实情况表",
+    "收集3月落实情况表（三批）", "汇总3月台账", "生成月度通报和季度通报",
+)
+STAGING = ".demo-answers"
+
+
+def _arrive(ws_root: Path, files: list[Path]) -> None:
+    """Move answers from the staging folder into the inbox, as if dropped there a while ago."""
+    past = _time.time() - 3600
+    staging = ws_root / STAGING
+    for f in files:
+        dest = ws_root / "inbox" / f.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
+        os.utime(dest, (past, past))
+
+
+def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float = 0.12) -> dict:
+    values = {}
+    for row in read_rows:
+        achieved = rng.choice(NO) if rng.random() < no_rate else rng.choice(YES)
+        values[row.task_id] = {
+            "progress": progress_text(rng, month),
+            "problems": rng.choice(PROBLEMS) if rng.random() < 0.3 else "无",
+            "next_steps": next_text(rng, month),
+            "achieved": achieved,
+        }
+    return values
+
+
+def run_demo(folder: Path, seed: int = 2025, progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """The whole cycle; ``progress(i, total, label)`` is told when step ``i`` starts, and
+    ``progress(n, n, "")`` at the end (see office.render.steps_display)."""
+    started = _time.monotonic()
+    done = [0]
+
+    def step(label: str) -> None:
+        if progress:
+            progress(done[0], max(len(STEPS), done[0] + 1), label)
+        done[0] += 1
+
+    try:
+        report = _run(folder, seed, step, started)
+    except BaseException:
+        if progress:
+            progress(-1, -1, "")
+        raise
+    if progress:
+        progress(done[0], done[0], "")
+    return report
+
+
+def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -> Report:
+    from sheets.returns import read_return
+
+    step(STEPS[0])
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / MARKER).exists():
+            raise DubanError(f"{folder} 已存在且不是演示工作区，为避免覆盖，请换一个文件夹名。")
+        shutil.rmtree(folder)
+    rng = random.Random(seed)
+    init_workspace(folder, 2025)
+    (folder / MARKER).write_text("demo\n", encoding="utf-8")
+    ws = open_workspace(folder)
+    inbox = folder / STAGING  # answers wait here until they "arrive" in inbox/
+    steps: list[str] = []
+    try:
+        step(STEPS[1])
+        r = importer.run(ws, SAMPLE_DIR / "decomposition.xlsx", now=datetime(2025, 1, 24, 10))
+        steps.append(r.summary)
+        step(STEPS[2])
+        g = generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+        s = send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 5), dry_run=True)
+        # The demo mails nothing: its simulated sending is recorded as an office records forms it
+        # delivered by other means, so that the plans count as issued.
+        send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 6), record_only=True)
+        steps.append(f"{g.summary}邮件预览 {len(s.data.get('eml', []))} 封（演示模式不真正发送，已用 send --record-only 登记为已下发）。")
+        units = [f["unit"] for f in g.data["files"]]
+        files = {f["unit"]: Path(f["file"]) for f in g.data["files"]}
+
+        # Plans: most on time, a few late, three never arrive, one comes back with no quarter target.
+        step(STEPS[3])
+        shuffled = units[:]
+        rng.shuffle(shuffled)
+        no_plan, late_plan, blank_plan = shuffled[:3], shuffled[3:7], shuffled[7]
+        on_time, late = [], []
+        for u in units:
+            if u in no_plan:
+                continue
+            rows = read_return(files[u], "xlsx").rows
+            vals = {row.task_id: {f"q{q}": quarter_target(rng, q) for q in range(1, 5)} | {"main_leader": rng.choice("王李张刘陈杨赵黄") + rng.choice(["明", "强", "伟", "静", "芳", "军"]), "deputy": rng.choice("孙周吴郑冯") + rng.choice(["磊", "洋", "敏", "涛"])} for row in rows}
+            if u == blank_plan:  # only the names filled in: a blank plan (空表)
+                vals = {tid: {k: v for k, v in row_vals.items() if not k.startswith("q")} for tid, row_vals in vals.items()}
+            dst = inbox / f"{u}_2025年落实计划表.xlsx"
+            fill_workbook(files[u], dst, vals)
+            (late if u in late_plan else on_time).append(dst)
+        step(STEPS[4])
+        _arrive(folder, on_time)
+        c1 = collect.run(ws, now=datetime(2025, 2, 14, 16))
+        _arrive(folder, late)
+        c2 = collect.run(ws, now=datetime(2025, 2, 20, 10))
+        steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份（其中 1 份未填季度目标，为空表），逾期报回 {len(c2.data['accepted'])} 份，"
+                     f"{len(no_plan)} 个单位未报。")
+
+        # February status: the month before, so that copying can be seen in March.
+        step(STEPS[5])
+        g2 = generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9))
+        send.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9, 5), record_only=True)
+        feb_files = {f["unit"]: Path(f["file"]) for f in g2.data["files"]}
+        feb_values: dict[str, dict] = {}
+        dropped = []
+        for u in units:
+            rows = read_return(feb_files[u], "xlsx").rows
+            feb_values[u] = _status_values(rng, rows, 2)
+            dst = inbox / "2月" / f"{u}2月落实情况.xlsx"
+            fill_workbook(feb_files[u], dst, feb_values[u])
+            dropped.append(dst)
+        _arrive(folder, dropped)
+        c3 = collect.run(ws, now=datetime(2025, 3, 6, 15))
+        steps.append(f"2月落实情况表：收到 {len(c3.data['accepted'])} 份。")
+
+        # March status, with the usual mix of habits and mistakes.
+        step(STEPS[6])
+        g3 = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+        send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 5), dry_run=True)
+        send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 6), record_only=True)
+        mar = {f["unit"]: Path(f["file"]) for f in g3.data["files"]}
+        step(STEPS[7])
+        order = units[:]
+        rng.shuffle(order)
+        missing, late1, late2 = order[:4], order[4:7], order[7:8]
+        special = order[8:]
+        renamed, as_xls, corrupt, incomplete, copied, edited, sub_item, twice = special[:8]
+        batches: dict[str, list[Path]] = {"on_time": [], "late1": [], "late2": [], "resend": []}
+        notes = []
+        for u in units:
+            if u in missing:
+                continue
+            rows = read_return(mar[u], "xlsx").rows
+            vals = _status_values(rng, rows, 3)
+            kwargs: dict = {}
+            if u == incomplete and rows:
+                vals[rows[0].task_id]["next_steps"] = None
+                vals[rows[0].task_id]["achieved"] = None
+            if u == copied and rows:
+                vals[rows[0].task_id]["progress"] = feb_values[u][rows[0].task_id]["progress"]
+            if u == edited and rows:
+                kwargs["edit_text"] = {rows[0].task_id: rows[0].text + "（已调整）"}
+            if u == sub_item:
+                kwargs["sub_item"] = "其中：完成老旧小区改造2处"
+            name = f"2025年3月_落实情况表_{u}.xlsx"
+            if u == renamed:
+                name = f"{u.replace('区', '', 1)}3月报表（终版）.xlsx"
+            bucket = "late1" if u in late1 else "late2" if u in late2 else "on_time"
+            dst = inbox / ("邮件附件" if bucket == "on_time" else bucket) / name
+            fill_workbook(mar[u], dst, vals, **kwargs)
+            if u == as_xls:
+                xls = dst.with_suffix(".xls")
+                if save_as_xls(dst, xls):
+                    dst.unlink()
+                    dst = xls
+                    notes.append(f"{u}的报表用 LibreOffice 另存为 .xls")
+                else:
+                    notes.append("未安装 LibreOffice，跳过 .xls 示例")
+            if u == corrupt:
+                good = dst.read_bytes()
+                dst.write_bytes(good[: len(good) // 2])  # a half-copied attachment
+                resend = inbox / "重发" / f"{u}（更正后重发）.xlsx"
+                resend.parent.mkdir(parents=True, exist_ok=True)
+                resend.write_bytes(good)
+                batches["resend"].append(resend)
+            if u == twice:
+                copy = inbox / "重复" / name
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(dst, copy)
+                batches["on_time"].append(copy)
+            batches[bucket].append(dst)
+        step(STEPS[8])
+        _arrive(folder, batches["on_time"])
+        c4 = collect.run(ws, now=datetime(2025, 4, 7, 16))
+        _arrive(folder, batches["resend"] + batches["late1"])
+        c5 = collect.run(ws, now=datetime(2025, 4, 9, 10))
+        _arrive(folder, batches["late2"])
+        c6 = collect.run(ws, now=datetime(2025, 4, 14, 10))
+        rejected = c4.data["rejected"] + c5.data["rejected"] + c6.data["rejected"]
+        steps.append(
+            f"3月落实情况表：接收 {len(c4.data['accepted']) + len(c5.data['accepted']) + len(c6.data['accepted'])} 份，"
+            f"退回 {len(rejected)} 份，重复 {len(c4.data['duplicates']) + len(c5.data['duplicates'])} 份，{len(missing)} 个单位未报。"
+            + ("（" + "；".join(notes) + "）" if notes else ""))
+
+        step(STEPS[9])
+        now = datetime(2025, 4, 15, 9)
+        m = merge.run(ws, "2025-03", now=now)
+        step(STEPS[10])
+        b1 = brief.run(ws, month="2025-03", now=now)
+        b2 = brief.run(ws, quarter="2025Q1", now=now)
+        steps.append(m.summary)
+        shutil.rmtree(inbox, ignore_errors=True)
+        seconds = _time.monotonic() - started
+        summary = "演示完成（用时 {:.0f} 秒）。\n".format(seconds) + "\n".join(f"· {s_}" for s_ in steps) + (
+            f"\n台账：{m.data['tracker']}\n月度通报：{b1.data['briefing']}\n季度通报：{b2.data['briefing']}"
+            f"\n收件检查结果：{folder / 'inbox' / collect.REPORT_NAME}"
+            f"\n这个文件夹是一个普通工作区，可以继续使用，例如：{command(f'tasks -w {folder}')}")
+        return Report(job="demo", summary=summary, data={
+            "workspace": str(folder), "tracker": m.data["tracker"], "briefings": [b1.data["briefing"], b2.data["briefing"]],
+            "findings": m.data["counts"]["findings"], "rejected": rejected, "seconds": round(seconds, 1),
+        })
+    finally:
+        ws.close()
