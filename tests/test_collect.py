@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duban import rollup
+from office import month as rollup
 from jobs import collect
 from jobs.collect import REPORT_NAME
 from office.workspace import open_workspace

@@ -366,7 +366,7 @@ def test_file_names_and_hints_with_brackets_are_printed_literally(generated_ws, 
 
 
 def test_render_escapes_every_outside_text(capsys):
-    from duban import render
+    from office import render
     from office.model import Report
 
     render.show(Report(job="import", summary="已从 计划[final].xlsx 导入 1 项任务。",

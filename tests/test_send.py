@@ -325,7 +325,7 @@ CRASH = """
 import os, sys
 from datetime import datetime
 from pathlib import Path
-from duban import mailer
+from office import mailer
 from jobs import send
 from office.workspace import open_workspace
 
