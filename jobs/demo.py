@@ -13,7 +13,7 @@ from typing import Callable
 from office.errors import DubanError, command
 from jobs import brief, collect, generate, importer, merge, send
 from office.model import Report
-from jobs.simulate import NO, PROBLEMS, YES, fill_workbook, next_text, progress_text, quarter_target, save_as_xls
+from jobs.simulate import NO, PROBLEMS, YES, fill_workbook, form_rows, next_text, progress_text, quarter_target, save_as_xls
 from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
 
 MARKER = ".duban-demo"
@@ -73,8 +73,6 @@ def run_demo(folder: Path, seed: int = 2025, progress: Callable[[int, int, str],
 
 
 def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -> Report:
-    from sheets.returns import read_return
-
     step(STEPS[0])
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -110,7 +108,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         for u in units:
             if u in no_plan:
                 continue
-            rows = read_return(files[u], "xlsx").rows
+            rows = form_rows(files[u])
             vals = {row.task_id: {f"q{q}": quarter_target(rng, q) for q in range(1, 5)} | {"main_leader": rng.choice("王李张刘陈杨赵黄") + rng.choice(["明", "强", "伟", "静", "芳", "军"]), "deputy": rng.choice("孙周吴郑冯") + rng.choice(["磊", "洋", "敏", "涛"])} for row in rows}
             if u == blank_plan:  # only the names filled in: a blank plan (空表)
                 vals = {tid: {k: v for k, v in row_vals.items() if not k.startswith("q")} for tid, row_vals in vals.items()}
@@ -133,7 +131,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         feb_values: dict[str, dict] = {}
         dropped = []
         for u in units:
-            rows = read_return(feb_files[u], "xlsx").rows
+            rows = form_rows(feb_files[u])
             feb_values[u] = _status_values(rng, rows, 2)
             dst = inbox / "2月" / f"{u}2月落实情况.xlsx"
             fill_workbook(feb_files[u], dst, feb_values[u])
@@ -159,7 +157,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         for u in units:
             if u in missing:
                 continue
-            rows = read_return(mar[u], "xlsx").rows
+            rows = form_rows(mar[u])
             vals = _status_values(rng, rows, 3)
             kwargs: dict = {}
             if u == incomplete and rows:

@@ -3,6 +3,11 @@
 The workbooks are opened and saved with openpyxl (not our writer), with the
 typical habits of a real return: 是/否 written as √ or 已完成, trailing spaces,
 a sub-item row, a renamed file, an edited task text.
+
+The fill-in cells are found the way a clerk finds them, by the header text and the
+序号 under each part's heading, with a locator of this module's own: a simulated
+unit never asks the return reader (sheets.returns) where to write, so a mistake in
+the reader cannot hide itself by writing and reading the same wrong cell.
 """
 
 from __future__ import annotations
@@ -11,11 +16,10 @@ import random
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-
-from sheets.returns import read_return
 
 ACTIONS = ["召开专题推进会", "完成现场调研", "印发实施方案", "完成项目立项", "签订合作协议", "开展督导检查",
            "完成招标采购", "组织业务培训", "推进手续办理", "完成资金拨付", "开展入户走访", "建立工作台账"]
@@ -45,28 +49,104 @@ def quarter_target(rng: random.Random, q: int) -> str:
     return f"{rng.choice(ACTIONS)}，完成年度任务的{q * 25}%"
 
 
+# Header text (spaces and line breaks removed) -> field, matched as a prefix, longest first;
+# the plan form's quarters sit under a merged 季度目标 heading.
+HEADERS = {
+    "序号": "seq", "分解序号": "seq", "重点任务": "text", "本单位职责": "role",
+    "一季度": "q1", "二季度": "q2", "三季度": "q3", "四季度": "q4",
+    "主要负责人": "main_leader", "分管负责人": "deputy", "备注": "note",
+    "季度计划完成目标": "target", "完成情况": "progress", "存在问题": "problems",
+    "下一步": "next_steps", "是否完成": "achieved",
+}
+PARTS = (("年度工作任务", "annual"), ("为民办实事", "livelihood"))
+HEADER_ROWS = 15
+
+
+@dataclass(frozen=True)
+class FormRow:
+    task_id: str  # annual-3, livelihood-1
+    row: int  # 1-based
+    text: str  # the task text as generated
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    sheet: str
+    columns: dict[str, int]  # field -> 1-based column
+    rows: list[FormRow]  # in sheet order
+
+
+def _field_of(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = "".join(value.split())
+    for head in sorted(HEADERS, key=len, reverse=True):
+        if text.startswith(head):
+            return HEADERS[head]
+    return None
+
+
+def _layout_of(sheet) -> FormLayout | None:
+    columns: dict[str, int] = {}
+    last = 0
+    for r, values in enumerate(sheet.iter_rows(min_row=1, max_row=HEADER_ROWS, values_only=True), start=1):
+        if "seq" in columns and len(values) >= columns["seq"]:
+            seq = values[columns["seq"] - 1]
+            if isinstance(seq, (int, float)) or (isinstance(seq, str) and any(label in seq for label, _ in PARTS)):
+                break  # the header is over: a part's heading or the first task
+        for c, value in enumerate(values, start=1):
+            field = _field_of(value)
+            if field and field not in columns:
+                columns[field] = c
+                last = r
+    if "seq" not in columns or "text" not in columns:
+        return None
+    rows: list[FormRow] = []
+    part = None
+    for r in range(last + 1, sheet.max_row + 1):
+        seq = sheet.cell(r, columns["seq"]).value
+        if isinstance(seq, str):
+            part = next((k for label, k in PARTS if label in seq), part)
+        elif isinstance(seq, (int, float)) and not isinstance(seq, bool) and part:
+            rows.append(FormRow(f"{part}-{int(seq)}", r, str(sheet.cell(r, columns["text"]).value or "")))
+    return FormLayout(sheet.title, columns, rows)
+
+
+def layout(wb: openpyxl.Workbook) -> FormLayout:
+    """Where a generated form's fill-in cells are: the first sheet with a recognisable header."""
+    for sheet in wb.worksheets:
+        found = _layout_of(sheet)
+        if found is not None:
+            return found
+    raise ValueError("no form sheet: no 序号 and 重点任务 header in the first rows of any sheet")
+
+
+def form_rows(path: Path) -> list[FormRow]:
+    """The task rows of a generated form, in sheet order."""
+    return layout(openpyxl.load_workbook(path)).rows
+
+
 def fill_workbook(src: Path, dst: Path, values: dict[str, dict[str, str | None]], *, edit_text: dict[str, str] | None = None,
                   sub_item: str | None = None) -> Path:
-    """Write `values` ({task_id: {field: text}}) into the fill-in cells of a generated workbook."""
-    read = read_return(src, "xlsx")
+    """Write `values` ({task_id: {field: text}}; None leaves a cell as generated) into the fill-in cells
+    of a generated workbook; `edit_text` ({task_id: text}) rewrites task texts; `sub_item` adds a
+    sub-item row under the first task."""
     wb = openpyxl.load_workbook(src)
-    ws = wb[read.sheet]
-    for row in read.rows:
+    found = layout(wb)
+    ws = wb[found.sheet]
+    for row in found.rows:
         for field, text in values.get(row.task_id, {}).items():
-            addr = row.cells.get(field)
-            if addr and text is not None:
-                cell = ws[addr]
+            if text is not None and field in found.columns:
+                cell = ws.cell(row.row, found.columns[field])
                 cell.value = text
                 cell.data_type = "s"
         if edit_text and row.task_id in edit_text:
-            ws[row.cells["text"]].value = edit_text[row.task_id]
-    if sub_item and read.rows:
-        last = read.rows[0]
-        r = ws[last.cells["text"]].row
+            ws.cell(row.row, found.columns["text"]).value = edit_text[row.task_id]
+    if sub_item and found.rows:
+        r = found.rows[0].row
         ws.insert_rows(r + 1)
-        ws.cell(r + 1, ws[last.cells["text"]].column).value = sub_item
-        prog = ws[last.cells.get("progress") or last.cells.get("q1")].column
-        ws.cell(r + 1, prog).value = "（分项）" + sub_item
+        ws.cell(r + 1, found.columns["text"]).value = sub_item
+        ws.cell(r + 1, found.columns.get("progress") or found.columns["q1"]).value = "（分项）" + sub_item
     dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     return dst

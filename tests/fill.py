@@ -37,26 +37,33 @@ LABELS = {
 SECTIONS = {"年度工作任务": "annual", "为民办实事": "livelihood"}
 
 
+def _squash(value) -> object:
+    """A header cell's text without spaces or line breaks (a clerk's Alt+Enter in a label)."""
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
 def form_sheet(wb):
     """The worksheet holding the form (the one with a 重点任务 header)."""
     for ws in wb.worksheets:
         if ws.title == "_duban":
             continue
         for row in ws.iter_rows(min_row=1, max_row=15, values_only=True):
-            if "重点任务、民生实事内容" in row:
+            if "重点任务、民生实事内容" in (_squash(v) for v in row):
                 return ws
     raise LookupError("no form sheet")
 
 
-def locate(ws) -> tuple[dict[str, int], dict[str, int], int]:
-    """({field: 1-based column}, {task_id: 1-based row}, last header row)."""
+def locate(ws, labels: dict[str, tuple[str, ...]] | None = None) -> tuple[dict[str, int], dict[str, int], int]:
+    """({field: 1-based column}, {task_id: 1-based row}, last header row), the columns found by
+    their header text (``labels`` adds or renames fields: {field: (header text, ...)})."""
+    vocabulary = {**LABELS, **(labels or {})}
     cols: dict[str, int] = {}
     header_last = None
     for r in range(1, 16):
         for c in range(1, ws.max_column + 1):
-            v = ws.cell(r, c).value
-            for f, labels in LABELS.items():
-                if v in labels and f not in cols:
+            v = _squash(ws.cell(r, c).value)
+            for f, names in vocabulary.items():
+                if v in names and f not in cols:
                     cols[f] = c
                     header_last = max(header_last or 0, r)
     assert header_last, "header not found"
@@ -74,6 +81,12 @@ def locate(ws) -> tuple[dict[str, int], dict[str, int], int]:
     return cols, rows, header_last
 
 
+def task_ids(path: Path) -> list[str]:
+    """The task ids of a generated form, in sheet order (found by header text, not by the reader)."""
+    _, rows, _ = locate(form_sheet(openpyxl.load_workbook(path)))
+    return sorted(rows, key=rows.get)
+
+
 def set_text(cell, value) -> None:
     """Write a value the way a unit's typed text ends up: always as a string cell
     (a leading "=" must not turn into a formula)."""
@@ -82,15 +95,19 @@ def set_text(cell, value) -> None:
         cell.data_type = "s"
 
 
-def fill_form(src: Path, dst: Path, values: dict[str, dict[str, object]], footer: dict[str, str] | None = None) -> Path:
+def fill_form(src: Path, dst: Path, values: dict[str, dict[str, object]], footer: dict[str, str] | None = None, *,
+              edit_text: dict[str, str] | None = None, labels: dict[str, tuple[str, ...]] | None = None) -> Path:
     """Copy `src` to `dst` with `values` ({task_id: {field: value}}) written into the
-    fill-in cells; `footer` may hold 填报人/联系电话/填报时间 values."""
+    fill-in cells; `footer` may hold 填报人/联系电话/填报时间 values; `edit_text`
+    ({task_id: text}) overwrites task texts (a unit editing its task); `labels` as in locate()."""
     wb = openpyxl.load_workbook(src)
     ws = form_sheet(wb)
-    cols, rows, _ = locate(ws)
+    cols, rows, _ = locate(ws, labels)
     for tid, fields in values.items():
         for f, v in fields.items():
             set_text(ws.cell(rows[tid], cols[f]), v)
+    for tid, text in (edit_text or {}).items():
+        set_text(ws.cell(rows[tid], cols["text"]), text)
     for label, v in (footer or {}).items():
         for row in ws.iter_rows():
             for cell in row:
@@ -100,8 +117,15 @@ def fill_form(src: Path, dst: Path, values: dict[str, dict[str, object]], footer
                     while isinstance(ws.cell(cell.row, c), MergedCell):
                         c += 1
                     set_text(ws.cell(cell.row, c), v)
+    dst.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dst)
     return dst
+
+
+def fill_every_row(src: Path, dst: Path, fields: dict[str, object], **kwargs) -> Path:
+    """fill_form with the same ``fields`` in every task row; a None value leaves that cell as generated."""
+    values = {tid: {f: v for f, v in fields.items() if v is not None} for tid in task_ids(src)}
+    return fill_form(src, dst, values, **kwargs)
 
 
 def edit(src: Path, dst: Path, fn) -> Path:

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from docx import Document
 
+from conftest import run_cli
 from jobs.demo import STEPS
 from office.month import FINDING_LABELS
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo") / "demo-ws"
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "demo", str(folder), "--json"], capture_output=True, text=True, timeout=300)
+    r = run_cli("demo", str(folder), "--json", timeout=300)
     assert r.returncode == 0, r.stderr
     assert not any(step in r.stderr for step in STEPS)  # --json: no progress display
     return json.loads(r.stdout)
@@ -117,8 +118,7 @@ def test_briefing_converts_to_pdf(demo, tmp_path):
 
 
 def test_demo_folder_is_an_ordinary_workspace(demo):
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "merge", "--month", "2025-03", "-w", demo["workspace"], "--now", "2025-04-15T09:00", "--json"],
-                       capture_output=True, text=True)
+    r = run_cli("merge", "--month", "2025-03", "-w", demo["workspace"], "--now", "2025-04-15T09:00", "--json")
     assert r.returncode == 0, r.stderr
     again = json.loads(r.stdout)
     counts = {}
@@ -140,3 +140,33 @@ def test_the_plain_demo_shows_its_steps_as_it_goes(tmp_path):
     assert f"台账：{folder}/trackers/2025年3月_台账.xlsx" in r.stdout  # the folder name printed literally
     assert f"例如：{sys.executable} run.py tasks -w {folder}" in r.stdout  # the command as typed
     assert (folder / "trackers" / "2025年3月_台账.xlsx").is_file()
+
+
+def test_the_simulated_units_wrote_each_field_under_its_own_header(demo):
+    """The demo's units (jobs/simulate.py, cells found by header text) wrote 完成情况 under 完成情况,
+    存在问题 under 存在问题 and 下一步计划 under 下一步计划: the tracker shows each kind of text under its
+    header, with a source cell in the column the form's header names (found here by tests/fill.py)."""
+    from fill import form_sheet, locate
+    from jobs.simulate import PROBLEMS
+
+    form = next((Path(demo["workspace"]) / "outbox" / "2025-03").glob("*.xlsx"))
+    cols, _, _ = locate(form_sheet(openpyxl.load_workbook(form)))
+    letters = {f: openpyxl.utils.get_column_letter(cols[f]) for f in ("progress", "problems", "next_steps")}
+    wb = openpyxl.load_workbook(demo["tracker"])
+    reported = 0
+    for name in ("台账", "为民办实事"):
+        sheet = wb[name]
+        head = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "序号")
+        col = {c.value: c.column for c in sheet[head] if c.value}
+        for r in range(head + 1, sheet.max_row + 1):
+            if not sheet.cell(r, col["来源"]).value:
+                continue  # not reported
+            reported += 1
+            progress, problems, next_steps = (sheet.cell(r, col[h]) for h in ("完成情况", "存在问题", "下一步计划"))
+            assert re.match(r"[23]月份，", progress.value), (name, r, progress.value)  # (one unit copied February)
+            assert problems.value in set(PROBLEMS) | {"无"}, (name, r, problems.value)
+            assert next_steps.value is None or next_steps.value.startswith("4月份，"), (name, r, next_steps.value)
+            for field, cell in (("progress", progress), ("problems", problems), ("next_steps", next_steps)):
+                if cell.value:
+                    assert re.fullmatch(rf"来源：.+!{letters[field]}\d+", cell.comment.text), (name, r, cell.comment.text)
+    assert reported > 300

@@ -15,7 +15,7 @@ from jobs import collect, generate, importer
 from office.month import reporting_units
 from sheets.identity import SHEET_NAME
 from sheets.returns import read_return
-from jobs.simulate import fill_workbook
+from fill import fill_form, task_ids
 from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
 
 
@@ -78,10 +78,9 @@ def test_status_targets_come_from_the_accepted_plan(ws):
     generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
     unit = "区商务局"
     src = ws.root / "outbox" / "plan" / f"2025年_落实计划表_{unit}.xlsx"
-    rows = read_return(src, "xlsx").rows
-    vals = {r.task_id: {"q1": f"一季度：{r.task_id}目标", "q2": "二季度目标", "q3": "三", "q4": "四"} for r in rows}
+    vals = {tid: {"q1": f"一季度：{tid}目标", "q2": "二季度目标", "q3": "三", "q4": "四"} for tid in task_ids(src)}
     dst = ws.root / "inbox" / "商务局计划.xlsx"
-    fill_workbook(src, dst, vals)
+    fill_form(src, dst, vals)
     past = time.time() - 60
     os.utime(dst, (past, past))
     got = collect.run(ws, now=datetime(2025, 2, 10, 9))

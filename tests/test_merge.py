@@ -13,39 +13,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
-from jobs import generate, merge
+from conftest import merge_month, run_cli
+from fill import form_sheet, locate
+from month_fixture import MARCH, TASKS_CSV, U, outbox_form
 from office.month import build_month
-from month_fixture import U, answer, full, issue, make_ws, plan_all
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def month(tmp_path_factory):
-    """March 2025 with status_workdays = 3: due Thursday 2025-04-03, right before 清明 (4/4–4/6)."""
-    root = tmp_path_factory.mktemp("merge") / "ws"
-    ws = make_ws(root, status_workdays=3)
-    plan_all(ws, U[:5] + U[6:], datetime(2025, 2, 14, 10))  # U[5] never sends its plan
-    generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5))
-    issue(ws, "status", "2025-02", datetime(2025, 2, 5, 9))
-    answer(ws, "status", "2025-02", U[2], {"*": full("二月：完成项目储备10个", next_steps="三月继续储备")}, datetime(2025, 3, 5, 10))
-    generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3))
-    issue(ws, "status", "2025-03", datetime(2025, 3, 3, 9))
-    on_time = datetime(2025, 4, 2, 15)
-    answer(ws, "status", "2025-03", U[0], {"*": full('=HYPERLINK("http://evil.example","点我")')}, on_time)
-    answer(ws, "status", "2025-03", U[1], {"*": full("三月：公园选址完成")}, datetime(2025, 4, 7, 9))  # late across 清明
-    answer(ws, "status", "2025-03", U[2], {"*": full("二月：完成项目储备10个", next_steps="四月开工两个")}, on_time)  # copied
-    answer(ws, "status", "2025-03", U[3], {"*": full("三月：拆迁完成八成", achieved="否")}, on_time,
-           edit_text={"annual-3": "实施城市更新（本单位已修改）"})
-    # U[4] never answers
-    answer(ws, "status", "2025-03", U[5], {"*": full("三月：改造开工", next_steps="")}, datetime(2025, 4, 1, 9), name="初稿.xlsx")
-    answer(ws, "status", "2025-03", U[5], {"*": full("三月：改造开工", next_steps="四月完成招标")}, datetime(2025, 4, 2, 9), name="更正稿.xlsx")
-    # (a form with no 完成情况 in any row would be a blank return, see test_issued.py)
-    answer(ws, "status", "2025-03", U[6], {"*": {"progress": "三月：岗位开发", "problems": "+1 人员不足", "next_steps": None,
-                                                "achieved": "√"}}, on_time)
-    yield ws
-    ws.close()
+def month(filled_month):
+    """March 2025 of month_fixture.MARCH, status_workdays = 3: due Thursday 2025-04-03, right before 清明 (4/4–4/6)."""
+    return filled_month
 
 
 def test_deadline_is_before_the_holiday(month):
@@ -54,7 +35,7 @@ def test_deadline_is_before_the_holiday(month):
 
 
 def test_findings_are_exactly_the_known_facts(month):
-    report = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    report = merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9))
     got = sorted((f["kind"], f["unit"], f["task"]) for f in report.data["findings"])
     want = sorted([
         ("late", U[1], ""),
@@ -71,7 +52,7 @@ def test_findings_are_exactly_the_known_facts(month):
     inc = next(f for f in report.data["findings"] if f["kind"] == "incomplete")
     assert "下一步计划" in inc["message"] and inc["cell"]
     # merging twice gives the same findings
-    again = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    again = merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9))
     assert again.data["findings"] == report.data["findings"]
 
 
@@ -82,7 +63,7 @@ def test_before_the_deadline_nobody_is_missing(month):
 
 
 def test_tracker_read_back(month):
-    report = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    report = merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9))
     path = Path(report.data["tracker"])
     assert path.name == "2025年3月_台账.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -109,12 +90,72 @@ def test_tracker_read_back(month):
     assert "实事" in " ".join(wb.sheetnames) or "为民办实事" in wb.sheetnames
 
 
+# tracker header -> the field the unit wrote under it in its return
+TRACKER_FIELDS = {"完成情况": "progress", "存在问题": "problems", "下一步计划": "next_steps", "是否完成": "achieved"}
+YES_NO = {"是": "是", "√": "是", "否": "否"}
+
+
+def expected_lines() -> dict[tuple[str, str], tuple[str, dict]]:
+    """{(task_id, unit): (file name, {field: value as the tracker shows it})}: the last answer of each
+    unit in MARCH, on every task it is named for in TASKS_CSV."""
+    tasks: dict[str, list[str]] = {}
+    for line in TASKS_CSV.splitlines()[1:]:
+        kind, seq, _, _, _, units = line.split(",")
+        for unit in units.split("、"):
+            tasks.setdefault(unit, []).append(f"{kind}-{seq}")
+    out = {}
+    for unit, values, at, name, _ in MARCH:
+        shown = {f: (YES_NO[v] if f == "achieved" else v) or "" for f, v in values.items()}
+        for tid in tasks[unit]:
+            out[(tid, unit)] = (name or f"{unit}_status_2025-03_{at:%m%d%H%M}.xlsx", shown)
+    return out
+
+
+def tracker_lines(sheet, kind: str) -> dict[tuple[str, str], dict[str, object]]:
+    """{(task_id, unit): {header: cell}} of a tracker sheet; a task's 序号 is merged over its lines."""
+    header_row = next(r for r in range(1, 12) if sheet.cell(r, 1).value == "序号")
+    col = {c.value: c.column for c in sheet[header_row] if c.value}
+    out, seq = {}, None
+    for r in range(header_row + 1, sheet.max_row + 1):
+        seq = sheet.cell(r, col["序号"]).value or seq
+        unit = sheet.cell(r, col["单位"]).value
+        if seq is not None and unit:
+            out[(f"{kind}-{int(seq)}", unit)] = {h: sheet.cell(r, col[h]) for h in TRACKER_FIELDS}
+    return out
+
+
+def test_each_field_of_a_return_lands_under_its_own_tracker_column(month):
+    """完成情况 under 完成情况, 存在问题 under 存在问题 …, each with the return's own cell as its source:
+    the column found by its header text in the unit's form, the row of the task."""
+    report = merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    wb = openpyxl.load_workbook(report.data["tracker"])
+    lines = tracker_lines(wb["台账"], "annual") | tracker_lines(wb["为民办实事"], "livelihood")
+    want = expected_lines()
+    assert set(want) <= set(lines), sorted(set(want) - set(lines))
+    forms = {}
+    for (tid, unit), (file, values) in want.items():
+        if unit not in forms:
+            cols, rows, _ = locate(form_sheet(openpyxl.load_workbook(outbox_form(month, "status", "2025-03", unit))))
+            forms[unit] = (cols, rows)
+        cols, rows = forms[unit]
+        for header, field in TRACKER_FIELDS.items():
+            cell = lines[(tid, unit)][header]
+            assert (cell.value or "") == values[field], (tid, unit, header, cell.value, values[field])
+            if values[field]:
+                source = f"{file}!{get_column_letter(cols[field])}{rows[tid]}"
+                assert cell.comment is not None and cell.comment.text == f"来源：{source}", (tid, unit, header, source)
+    # the units' own words, once each, under the right header
+    problems = {lines[k]["存在问题"].value for k in want}
+    assert {"选址涉及多个部门，协调周期较长", "部分住户诉求尚未协调一致", "施工场地狭小", "+1 人员不足"} <= problems
+    assert not problems & {lines[k]["完成情况"].value for k in want}
+
+
 def test_open_tracker_gets_a_numbered_sibling(month):
-    first = Path(merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
+    first = Path(merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
     owner = first.parent / ("~$" + first.name)
     owner.write_bytes(b"owner")
     try:
-        other = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+        other = merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9))
         assert Path(other.data["tracker"]) != first
         assert any("正在被" in w for w in other.warnings)
         openpyxl.load_workbook(other.data["tracker"])
@@ -123,7 +164,7 @@ def test_open_tracker_gets_a_numbered_sibling(month):
 
 
 def test_killed_merge_leaves_the_previous_tracker_whole(month):
-    first = Path(merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
+    first = Path(merge_month(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
     before = first.read_bytes()
     killed_mid_write = 0
     for attempt in range(15):
@@ -148,8 +189,7 @@ def test_killed_merge_leaves_the_previous_tracker_whole(month):
 
 
 def test_cli_json_and_lock(month):
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "merge", "--month", "2025-03", "-w", str(month.root), "--now", "2025-04-10T09:00", "--json"],
-                       capture_output=True, text=True)
+    r = run_cli("merge", "--month", "2025-03", "-w", str(month.root), "--now", "2025-04-10T09:00", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) >= {"tracker", "deadline", "findings"} and data["deadline"] == "2025-04-03"
@@ -158,8 +198,7 @@ def test_cli_json_and_lock(month):
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         (month.root / ".duban.lock").write_text(str(holder.pid))
-        r = subprocess.run([sys.executable, str(ROOT / "run.py"), "merge", "--month", "2025-03", "-w", str(month.root)],
-                           capture_output=True, text=True, timeout=60)
+        r = run_cli("merge", "--month", "2025-03", "-w", str(month.root), timeout=60)
         assert r.returncode == 2 and "正在处理此工作区" in r.stderr
     finally:
         holder.kill()
