@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from office.dates import form_label
 from office.errors import TemplateMismatch
 from office.model import Report
 from sheets.identity import Verifier, verifier
@@ -326,15 +327,6 @@ def _file_time(path: Path) -> tuple[float, str]:
         return float("inf"), str(path)
 
 
-def form_name(kind: str, period: str) -> str:
-    """“2025年3月落实情况表” / “2025年度计划表”."""
-    if kind == "plan":
-        return f"{period}年度计划表"
-    if re.match(r"^\d{4}-\d{2}$", period or ""):
-        return f"{period[:4]}年{int(period[5:])}月落实情况表"
-    return KIND_WORDS.get(kind, "报送表")
-
-
 def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
     """For each return of which this run took several versions: which one counts (the
     ledger's accepted one, the latest by received time and then by the file's own time)."""
@@ -353,7 +345,7 @@ def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
         def when(o: Outcome) -> str:
             return datetime.fromtimestamp(o.mtime).strftime("%m-%d %H:%M:%S") if o.mtime else o.at.replace("T", " ")
 
-        note = (f"{unit}的{form_name(kind, period)}本次收到 {len(got)} 个版本，按文件时间以“{counts.file}”（{when(counts)}）为准；"
+        note = (f"{unit}的{form_label(kind, period)}本次收到 {len(got)} 个版本，按文件时间以“{counts.file}”（{when(counts)}）为准；"
                 + "、".join(f"“{o.file}”（{when(o)}）" for o in others) + "已被替代，仍保留在归档中。")
         out.append({"unit": unit, "kind": kind, "period": period, "counts": counts.file, "sha256": counts.sha256,
                     "replaced": [o.file for o in others], "note": note})

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
+from office.dates import form_label
 from office.errors import DubanError, command
 from office.model import KIND_LABELS, Report, Task
 from office.month import entries, line_units, quarter_target, reporting_units, submissions, via_lead
@@ -274,7 +275,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
         con.execute("DELETE FROM generated WHERE kind=? AND period=?", (kind, period))
         con.executemany("INSERT INTO generated VALUES (?,?,?,?,?,?)", [
             (kind, period, f["unit"], Path(f["file"]).name, f["checksum"], now.isoformat(timespec="seconds")) for f in files])
-    label = "年度落实计划表" if kind == "plan" else f"{period[:4]}年{int(period[5:])}月落实情况表"
+    label = form_label(kind, period)
     summary = f"已生成 {len(files)} 个单位的{label}，位于 {target}。"
     if old:
         summary += f"与上次相比：新增 {len(added)} 个，内容变化 {len(changed)} 个，删除 {len(removed)} 个，其余未变。"

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from office.errors import DubanError
-from office.mailer import Outgoing, addresses_of, cn_date, deliver, period_label, render
+from office.dates import cn_date, cn_datetime, template_period
+from office.mailer import Outgoing, addresses_of, deliver, render
 from office.model import KIND_LABELS, Report, Task
 from office.month import FIELD_LABELS, REQUIRED, squash
 from office.workspace import Workspace
@@ -258,7 +259,7 @@ def _when_text(iso: str) -> str:
         t = datetime.fromisoformat(iso)
     except (TypeError, ValueError):
         return iso or ""
-    return f"{cn_date(t.date())} {t:%H:%M}"
+    return cn_datetime(t)
 
 
 def _deadline(ws: Workspace, kind: str, period: str) -> date | None:
@@ -321,7 +322,7 @@ def reply_message(ws: Workspace, reply: Reply, to: list[str], today: date) -> Ou
     due = _deadline(ws, main.kind, main.period)
     values = dict(unit=reply.unit, office=ws.settings.office, contact=ws.settings.contact, items=items,
                   form=_form(main.kind, main.period),
-                  period=period_label(main.kind, main.period) if main.kind in ("plan", "status") and main.period else "",
+                  period=template_period(main.kind, main.period) if main.kind in ("plan", "status") and main.period else "",
                   deadline=cn_date(due) if due else "", file=main.file, received=_when_text(main.received_at),
                   sha256=main.sha256, count=sum(len(s.problems) for s in reply.sections))
     attachments: list[Path] = []

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from typing import Callable
 
 from office.errors import command
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, issued_units, last_sent,
-                      period_label, render, unconfirmed_lines)
+from office.dates import cn_date, template_period
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent, render,
+                           unconfirmed_lines)
 from office.model import Report
 from office.month import end_of, line_units, month_deadline, not_issued_note, reporting_units, submissions, via_lead
 from office.workdays import parse_period, plan_deadline
@@ -119,7 +120,7 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
             if unit in plan_files and (plan_folder / plan_files[unit]).is_file():
                 attachments.append(plan_folder / plan_files[unit])
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(due),
-                      period=period_label("status", period), items="\n".join(items))
+                      period=template_period("status", period), items="\n".join(items))
         outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
                                  attachments=attachments, eml_name=f"{unit}（{STAGE_LABELS[stage]}）.eml"))
 

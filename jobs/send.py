@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Callable
 
 from office.errors import DubanError, command
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, last_sent, period_label,
-                      record_delivered, render, sha256_file, unconfirmed_lines, unconfirmed_row)
+from office.dates import cn_date, period_label, template_period
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, last_sent, record_delivered, render,
+                           sha256_file, unconfirmed_lines, unconfirmed_row)
 from office.model import KIND_LABELS, Report, Task
 from office.month import via_lead
 from office.workspace import Workspace
@@ -29,9 +30,7 @@ _NAME_SPLIT = re.compile(r"[、，,；;\s]+")
 
 def form_label(kind: str, period: str) -> str:
     """“2025年度工作任务落实计划表” / “2025年3月工作任务落实情况表”."""
-    if kind == "plan":
-        return f"{period}年度工作任务落实计划表"
-    return f"{period_label(kind, period)}工作任务落实情况表"
+    return f"{period_label(period)}工作任务{'落实计划表' if kind == 'plan' else '落实情况表'}"
 
 
 def split_names(wanted: list[str] | None) -> list[str]:
@@ -191,7 +190,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
         if already(unit, STAGE):
             continue
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
-                      period=period_label(kind, period), items=f"· {label}（涉及{task_count.get(unit, 0)}项任务）")
+                      period=template_period(kind, period), items=f"· {label}（涉及{task_count.get(unit, 0)}项任务）")
         outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
                                  attachments=[path], eml_name=f"{unit}.eml"))
 
@@ -213,7 +212,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
                           for t in notices[unit])
         leads = "、".join(dict.fromkeys(u for t in notices[unit] for u in t.lead_units))
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
-                      period=period_label(kind, period), items=items, leads=leads)
+                      period=template_period(kind, period), items=items, leads=leads)
         notice_out.append(Outgoing(unit=unit, to=to, subject=render(tpl.notice_subject, **values),
                                    body=render(tpl.notice_body, **values), attachments=[], eml_name=f"{unit}（告知）.eml"))
     if done.fatal:
