@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from office.atomic import atomic_path, free_name
@@ -14,9 +15,16 @@ from office.workspace import Workspace
 
 
 
-def run(ws: Workspace, *, month: str | None = None, quarter: str | None = None, now: datetime) -> Report:
-    if now is None:
-        raise DubanError("生成通报需要指定时间（--now），用来判断迟报和未报。")
+@dataclass(frozen=True)
+class Request:
+    """One of the two: ``month`` (the monthly livelihood briefing) or ``quarter`` (2025Q1)."""
+
+    month: str | None = None
+    quarter: str | None = None
+
+
+def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    month, quarter = request.month, request.quarter
     if bool(month) == bool(quarter):
         raise DubanError("请指定 --month（月度为民办实事通报）或 --quarter（季度通报）其中之一。")
     folder = ws.folder("briefings")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,15 +41,34 @@ def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
     return out
 
 
-def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None = None,
-        progress: Callable[[int, int, str], None] | None = None, workers: int | None = None) -> Report:
-    """Take in every settled file of inbox/.
-
-    ``workers``: processes that parse the files (None: ``[collect] workers`` of
-    duban.toml, 0 there meaning one per CPU, and none for a small inbox).  The ledger
-    is written in inbox order whatever the number.
+@dataclass(frozen=True)
+class Request:
+    """``received``: the received time of every file taken now (else as ``[collect]
+    received_time`` says). ``receipts``: then answer the units (回执, see jobs/receipts.py),
+    ``dry_run`` writing those answers as .eml previews only. ``workers``: processes that
+    parse the files (None: ``[collect] workers`` of duban.toml, 0 there meaning one per
+    CPU, and none for a small inbox); the ledger is written in inbox order whatever the number.
     """
-    now = now or datetime.now()
+
+    received: datetime | None = None
+    receipts: bool = False
+    dry_run: bool = False
+    workers: int | None = None
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, progress: Callable[[int, int, str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep) -> Report:
+    """Take in every settled file of inbox/ (and, with ``request.receipts``, answer the units)."""
+    report = _collect(ws, now, request.received, progress, request.workers)
+    if not request.receipts:
+        return report
+    from jobs import receipts
+
+    return receipts.after_collect(ws, report, now, dry_run=request.dry_run, sleep=sleep)
+
+
+def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: Callable[[int, int, str], None] | None,
+             workers: int | None) -> Report:
     inbox = ws.folder("inbox")
     # Oldest first by each file's own time (never by its path): of two versions of one return
     # taken in the same run, the later one is recorded last and counts.

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
@@ -234,11 +235,17 @@ def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) ->
         shutil.rmtree(folder)
 
 
-def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:
+@dataclass(frozen=True)
+class Request:
+    kind: str  # plan | status
+    month: str | None = None  # status: the month, 2025-03 or 2025年3月
+
+
+def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    kind = request.kind
     if kind not in ("plan", "status"):
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
-    now = now or datetime.now()
-    period = normalize_period(ws, kind, month)
+    period = normalize_period(ws, kind, request.month)
     deadline = deadline_for(ws, kind, period)
     specs, warnings = build_specs(ws, kind, period, deadline)
     no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)

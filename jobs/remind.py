@@ -8,10 +8,10 @@ The overdue plan is mentioned only to units the plan form was issued to.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from office.errors import command
 from office.dates import cn_date, template_period
 from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent, render,
                            unconfirmed_lines)
@@ -43,9 +43,15 @@ def stage_for(ws: Workspace, due: date, today: date) -> str | None:
     return None
 
 
-def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
-        sleep: Callable[[float], None] = time.sleep) -> Report:
-    period = normalize_period(ws, "status", month)
+@dataclass(frozen=True)
+class Request:
+    month: str  # the status forms' month
+    dry_run: bool = False  # write .eml previews, send nothing
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[float], None] = time.sleep) -> Report:
+    dry_run = request.dry_run
+    period = normalize_period(ws, "status", request.month)
     year, m = parse_period(period)
     due = month_deadline(ws, year, m)
     remind_from, overdue_from = windows(ws, due)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -110,15 +111,28 @@ def _record_only(ws: Workspace, kind: str, period: str, label: str, chosen: list
                   warnings=[f"{m['unit']}：{m['reason']}" for m in missing])
 
 
-def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dry_run: bool = False,
-        resend: bool = False, units: list[str] | None = None, record_only: bool = False,
-        sleep: Callable[[float], None] = time.sleep) -> Report:
-    """Send (or, with ``record_only``, record as issued) the period's forms.
+@dataclass(frozen=True)
+class Request:
+    """The period's forms to send (or, with ``record_only``, to record as issued).
 
     ``units``: only these units (names or aliases; a value may hold several, 、-separated).
     ``resend``: send again to units already sent; a message left 待确认 by a crash is sent
     again only when its unit is named in ``units``.
     """
+
+    kind: str  # plan | status
+    month: str | None = None
+    dry_run: bool = False
+    resend: bool = False
+    units: tuple[str, ...] | None = None
+    record_only: bool = False
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[float], None] = time.sleep) -> Report:
+    """Send (or record as issued) the period's forms; see :class:`Request`."""
+    kind, month, dry_run, resend, record_only = (request.kind, request.month, request.dry_run, request.resend,
+                                                 request.record_only)
+    units = list(request.units) if request.units else None
     if kind not in KIND_NAMES:
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
     if record_only and resend:

@@ -27,7 +27,7 @@ def make_sample_ws(root: Path) -> Workspace:
     assert "settle_seconds = 2" in text
     cfg.write_text(text.replace("settle_seconds = 2", "settle_seconds = 0"), encoding="utf-8")
     ws = open_workspace(root)
-    importer.run(ws, SAMPLE_DECOMPOSITION, now=IMPORTED_AT)
+    importer.run(ws, importer.Request(SAMPLE_DECOMPOSITION), IMPORTED_AT)
     return ws
 
 
@@ -45,8 +45,8 @@ def _generated_template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("generated") / "ws"
     ws = make_sample_ws(root)
     try:
-        generate.run(ws, "plan", now=PLAN_GENERATED_AT)
-        generate.run(ws, "status", "2025-03", now=STATUS_GENERATED_AT)
+        generate.run(ws, generate.Request("plan"), PLAN_GENERATED_AT)
+        generate.run(ws, generate.Request("status", "2025-03"), STATUS_GENERATED_AT)
     finally:
         ws.close()
     return root

@@ -36,7 +36,7 @@ def make_ws(root: Path, status_workdays: int = 5):
     src = root.parent / f"{root.name}-tasks.csv"
     src.write_text(TASKS_CSV, encoding="utf-8")
     ws = open_workspace(root)
-    importer.run(ws, src, now=datetime(2025, 1, 24))
+    importer.run(ws, importer.Request(src), datetime(2025, 1, 24))
     return ws
 
 
@@ -51,20 +51,20 @@ def answer(ws, kind: str, period: str | None, unit: str, values: dict, at: datet
     fill_workbook(src, dst, vals, **kwargs)
     past = time.time() - 60
     os.utime(dst, (past, past))
-    report = collect.run(ws, now=at)
+    report = collect.run(ws, collect.Request(), at)
     assert report.data["accepted"], report.data
     return dst
 
 
 def issue(ws, kind: str, period: str | None = None, at: datetime = datetime(2025, 1, 27, 9, 5), units: list[str] | None = None):
     """Record the generated forms as issued without mailing them (send --record-only): they are 应报 from now on."""
-    report = send.run(ws, kind, period, now=at, record_only=True, units=units)
+    report = send.run(ws, send.Request(kind, period, record_only=True, units=units), at)
     assert report.ok, report.summary
     return report
 
 
 def plan_all(ws, units: list[str], at: datetime) -> None:
-    generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+    generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
     issue(ws, "plan")
     for u in units:
         answer(ws, "plan", None, u, {"*": {"q1": f"{u}一季度目标", "q2": "二季度目标", "q3": "三季度目标", "q4": "四季度目标",
@@ -96,6 +96,6 @@ def give_back(ws, kind: str, period: str | None, unit: str, fields: dict, at: da
     past = time.time() - 60
     os.utime(dst, (past, past))
     if collect_now:
-        report = collect.run(ws, now=at)
+        report = collect.run(ws, collect.Request(), at)
         assert report.data["accepted"], report.data
     return dst

@@ -27,10 +27,10 @@ def month(tmp_path_factory):
     root = tmp_path_factory.mktemp("merge") / "ws"
     ws = make_ws(root, status_workdays=3)
     plan_all(ws, U[:5] + U[6:], datetime(2025, 2, 14, 10))  # U[5] never sends its plan
-    generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5))
+    generate.run(ws, generate.Request("status", "2025-02"), datetime(2025, 2, 5))
     issue(ws, "status", "2025-02", datetime(2025, 2, 5, 9))
     answer(ws, "status", "2025-02", U[2], {"*": full("二月：完成项目储备10个", next_steps="三月继续储备")}, datetime(2025, 3, 5, 10))
-    generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3))
+    generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3))
     issue(ws, "status", "2025-03", datetime(2025, 3, 3, 9))
     on_time = datetime(2025, 4, 2, 15)
     answer(ws, "status", "2025-03", U[0], {"*": full('=HYPERLINK("http://evil.example","点我")')}, on_time)
@@ -54,7 +54,7 @@ def test_deadline_is_before_the_holiday(month):
 
 
 def test_findings_are_exactly_the_known_facts(month):
-    report = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    report = merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9))
     got = sorted((f["kind"], f["unit"], f["task"]) for f in report.data["findings"])
     want = sorted([
         ("late", U[1], ""),
@@ -71,7 +71,7 @@ def test_findings_are_exactly_the_known_facts(month):
     inc = next(f for f in report.data["findings"] if f["kind"] == "incomplete")
     assert "下一步计划" in inc["message"] and inc["cell"]
     # merging twice gives the same findings
-    again = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    again = merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9))
     assert again.data["findings"] == report.data["findings"]
 
 
@@ -82,7 +82,7 @@ def test_before_the_deadline_nobody_is_missing(month):
 
 
 def test_tracker_read_back(month):
-    report = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+    report = merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9))
     path = Path(report.data["tracker"])
     assert path.name == "2025年3月_台账.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -110,11 +110,11 @@ def test_tracker_read_back(month):
 
 
 def test_open_tracker_gets_a_numbered_sibling(month):
-    first = Path(merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
+    first = Path(merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9)).data["tracker"])
     owner = first.parent / ("~$" + first.name)
     owner.write_bytes(b"owner")
     try:
-        other = merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9))
+        other = merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9))
         assert Path(other.data["tracker"]) != first
         assert any("正在被" in w for w in other.warnings)
         openpyxl.load_workbook(other.data["tracker"])
@@ -123,7 +123,7 @@ def test_open_tracker_gets_a_numbered_sibling(month):
 
 
 def test_killed_merge_leaves_the_previous_tracker_whole(month):
-    first = Path(merge.run(month, "2025-03", now=datetime(2025, 4, 10, 9)).data["tracker"])
+    first = Path(merge.run(month, merge.Request("2025-03"), datetime(2025, 4, 10, 9)).data["tracker"])
     before = first.read_bytes()
     killed_mid_write = 0
     for attempt in range(15):

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.schedule import calendar_of_year, run_due
+from jobs import run_due
+from jobs.run_due import calendar_of_year
 from office.mailer import PREVIEW_DIR
 from office.month import end_of, month_deadline
 from jobs.simulate import fill_workbook
@@ -138,7 +139,7 @@ def test_a_whole_year_of_ticks(tmp_path, smtp_server):
             for kind, period, unit, values in planned.pop(now, []):
                 drop(ws, kind, period, unit, values)
             t0 = time.perf_counter()
-            report = run_due(ws, now, sleep=no_sleep)
+            report = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)
             spent = time.perf_counter() - t0
             assert report.ok, (now, report.summary)
             if not report.data["ran"]:
@@ -319,12 +320,12 @@ def test_twice_at_the_same_moment_runs_nothing_the_second_time(tmp_path, smtp_se
     ws = setup_ws(root, smtp_server.port)
     try:
         now = datetime(YEAR, 1, 27, 9, 30)
-        first = run_due(ws, now, sleep=no_sleep)
+        first = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)
         assert first.ok, first.summary
         # the January status form caught up (its time was 2025-01-02 09:00), then the plan, in calendar order
         assert [(r["job"], r["period"]) for r in first.data["ran"]] == [("send-status", "2025-01"), ("send-plan", "2025")]
         assert len(smtp_server.messages) == 14
-        again = run_due(ws, now, sleep=no_sleep)
+        again = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)
         assert again.data["ran"] == [] and again.summary == "当前没有到期的任务。"
         assert again.ok
         assert len(smtp_server.messages) == 14
@@ -359,19 +360,19 @@ def test_a_dry_run_neither_uses_up_nor_blocks_the_real_run(tmp_path, smtp_server
     ws = setup_ws(tmp_path / "ws", smtp_server.port)
     try:
         now = datetime(YEAR, 1, 27, 9, 30)
-        dry = run_due(ws, now, dry_run=True, sleep=no_sleep)
+        dry = run_due.run(ws, run_due.Request(dry_run=True), now, sleep=no_sleep)
         assert dry.ok, dry.summary
         assert [(r["job"], r["period"]) for r in dry.data["ran"]] == [("send-status-dry-run", "2025-01"),
                                                                        ("send-plan-dry-run", "2025")]
         assert all(r["result"].startswith("预览：") for r in dry.data["ran"])
         assert len(list((ws.root / "outbox" / "plan" / PREVIEW_DIR).glob("*.eml"))) == 7
         assert smtp_server.messages == []
-        assert run_due(ws, now, dry_run=True, sleep=no_sleep).data["ran"] == []  # a preview too is once per period
-        real = run_due(ws, now, sleep=no_sleep)
+        assert run_due.run(ws, run_due.Request(dry_run=True), now, sleep=no_sleep).data["ran"] == []  # a preview too is once per period
+        real = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)
         assert [(r["job"], r["period"]) for r in real.data["ran"]] == [("send-status", "2025-01"), ("send-plan", "2025")]
         assert len(smtp_server.messages) == 14
-        assert run_due(ws, now, sleep=no_sleep).data["ran"] == []
-        assert run_due(ws, now, dry_run=True, sleep=no_sleep).data["ran"] == []
+        assert run_due.run(ws, run_due.Request(), now, sleep=no_sleep).data["ran"] == []
+        assert run_due.run(ws, run_due.Request(dry_run=True), now, sleep=no_sleep).data["ran"] == []
         assert len(smtp_server.messages) == 14
     finally:
         ws.close()
@@ -383,7 +384,7 @@ def test_unreadable_tasks_fail_each_due_job_on_record_and_a_later_tick_recovers(
         good = ws.ledger.db.execute("SELECT leaders FROM tasks WHERE position=0").fetchone()[0]
         ws.ledger.db.execute("UPDATE tasks SET leaders='{broken' WHERE position=0")
         now = datetime(YEAR, 2, 5, 9, 30)
-        bad = run_due(ws, now, sleep=no_sleep)  # does not raise: every due job is attempted and recorded
+        bad = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)  # does not raise: every due job is attempted and recorded
         assert not bad.ok
         jobs = [("send-status", "2025-01"), ("send-plan", "2025"), ("send-status", "2025-02")]
         assert [(r["job"], r["period"]) for r in bad.data["ran"]] == jobs
@@ -393,11 +394,11 @@ def test_unreadable_tasks_fail_each_due_job_on_record_and_a_later_tick_recovers(
         assert all("Traceback" in r["result"] for r in rows)
         assert smtp_server.messages == []
         ws.ledger.db.execute("UPDATE tasks SET leaders=? WHERE position=0", (good,))
-        later = run_due(ws, now + timedelta(minutes=5), sleep=no_sleep)
+        later = run_due.run(ws, run_due.Request(), now + timedelta(minutes=5), sleep=no_sleep)
         assert later.ok, later.summary
         assert [(r["job"], r["period"]) for r in later.data["ran"]] == jobs
         assert len(smtp_server.messages) == 21
-        assert run_due(ws, now + timedelta(minutes=10), sleep=no_sleep).data["ran"] == []
+        assert run_due.run(ws, run_due.Request(), now + timedelta(minutes=10), sleep=no_sleep).data["ran"] == []
     finally:
         ws.close()
 
@@ -587,7 +588,7 @@ def test_a_workspace_started_in_march_is_chased_only_for_what_it_was_sent(tmp_pa
                 failed = ws.ledger.db.execute("SELECT job, period, ok FROM runs ORDER BY id").fetchall()
                 assert [tuple(x) for x in failed] == [("send-status", "2025-02", 0), ("send-status", "2025-03", 0)]
                 continue
-            report = run_due(ws, now, sleep=no_sleep)
+            report = run_due.run(ws, run_due.Request(), now, sleep=no_sleep)
             assert report.ok, (now, report.summary, report.warnings)
             results += [(now, x) for x in report.data["ran"]]
         assert not planned
@@ -645,7 +646,7 @@ def test_a_missed_send_is_caught_up_only_before_its_deadline(tmp_path, smtp_serv
     ws = setup_ws(tmp_path / "ws", smtp_server.port)
     try:
         # 2025-03-10: February's send (due 02-05, 33 days ago) is past its deadline (03-07); March's is not
-        report = run_due(ws, datetime(YEAR, 3, 10, 9), sleep=no_sleep)
+        report = run_due.run(ws, run_due.Request(), datetime(YEAR, 3, 10, 9), sleep=no_sleep)
         assert report.ok, report.summary
         assert [(r["job"], r["period"]) for r in report.data["ran"]] == [("send-status", "2025-03")]
         assert {parse(m.content)["Subject"].split("工作任务")[0] for m in smtp_server.messages} == {"【请报送】2025年3月"}
