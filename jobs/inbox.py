@@ -60,6 +60,9 @@ def file_time(path: Path) -> tuple[float, str]:
 
 
 def settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_result]:
+    """Whether the file has been quiet for ``settle`` seconds. Its age is measured on the real
+    clock, not the run's ``now``: the mtime is real time, and a run replayed with an earlier
+    ``--now`` must still see a quiet file as settled (the settling timer, not a "now")."""
     st = path.stat()
     key = str(path)
     row = ws.ledger.db.execute("SELECT size, mtime FROM pending WHERE path=?", (key,)).fetchone()
