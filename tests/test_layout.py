@@ -164,3 +164,21 @@ def test_every_job_has_the_one_shape(name):
             dest = o.kwargs.get("dest") or o.flags[-1].lstrip("-").replace("-", "_")
             assert dest in {f.name for f in dataclasses.fields(module.Request)}, (name, dest)
     assert set(cmd.fixed) <= {f.name for f in dataclasses.fields(module.Request)}
+
+
+def test_every_package_and_data_file_is_declared_for_the_wheel():
+    """pyproject.toml lists each package (subpackages too) and every data file of config/
+    and templates_xlsx/ matches its package data, so an installed wheel holds them all."""
+    import fnmatch
+    import tomllib
+
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for pkg in PACKAGES for p in (ROOT / pkg).rglob("__init__.py")}
+    assert set(tool["packages"]) == found
+    assert tool["py-modules"] == ["run"]
+    for pkg in ("config", "templates_xlsx"):
+        globs = tool["package-data"][pkg]
+        for path in (ROOT / pkg).rglob("*"):
+            rel = path.relative_to(ROOT / pkg).as_posix()
+            if path.is_file() and path.suffix != ".py" and "__pycache__" not in rel:
+                assert any(fnmatch.fnmatch(rel, g) for g in globs), f"{pkg}/{rel} is not in [tool.setuptools.package-data]"
