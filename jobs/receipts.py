@@ -26,7 +26,8 @@ from typing import Callable, Iterable
 
 from office.errors import DubanError
 from office.dates import cn_date, cn_datetime, template_period
-from office.mailer import Outgoing, addresses_of, deliver, render
+from office.placeholders import fill
+from office.mailer import Outgoing, addresses_of, deliver
 from office.model import KIND_LABELS, Report, Task
 from office.month import FIELD_LABELS, REQUIRED, squash
 from office.workspace import Workspace
@@ -329,7 +330,7 @@ def reply_message(ws: Workspace, reply: Reply, to: list[str], today: date) -> Ou
     for s in reply.sections:
         if s.attachment is not None and s.attachment not in attachments:
             attachments.append(s.attachment)
-    return Outgoing(unit=reply.unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+    return Outgoing(unit=reply.unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                     attachments=attachments, eml_name=f"{reply.unit}（回执）.eml")
 
 

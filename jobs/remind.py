@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Callable
 
 from office.dates import cn_date, template_period
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent, render,
+from office.placeholders import fill
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent,
                            unconfirmed_lines)
 from office.model import Report
 from office.month import end_of, line_units, month_deadline, not_issued_note, reporting_units, submissions, via_lead
@@ -127,7 +128,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
                 attachments.append(plan_folder / plan_files[unit])
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(due),
                       period=template_period("status", period), items="\n".join(items))
-        outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+        outgoing.append(Outgoing(unit=unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                                  attachments=attachments, eml_name=f"{unit}（{STAGE_LABELS[stage]}）.eml"))
 
     done = deliver(ws, "status", period, stage, outgoing, now=now, dry_run=dry_run, preview_dir=folder / PREVIEW_DIR, sleep=sleep)

@@ -16,7 +16,8 @@ from typing import Callable
 
 from office.errors import DubanError, command
 from office.dates import cn_date, period_label, template_period
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, last_sent, record_delivered, render,
+from office.placeholders import fill
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, last_sent, record_delivered,
                            sha256_file, unconfirmed_lines, unconfirmed_row)
 from office.model import KIND_LABELS, Report, Task
 from office.month import via_lead
@@ -205,7 +206,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
             continue
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
                       period=template_period(kind, period), items=f"· {label}（涉及{task_count.get(unit, 0)}项任务）")
-        outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+        outgoing.append(Outgoing(unit=unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                                  attachments=[path], eml_name=f"{unit}.eml"))
 
     force = named if resend else set()
@@ -227,8 +228,8 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
         leads = "、".join(dict.fromkeys(u for t in notices[unit] for u in t.lead_units))
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
                       period=template_period(kind, period), items=items, leads=leads)
-        notice_out.append(Outgoing(unit=unit, to=to, subject=render(tpl.notice_subject, **values),
-                                   body=render(tpl.notice_body, **values), attachments=[], eml_name=f"{unit}（告知）.eml"))
+        notice_out.append(Outgoing(unit=unit, to=to, subject=fill(tpl.notice_subject, **values),
+                                   body=fill(tpl.notice_body, **values), attachments=[], eml_name=f"{unit}（告知）.eml"))
     if done.fatal:
         notice_done = None  # the server could not be used: the notices wait for the next run
         failed += [{"unit": o.unit, "reason": done.fatal, "tried": False, "notice": True} for o in notice_out]

@@ -49,23 +49,6 @@ class MailError(DubanError):
 # -- text helpers ------------------------------------------------------------------------------
 
 
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def render(template: str, **values: object) -> str:
-    """Fill ``{name}`` placeholders; unknown ones stay as written, stray braces never raise."""
-    try:
-        return template.format_map(_Keep({k: "" if v is None else v for k, v in values.items()}))
-    except (ValueError, IndexError, AttributeError, KeyError, TypeError):
-        # A clerk's template with a lone "{" or "{0}": substitute what is known, keep the rest.
-        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
-
-
 def split_addresses(emails: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:
     """(usable, malformed) addresses, duplicates removed."""
     good: list[str] = []

@@ -17,7 +17,8 @@ import pytest
 
 from office.errors import DubanError
 from jobs import send
-from office.mailer import Mailer, build_message, render
+from office.mailer import Mailer, build_message
+from office.placeholders import fill
 from office.settings import MailSettings
 from office.workspace import open_workspace
 
@@ -297,8 +298,8 @@ def test_mailer_reconnects_after_dropped_connection(ws, smtp_server):
 
 
 def test_render_keeps_unknown_placeholders():
-    assert render("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
-    assert render("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
+    assert fill("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
+    assert fill("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
 
 
 def test_changed_workbook_after_sending_is_flagged(ws, smtp_server):
