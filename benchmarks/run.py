@@ -115,7 +115,7 @@ def phase_duban_generate(a: dict) -> dict:
         ws = open_workspace(Path(a["root"]))
         try:
             kind = a.get("kind", "status")
-            r = generate.run(ws, kind, a["month"] if kind == "status" else None, now=datetime.fromisoformat(a["now"]))
+            r = generate.run(ws, generate.Request(kind, a["month"] if kind == "status" else None), datetime.fromisoformat(a["now"]))
         finally:
             ws.close()
         return {"files": len(r.data["files"]), "rows": sum(f["tasks"] for f in r.data["files"]), "warnings": len(r.warnings)}
@@ -134,7 +134,7 @@ def phase_duban_collect(a: dict) -> dict:
         ws = open_workspace(Path(a["root"]))
         try:
             n = len(collect.inbox_files(ws.root / "inbox"))
-            r = collect.run(ws, now=datetime.fromisoformat(a["now"]))
+            r = collect.run(ws, collect.Request(), datetime.fromisoformat(a["now"]))
             workers = auto_workers(n, ws.settings.collect_workers)
             rows = ws.ledger.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
         finally:
@@ -156,7 +156,7 @@ def phase_duban_merge(a: dict) -> dict:
     def work() -> dict:
         ws = open_workspace(Path(a["root"]))
         try:
-            r = merge.run(ws, a["month"], now=datetime.fromisoformat(a["now"]))
+            r = merge.run(ws, merge.Request(a["month"]), datetime.fromisoformat(a["now"]))
         finally:
             ws.close()
         c = r.data["counts"]

@@ -159,7 +159,7 @@ def build_workspace(sc: Scenario, root: Path) -> dict:
         try:
             from jobs import importer
 
-            importer.run(ws, SAMPLE_DIR / "decomposition.xlsx", now=datetime(2025, 1, 24, 10))
+            importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
             tasks = ws.ledger.tasks()
         finally:
             ws.close()
@@ -294,7 +294,7 @@ def prepare(sc: Scenario, work: Path, log=print) -> dict:
     ws = open_workspace(base)
     try:
         t1 = time.perf_counter()
-        g = generate.run(ws, "status", MONTH, now=GENERATE_NOW)
+        g = generate.run(ws, generate.Request("status", MONTH), GENERATE_NOW)
         facts["prepare_generate_seconds"] = round(time.perf_counter() - t1, 2)
     finally:
         ws.close()

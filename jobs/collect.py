@@ -2,234 +2,34 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import re
 import sqlite3
-import threading
-import time as _time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from office.dates import form_label
 from office.errors import TemplateMismatch
 from office.model import Report
 from sheets.identity import Verifier, verifier
 from sheets.returns import ReturnRead, read_return
 from sheets.collect_report import write_collect_report
-from sheets.safety import Sniff, is_temp_file, sniff
+from sheets.safety import Sniff, sniff
 from office.workers import WorkerCrashed, auto_workers, ordered_map
 from office.workspace import Workspace
+from jobs.archive import Batch
+from jobs.identify import guess_sender, identify
+from jobs.inbox import REPORT_NAME, Outcome, Taken, file_time, inbox_files, take  # noqa: F401  (REPORT_NAME, inbox_files: used by other jobs)
 
-REPORT_NAME = "报送检查结果.xlsx"
 # Ledger writes of this many files go into one transaction (one commit, one fsync of the
 # WAL); their inbox originals are removed only after that commit. Fewer files when they
 # carry many rows (the queued rows are held in memory until the commit).
 BATCH_FILES = 50
 BATCH_ROWS = 5000
-ARCHIVE_THREADS = 4
-EXT = {"xlsx": ".xlsx", "xls": ".xls"}
 # json.dumps(x, ensure_ascii=False) builds a new encoder on every call; same output, built once
 _dumps_text = json.JSONEncoder(ensure_ascii=False).encode
-_MONTH = re.compile(r"(\d{1,2})\s*月")
-_YEAR = re.compile(r"(20\d\d)\s*年")
-
-
-@dataclass
-class Outcome:
-    file: str
-    sha256: str = ""
-    verdict: str = ""  # accepted | rejected | duplicate | waiting
-    unit: str = ""
-    kind: str = ""
-    period: str = ""
-    reason: str = ""
-    warnings: list[str] = field(default_factory=list)
-    mtime: float = 0.0  # the file's own time: orders two versions taken in the same run
-    at: str = ""  # received time as recorded
-
-
-def inbox_files(inbox: Path) -> list[Path]:
-    out = []
-    for dirpath, dirnames, filenames in os.walk(inbox):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if p.parent == inbox and name == REPORT_NAME:
-                continue
-            if is_temp_file(name) or name.startswith(".tmp-"):
-                continue
-            out.append(p)
-    return out
-
-
-def archive_path(ws: Workspace, sha: str, fmt: str) -> Path:
-    return ws.root / "archive" / sha[:2] / f"{sha}{EXT.get(fmt, '.bin')}"
-
-
-@dataclass
-class _Batch:
-    """Ledger writes not yet committed, and the inbox originals to remove once they are.
-
-    Every file's archive copy is written and fsynced before its writes are queued here.
-    If the run dies before the batch commits, the originals are still in the inbox and a
-    rerun redoes them (the archive copy is found by its sha256 name); nothing is removed
-    from the inbox before the ledger says where its copy is.
-    """
-
-    ops: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
-    done: list[Path] = field(default_factory=list)  # inbox originals to remove after the commit
-    seen: dict[str, Outcome] = field(default_factory=dict)  # sha256 -> outcome, files of this batch
-    rows: int = 0  # entries queued
-    dirs: set[Path] = field(default_factory=set)  # archive folders known to exist
-    # Archive copies are written and fsynced by a few threads (fsync waits on the disk,
-    # not on Python); every one of them has finished before the batch commits.
-    writer: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=ARCHIVE_THREADS))
-    writes: list[Future] = field(default_factory=list)
-
-    def archive(self, ws: Workspace, data: bytes, sha: str, fmt: str) -> Path:
-        """Where the copy goes; it is written in the background and waited for by flush."""
-        dest = archive_path(ws, sha, fmt)
-        self.writes.append(self.writer.submit(_archive, ws, data, sha, fmt, self.dirs))
-        return dest
-
-    def flush(self, ws: Workspace) -> None:
-        writes, self.writes = self.writes, []
-        for w in writes:  # an archive copy that failed stops the commit: its original stays in the inbox
-            w.result()
-        ops, done = self.ops, self.done
-        self.ops, self.done, self.seen, self.rows = [], [], {}, 0
-        if ops:
-            with ws.ledger.transaction() as con:
-                for op in ops:
-                    op(con)
-        for path in done:
-            path.unlink(missing_ok=True)
-
-
-_dirs_lock = threading.Lock()
-
-
-def _archive(ws: Workspace, data: bytes, sha: str, fmt: str, dirs: set[Path] | None = None) -> Path:
-    dest = archive_path(ws, sha, fmt)
-    if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == sha:
-        return dest
-    if dirs is None or dest.parent not in dirs:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dirs is not None:
-            with _dirs_lock:
-                dirs.add(dest.parent)
-    tmp = dest.with_name(f".tmp-{sha}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, dest)
-    return dest
-
-
-def _rel(ws: Workspace, p: Path) -> str:
-    try:
-        return str(p.relative_to(ws.root / "inbox"))
-    except ValueError:
-        return p.name
-
-
-KIND_WORDS = {"plan": "计划表", "status": "落实情况表"}
-
-
-def _period_in_year(ws: Workspace, kind: str, period: str) -> str:
-    """The same kind of form of this workspace's year (plan, or the same month)."""
-    year = ws.settings.year
-    if kind == "plan":
-        return str(year)
-    m = re.match(r"^\d{4}-(\d{2})$", period or "")
-    return f"{year}-{m.group(1)}" if m else ""
-
-
-def guess_sender(ws: Workspace, name: str) -> tuple[str, str, str]:
-    """(unit, kind, period) guessed from a file's name and folder, for answering a file that
-    could not be read; "" where the name says nothing."""
-    unit = ""
-    for u in sorted(ws.registry.units, key=lambda u: -len(u.name)):
-        if any(n and n in name for n in (u.name, *u.aliases)):
-            unit = u.name
-            break
-    kind = period = ""
-    base = Path(name).name
-    if "计划" in base:
-        kind, period = "plan", str(ws.settings.year)
-    else:
-        m = _MONTH.search(base)
-        if m and 1 <= int(m.group(1)) <= 12:
-            kind, period = "status", f"{ws.settings.year}-{int(m.group(1)):02d}"
-    return unit, kind, period
-
-
-def identify(ws: Workspace, read: ReturnRead, name: str) -> tuple[str, str, str, list[str], str]:
-    """(unit, kind, period, warnings, rejection reason). Identity sheet first, visible cells and name as fallback.
-
-    A rejected file still names the unit (and kind, period) it is attributed to where that
-    is known, so that the unit can be answered; "" otherwise.
-    """
-    year = ws.settings.year
-    ident = read.identity
-    vis = read.visible or {}
-    unit_text = (vis.get("unit") or "").strip()
-    visible_unit = ws.registry.canonical(unit_text) if unit_text else None
-    if ident:
-        unit = ws.registry.canonical(ident.get("unit", "")) or ident.get("unit", "")
-        ours = ws.registry.canonical(ident.get("unit", "")) or visible_unit or ""
-        kind = ident.get("kind", "")
-        # refused below: answered (with this year's form of the same kind) if the unit is ours
-        same = (kind, _period_in_year(ws, kind, ident.get("period", ""))) if ours else ("", "")
-        if ident.get("workspace_id") and ident.get("workspace_id") != ws.id:
-            return ours, *same, [], f"该表来自其他工作区（编号 {ident.get('workspace_id')}，{ident.get('year', '')}年），不是本督查室本年度下发的报送表，未导入。请确认单位是否误用了其他表格。"
-        if str(ident.get("year", year)) != str(year):
-            return ours, *same, [], f"该表是{ident.get('year')}年度的报送表，本工作区为{year}年度，未导入。"
-        if visible_unit and visible_unit != unit:
-            return visible_unit, kind, ident.get("period", ""), [], (
-                f"这是{unit}的报送表（表内识别信息记载的单位），但填报单位写的是“{unit_text}”"
-                f"{'' if unit_text == visible_unit else f'（{visible_unit}）'}。"
-                f"请{visible_unit}使用督查室发给本单位的报送表重新填报，不要借用其他单位的表格；"
-                f"本文件未导入，{unit}的报送不受影响。")
-        return unit, kind, ident.get("period", ""), [], ""
-    found = []
-    unit = visible_unit
-    if not unit:  # the file name often carries the unit
-        for u in sorted(ws.registry.units, key=lambda u: -len(u.name)):
-            if any(n and n in name for n in (u.name, *u.aliases)):
-                unit = u.name
-                break
-    kind = read.kind or vis.get("kind") or ""
-    month = vis.get("month")
-    if not month and kind == "status":
-        m = _MONTH.search(name)
-        month = int(m.group(1)) if m else None
-    vyear = vis.get("year")
-    if not vyear:
-        y = _YEAR.search(name)
-        vyear = int(y.group(1)) if y else None
-    found.append(f"填报单位“{unit_text or '（空）'}”")
-    found.append(f"表格类型“{ {'plan': '计划表', 'status': '落实情况表'}.get(kind, '（无法判断）') }”")
-    if kind == "status":
-        found.append(f"月份“{month or '（空）'}”")
-    period = "" if kind not in ("plan", "status") else str(year) if kind == "plan" else f"{year}-{int(month):02d}" if month else ""
-    if vyear and int(vyear) != year:
-        return unit or "", kind if period else "", period, [], f"该表是{vyear}年度的报送表，本工作区为{year}年度，未导入。"
-    if not unit or kind not in ("plan", "status") or (kind == "status" and not month):
-        return unit or "", kind if period else "", period, [], "无法识别：隐藏的识别页已丢失，且从表内标题、填报单位和文件名中识别不全（找到：" + "，".join(found) + "）。请让单位用本次下发的原表重新填报。"
-    what = "计划表" if kind == "plan" else f"{int(month)}月落实情况表"
-    if read.identity_note == "tampered":
-        warn = (f"{name}：表内隐藏识别页的校验码不符（识别页被改动过，或复制自其他表格），未采用；"
-                f"已根据标题、填报单位和文件名识别为{unit}的{what}，请核对。")
-    else:
-        warn = f"{name}：表内隐藏识别页已丢失，已根据标题、填报单位和文件名识别为{unit}的{what}，请核对。"
-    return unit, kind, period, [warn], ""
 
 
 def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
@@ -241,26 +41,45 @@ def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
     return out
 
 
-def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None = None,
-        progress: Callable[[int, int, str], None] | None = None, workers: int | None = None) -> Report:
-    """Take in every settled file of inbox/.
-
-    ``workers``: processes that parse the files (None: ``[collect] workers`` of
-    duban.toml, 0 there meaning one per CPU, and none for a small inbox).  The ledger
-    is written in inbox order whatever the number.
+@dataclass(frozen=True)
+class Request:
+    """``received``: the received time of every file taken now (else as ``[collect]
+    received_time`` says). ``receipts``: then answer the units (回执, see jobs/receipts.py),
+    ``dry_run`` writing those answers as .eml previews only. ``workers``: processes that
+    parse the files (None: ``[collect] workers`` of duban.toml, 0 there meaning one per
+    CPU, and none for a small inbox); the ledger is written in inbox order whatever the number.
     """
-    now = now or datetime.now()
+
+    received: datetime | None = None
+    receipts: bool = False
+    dry_run: bool = False
+    workers: int | None = None
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, progress: Callable[[int, int, str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep) -> Report:
+    """Take in every settled file of inbox/ (and, with ``request.receipts``, answer the units)."""
+    report = _collect(ws, now, request.received, progress, request.workers)
+    if not request.receipts:
+        return report
+    from jobs import receipts
+
+    return receipts.after_collect(ws, report, now, dry_run=request.dry_run, sleep=sleep)
+
+
+def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: Callable[[int, int, str], None] | None,
+             workers: int | None) -> Report:
     inbox = ws.folder("inbox")
     # Oldest first by each file's own time (never by its path): of two versions of one return
     # taken in the same run, the later one is recorded last and counts.
-    files = sorted(inbox_files(inbox), key=_file_time)
+    files = sorted(inbox_files(inbox), key=file_time)
     check = verifier(ws.ledger, ws.id)
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
     by_unit: dict[str, dict[str, str]] | None = None  # read after the workers start: they need none of it
-    batch = _Batch()
+    batch = Batch()
     seen: set[str] = set()  # sha256 of the files taken so far: a second copy is not parsed
-    taken = (_take(ws, path, now, received, settle, seen) for path in files)
+    taken = (take(ws, path, now, received, settle, seen) for path in files)
     n_workers = workers if workers is not None else auto_workers(len(files), ws.settings.collect_workers)
     try:
         for i, (item, parsed) in enumerate(ordered_map(parse_file, taken, lambda it: _parse_args(it, check), workers=n_workers)):
@@ -319,22 +138,6 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     })
 
 
-def _file_time(path: Path) -> tuple[float, str]:
-    try:
-        return path.stat().st_mtime, str(path)
-    except OSError:  # gone meanwhile: its turn says so
-        return float("inf"), str(path)
-
-
-def form_name(kind: str, period: str) -> str:
-    """“2025年3月落实情况表” / “2025年度计划表”."""
-    if kind == "plan":
-        return f"{period}年度计划表"
-    if re.match(r"^\d{4}-\d{2}$", period or ""):
-        return f"{period[:4]}年{int(period[5:])}月落实情况表"
-    return KIND_WORDS.get(kind, "报送表")
-
-
 def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
     """For each return of which this run took several versions: which one counts (the
     ledger's accepted one, the latest by received time and then by the file's own time)."""
@@ -353,36 +156,11 @@ def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
         def when(o: Outcome) -> str:
             return datetime.fromtimestamp(o.mtime).strftime("%m-%d %H:%M:%S") if o.mtime else o.at.replace("T", " ")
 
-        note = (f"{unit}的{form_name(kind, period)}本次收到 {len(got)} 个版本，按文件时间以“{counts.file}”（{when(counts)}）为准；"
+        note = (f"{unit}的{form_label(kind, period)}本次收到 {len(got)} 个版本，按文件时间以“{counts.file}”（{when(counts)}）为准；"
                 + "、".join(f"“{o.file}”（{when(o)}）" for o in others) + "已被替代，仍保留在归档中。")
         out.append({"unit": unit, "kind": kind, "period": period, "counts": counts.file, "sha256": counts.sha256,
                     "replaced": [o.file for o in others], "note": note})
     return out
-
-
-def _settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_result]:
-    st = path.stat()
-    key = str(path)
-    row = ws.ledger.db.execute("SELECT size, mtime FROM pending WHERE path=?", (key,)).fetchone()
-    young = (_time.time() - st.st_mtime) < settle
-    # Grew or shrank since last seen: still copying, whatever its (possibly preserved) mtime says.
-    # A new mtime alone is judged by its age above: quiet for settle seconds means done.
-    if row is not None and row["size"] != st.st_size:
-        young = True
-    return not young, st
-
-
-@dataclass
-class _Item:
-    """One inbox file as taken: its bytes and when it counts as received, or why it waits."""
-
-    path: Path
-    out: Outcome
-    data: bytes = b""
-    at: str = ""
-    known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
-    recorded: sqlite3.Row | None = None  # the ledger's row for these bytes, from before this run
-    pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
 
 
 @dataclass
@@ -416,55 +194,14 @@ def parse_file(name: str, data: bytes, check: Verifier | None = None) -> Parsed:
         return Parsed(sn, None, f"文件无法读取（{type(exc).__name__}），可能已损坏。请在 Excel 或 WPS 中打开检查后另存为 .xlsx 重新报送。")
 
 
-def _parse_args(item: _Item, check: Verifier | None = None) -> tuple | None:
+def _parse_args(item: Taken, check: Verifier | None = None) -> tuple | None:
     if item.out.verdict or item.known:
         return None
     return (item.path.name, item.data) if check is None else (item.path.name, item.data, check)
 
 
-def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float, seen: set[str]) -> _Item:
-    """Read one inbox file once it has stopped changing; the ledger is not written here."""
-    item = _Item(path, Outcome(file=_rel(ws, path)))
-    out = item.out
-    try:
-        ok, st = _settled(ws, path, settle)
-    except FileNotFoundError:
-        out.verdict, out.reason = "waiting", "文件已被移走。"
-        return item
-    if not ok:
-        item.pending_row = (str(path), st.st_size, st.st_mtime, now.isoformat(timespec="seconds"))
-        out.verdict, out.reason = "waiting", "文件仍在变化（可能正在复制），下次运行时再处理。"
-        return item
-    try:
-        data = path.read_bytes()
-        changed = len(data) != st.st_size or path.stat().st_mtime != st.st_mtime
-    except FileNotFoundError:
-        out.verdict, out.reason = "waiting", "文件已被移走。"
-        return item
-    if changed:
-        out.verdict, out.reason = "waiting", "文件仍在变化（可能正在复制），下次运行时再处理。"
-        return item
-    sha = hashlib.sha256(data).hexdigest()
-    out.sha256 = sha
-    out.mtime = st.st_mtime
-    db = ws.ledger.db
-    if received is not None:
-        got = received
-    elif ws.settings.received_time == "file_mtime":
-        got = datetime.fromtimestamp(st.st_mtime)
-    else:
-        pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
-        got = datetime.fromisoformat(pend["first_seen"]) if pend else now
-    item.data, item.at = data, got.isoformat(timespec="seconds")
-    out.at = item.at
-    item.recorded = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
-    item.known = sha in seen or item.recorded is not None
-    seen.add(sha)
-    return item
-
-
-def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
-            by_unit: dict[str, dict[str, str]], batch: _Batch) -> Outcome:
+def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
+            by_unit: dict[str, dict[str, str]], batch: Batch) -> Outcome:
     """Judge one taken file in inbox order. Its archive copy is written (and fsynced) here;
     its ledger writes are queued on ``batch`` and its original is removed after the batch commits."""
     path, out, data, at = item.path, item.out, item.data, item.at

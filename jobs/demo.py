@@ -6,7 +6,8 @@ import os
 import random
 import shutil
 import time as _time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -26,9 +27,10 @@ STEPS = (
 STAGING = ".demo-answers"
 
 
-def _arrive(ws_root: Path, files: list[Path]) -> None:
-    """Move answers from the staging folder into the inbox, as if dropped there a while ago."""
-    past = _time.time() - 3600
+def _arrive(ws_root: Path, files: list[Path], collected_at: datetime) -> None:
+    """Move answers from the staging folder into the inbox, as if dropped there an hour
+    before the (simulated) collect at ``collected_at``."""
+    past = (collected_at - timedelta(hours=1)).timestamp()
     staging = ws_root / STAGING
     for f in files:
         dest = ws_root / "inbox" / f.relative_to(staging)
@@ -50,9 +52,17 @@ def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float 
     return values
 
 
-def run_demo(folder: Path, seed: int = 2025, progress: Callable[[int, int, str], None] | None = None) -> Report:
-    """The whole cycle; ``progress(i, total, label)`` is told when step ``i`` starts, and
-    ``progress(n, n, "")`` at the end (see office.render.steps_display)."""
+@dataclass(frozen=True)
+class Request:
+    folder: Path = Path("demo-ws")  # made a workspace; refused if it holds anything but an earlier demo
+    seed: int = 2025  # the same seed gives the same simulated returns
+
+
+def run(ws: None, request: Request, now: datetime, *, progress: Callable[[int, int, str], None] | None = None) -> Report:
+    """The whole cycle, in its own workspace (``ws`` is None) and its own simulated time
+    (January to April 2025: ``now`` is not used). ``progress(i, total, label)`` is told when
+    step ``i`` starts, and ``progress(n, n, "")`` at the end (see office.render.steps_display)."""
+    folder, seed = Path(request.folder), request.seed
     started = _time.monotonic()
     done = [0]
 
@@ -87,14 +97,14 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
     steps: list[str] = []
     try:
         step(STEPS[1])
-        r = importer.run(ws, SAMPLE_DIR / "decomposition.xlsx", now=datetime(2025, 1, 24, 10))
+        r = importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
         steps.append(r.summary)
         step(STEPS[2])
-        g = generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
-        s = send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 5), dry_run=True)
+        g = generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
+        s = send.run(ws, send.Request("plan", dry_run=True), datetime(2025, 1, 27, 9, 5))
         # The demo mails nothing: its simulated sending is recorded as an office records forms it
         # delivered by other means, so that the plans count as issued.
-        send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 6), record_only=True)
+        send.run(ws, send.Request("plan", record_only=True), datetime(2025, 1, 27, 9, 6))
         steps.append(f"{g.summary}邮件预览 {len(s.data.get('eml', []))} 封（演示模式不真正发送，已用 send --record-only 登记为已下发）。")
         units = [f["unit"] for f in g.data["files"]]
         files = {f["unit"]: Path(f["file"]) for f in g.data["files"]}
@@ -116,17 +126,17 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
             fill_workbook(files[u], dst, vals)
             (late if u in late_plan else on_time).append(dst)
         step(STEPS[4])
-        _arrive(folder, on_time)
-        c1 = collect.run(ws, now=datetime(2025, 2, 14, 16))
-        _arrive(folder, late)
-        c2 = collect.run(ws, now=datetime(2025, 2, 20, 10))
+        _arrive(folder, on_time, datetime(2025, 2, 14, 16))
+        c1 = collect.run(ws, collect.Request(), datetime(2025, 2, 14, 16))
+        _arrive(folder, late, datetime(2025, 2, 20, 10))
+        c2 = collect.run(ws, collect.Request(), datetime(2025, 2, 20, 10))
         steps.append(f"计划表：按时报回 {len(c1.data['accepted'])} 份（其中 1 份未填季度目标，为空表），逾期报回 {len(c2.data['accepted'])} 份，"
                      f"{len(no_plan)} 个单位未报。")
 
         # February status: the month before, so that copying can be seen in March.
         step(STEPS[5])
-        g2 = generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9))
-        send.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9, 5), record_only=True)
+        g2 = generate.run(ws, generate.Request("status", "2025-02"), datetime(2025, 2, 5, 9))
+        send.run(ws, send.Request("status", "2025-02", record_only=True), datetime(2025, 2, 5, 9, 5))
         feb_files = {f["unit"]: Path(f["file"]) for f in g2.data["files"]}
         feb_values: dict[str, dict] = {}
         dropped = []
@@ -136,15 +146,15 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
             dst = inbox / "2月" / f"{u}2月落实情况.xlsx"
             fill_workbook(feb_files[u], dst, feb_values[u])
             dropped.append(dst)
-        _arrive(folder, dropped)
-        c3 = collect.run(ws, now=datetime(2025, 3, 6, 15))
+        _arrive(folder, dropped, datetime(2025, 3, 6, 15))
+        c3 = collect.run(ws, collect.Request(), datetime(2025, 3, 6, 15))
         steps.append(f"2月落实情况表：收到 {len(c3.data['accepted'])} 份。")
 
         # March status, with the usual mix of habits and mistakes.
         step(STEPS[6])
-        g3 = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
-        send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 5), dry_run=True)
-        send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 6), record_only=True)
+        g3 = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
+        send.run(ws, send.Request("status", "2025-03", dry_run=True), datetime(2025, 3, 3, 9, 5))
+        send.run(ws, send.Request("status", "2025-03", record_only=True), datetime(2025, 3, 3, 9, 6))
         mar = {f["unit"]: Path(f["file"]) for f in g3.data["files"]}
         step(STEPS[7])
         order = units[:]
@@ -197,12 +207,12 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
                 batches["on_time"].append(copy)
             batches[bucket].append(dst)
         step(STEPS[8])
-        _arrive(folder, batches["on_time"])
-        c4 = collect.run(ws, now=datetime(2025, 4, 7, 16))
-        _arrive(folder, batches["resend"] + batches["late1"])
-        c5 = collect.run(ws, now=datetime(2025, 4, 9, 10))
-        _arrive(folder, batches["late2"])
-        c6 = collect.run(ws, now=datetime(2025, 4, 14, 10))
+        _arrive(folder, batches["on_time"], datetime(2025, 4, 7, 16))
+        c4 = collect.run(ws, collect.Request(), datetime(2025, 4, 7, 16))
+        _arrive(folder, batches["resend"] + batches["late1"], datetime(2025, 4, 9, 10))
+        c5 = collect.run(ws, collect.Request(), datetime(2025, 4, 9, 10))
+        _arrive(folder, batches["late2"], datetime(2025, 4, 14, 10))
+        c6 = collect.run(ws, collect.Request(), datetime(2025, 4, 14, 10))
         rejected = c4.data["rejected"] + c5.data["rejected"] + c6.data["rejected"]
         steps.append(
             f"3月落实情况表：接收 {len(c4.data['accepted']) + len(c5.data['accepted']) + len(c6.data['accepted'])} 份，"
@@ -211,10 +221,10 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
 
         step(STEPS[9])
         now = datetime(2025, 4, 15, 9)
-        m = merge.run(ws, "2025-03", now=now)
+        m = merge.run(ws, merge.Request("2025-03"), now)
         step(STEPS[10])
-        b1 = brief.run(ws, month="2025-03", now=now)
-        b2 = brief.run(ws, quarter="2025Q1", now=now)
+        b1 = brief.run(ws, brief.Request(month="2025-03"), now)
+        b2 = brief.run(ws, brief.Request(quarter="2025Q1"), now)
         steps.append(m.summary)
         shutil.rmtree(inbox, ignore_errors=True)
         seconds = _time.monotonic() - started

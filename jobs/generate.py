@@ -6,10 +6,12 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
+from office.dates import form_label
 from office.errors import DubanError, command
 from office.model import KIND_LABELS, Report, Task
 from office.month import entries, line_units, quarter_target, reporting_units, submissions, via_lead
@@ -233,11 +235,17 @@ def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) ->
         shutil.rmtree(folder)
 
 
-def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:
+@dataclass(frozen=True)
+class Request:
+    kind: str  # plan | status
+    month: str | None = None  # status: the month, 2025-03 or 2025年3月
+
+
+def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    kind = request.kind
     if kind not in ("plan", "status"):
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
-    now = now or datetime.now()
-    period = normalize_period(ws, kind, month)
+    period = normalize_period(ws, kind, request.month)
     deadline = deadline_for(ws, kind, period)
     specs, warnings = build_specs(ws, kind, period, deadline)
     no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)
@@ -274,7 +282,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | N
         con.execute("DELETE FROM generated WHERE kind=? AND period=?", (kind, period))
         con.executemany("INSERT INTO generated VALUES (?,?,?,?,?,?)", [
             (kind, period, f["unit"], Path(f["file"]).name, f["checksum"], now.isoformat(timespec="seconds")) for f in files])
-    label = "年度落实计划表" if kind == "plan" else f"{period[:4]}年{int(period[5:])}月落实情况表"
+    label = form_label(kind, period)
     summary = f"已生成 {len(files)} 个单位的{label}，位于 {target}。"
     if old:
         summary += f"与上次相比：新增 {len(added)} 个，内容变化 {len(changed)} 个，删除 {len(removed)} 个，其余未变。"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from office.errors import DubanError, InputFileError
 from office.model import KIND_LABELS, Report, Task
 from sheets.decomposition import read_decomposition
 from sheets.register import write_tasks_xlsx
-from office.units import clean_person, mark_notes_shown, notes_once, unresolved_names
+from office.units import clean_person, mark_notes_shown
 from office.workspace import Workspace
 
 TASKS_XLSX = "tasks.xlsx"
@@ -66,11 +67,16 @@ def diff_tasks(old: list[Task], new: list[Task]) -> dict[str, list[str]]:
     }
 
 
-def run(ws: Workspace, path: Path, *, replace: bool = False, now: datetime | None = None) -> Report:
-    path = Path(path)
+@dataclass(frozen=True)
+class Request:
+    file: Path  # the decomposition table (or annotated prose)
+    replace: bool = False  # tasks that already have returns may be removed
+
+
+def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    path, replace = Path(request.file), request.replace
     if not path.is_file():
         raise InputFileError(f"找不到文件 {path}。请确认路径和文件名。")
-    now = now or datetime.now()
     tasks, warnings = build_tasks(ws, path)
     old = ws.ledger.tasks()
     changes = diff_tasks(old, tasks)
@@ -103,41 +109,5 @@ def run(ws: Workspace, path: Path, *, replace: bool = False, now: datetime | Non
         summary=summary,
         data={"file": str(path), "tasks": len(tasks), "by_kind": dict(counts), **changes,
               "register": str(ws.root / TASKS_XLSX)},
-        warnings=warnings,
-    )
-
-
-def summarize(ws: Workspace) -> Report:
-    """The `tasks` command: the register as data and a readable summary."""
-    tasks = ws.ledger.tasks()
-    by_kind = Counter(KIND_LABELS[t.kind] for t in tasks)
-    by_category = Counter(t.category for t in tasks if t.kind == "annual")
-    per_unit: Counter[str] = Counter()
-    lead_count: Counter[str] = Counter()
-    for t in tasks:
-        for u in t.units:
-            per_unit[u] += 1
-        for u in t.lead_units:
-            lead_count[u] += 1
-    warnings: list[str] = []
-    for u in per_unit:
-        if ws.registry.get(u) is None:
-            warnings.append(f"单位“{u}”不在单位名册中，无法发送报送表。")
-    unresolved = unresolved_names(ws.registry, tasks)
-    fresh = notes_once(ws.ledger, ws.registry, tasks, warnings, record=False)
-    if len(fresh) < len(warnings):
-        fresh.append(f"另有 {len(warnings) - len(fresh)} 个单位名称不在单位名册中，导入时已提示（见 {TASKS_XLSX} 的“导入提示”工作表）。")
-    warnings = fresh
-    units = sorted(per_unit, key=ws.registry.order_key)
-    return Report(
-        job="tasks",
-        summary=f"任务登记：共 {len(tasks)} 项，涉及 {len(per_unit)} 个单位。",
-        data={
-            "tasks": [t.as_json() for t in tasks],
-            "by_kind": dict(by_kind),
-            "by_category": dict(by_category),
-            "units": [{"unit": u, "tasks": per_unit[u], "lead": lead_count[u]} for u in units],
-            "unregistered": unresolved,
-        },
         warnings=warnings,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -16,9 +17,13 @@ def tracker_path(ws: Workspace, data: MonthData) -> Path:
     return ws.root / "trackers" / f"{data.year}年{data.month}月_台账.xlsx"
 
 
-def run(ws: Workspace, month: str, *, now: datetime | None = None) -> Report:
-    now = now or datetime.now()
-    data = build_month(ws, month, now)
+@dataclass(frozen=True)
+class Request:
+    month: str  # 2025-03 or 2025年3月
+
+
+def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    data = build_month(ws, request.month, now)
     wanted = tracker_path(ws, data)
     path = free_name(wanted)
     with atomic_path(path) as tmp:

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from office.errors import DubanError
-from office.mailer import Outgoing, addresses_of, cn_date, deliver, period_label, render
+from office.dates import cn_date, cn_datetime, template_period
+from office.placeholders import fill
+from office.mailer import Outgoing, addresses_of, deliver
 from office.model import KIND_LABELS, Report, Task
 from office.month import FIELD_LABELS, REQUIRED, squash
 from office.workspace import Workspace
@@ -258,7 +260,7 @@ def _when_text(iso: str) -> str:
         t = datetime.fromisoformat(iso)
     except (TypeError, ValueError):
         return iso or ""
-    return f"{cn_date(t.date())} {t:%H:%M}"
+    return cn_datetime(t)
 
 
 def _deadline(ws: Workspace, kind: str, period: str) -> date | None:
@@ -321,31 +323,41 @@ def reply_message(ws: Workspace, reply: Reply, to: list[str], today: date) -> Ou
     due = _deadline(ws, main.kind, main.period)
     values = dict(unit=reply.unit, office=ws.settings.office, contact=ws.settings.contact, items=items,
                   form=_form(main.kind, main.period),
-                  period=period_label(main.kind, main.period) if main.kind in ("plan", "status") and main.period else "",
+                  period=template_period(main.kind, main.period) if main.kind in ("plan", "status") and main.period else "",
                   deadline=cn_date(due) if due else "", file=main.file, received=_when_text(main.received_at),
                   sha256=main.sha256, count=sum(len(s.problems) for s in reply.sections))
     attachments: list[Path] = []
     for s in reply.sections:
         if s.attachment is not None and s.attachment not in attachments:
             attachments.append(s.attachment)
-    return Outgoing(unit=reply.unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+    return Outgoing(unit=reply.unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                     attachments=attachments, eml_name=f"{reply.unit}（回执）.eml")
 
 
 # -- the run -----------------------------------------------------------------------------------
 
 
-def _collected(report: Report | None) -> list[str]:
+@dataclass(frozen=True)
+class Request:
+    """``files``: the sha256 of the files just collected (taken or refused) to answer;
+    earlier replies that failed are tried again whatever they are (not in a dry run)."""
+
+    files: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+def collected_files(report: Report | None) -> tuple[str, ...]:
+    """The files a collect report took or refused, by sha256: what its receipts answer."""
     if report is None:
-        return []
+        return ()
     shas = [a["sha256"] for a in report.data.get("accepted", [])] + [r["sha256"] for r in report.data.get("rejected", [])]
-    return list(dict.fromkeys(s for s in shas if s))
+    return tuple(dict.fromkeys(s for s in shas if s))
 
 
-def _candidates(ws: Workspace, collected: Report | None, retry: bool = True) -> list[str]:
+def _candidates(ws: Workspace, files: tuple[str, ...], retry: bool = True) -> list[str]:
     """This run's files not yet answered, then (``retry``) earlier replies to try again."""
     _ensure_table(ws)
-    fresh = _collected(collected)
+    fresh = list(files)
     states = _states(ws, fresh)
     out = [s for s in fresh if s not in states or states[s]["state"] in RETRY]
     if retry:
@@ -359,15 +371,16 @@ def mail_configured(ws: Workspace) -> bool:
     return bool(host) and not host.endswith(_PLACEHOLDER_HOSTS) and host not in ("example.org", "example.com")
 
 
-def due(ws: Workspace, collected: Report | None, dry_run: bool = False) -> bool:
+def due(ws: Workspace, request: Request) -> bool:
     """Whether a run now would answer anything (or has a crashed reply to report). A dry run
     previews only what was just collected, not the replies waiting to be tried again."""
+    dry_run = request.dry_run
     if ws.settings.mail.receipts == "off":
         return False
     _ensure_table(ws)
     if not dry_run and ws.ledger.db.execute("SELECT 1 FROM receipts WHERE state=? LIMIT 1", (SENDING,)).fetchone():
         return True
-    shas = _candidates(ws, collected, retry=not dry_run)
+    shas = _candidates(ws, request.files, retry=not dry_run)
     if not shas:
         return False
     replies, _, _ = plan_replies(ws, shas, ws.settings.mail.receipts)
@@ -404,9 +417,9 @@ def _settle_crashed(ws: Workspace, stamp: str) -> list[str]:
     return warnings
 
 
-def run(ws: Workspace, collected: Report | None, *, now: datetime, dry_run: bool = False,
-        sleep: Callable[[float], None] = time.sleep) -> Report:
-    """Answer the files of ``collected`` (a collect report) and retry earlier failed replies."""
+def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[float], None] = time.sleep) -> Report:
+    """Answer the files of ``request`` and retry earlier failed replies."""
+    dry_run = request.dry_run
     mode = ws.settings.mail.receipts
     data: dict = {"mode": mode, "dry_run": dry_run, "sent": [], "failed": [], "skipped": [], "preview": [], "eml": []}
     if mode == "off":
@@ -414,7 +427,7 @@ def run(ws: Workspace, collected: Report | None, *, now: datetime, dry_run: bool
     stamp = now.isoformat(timespec="seconds")
     _ensure_table(ws)
     warnings = [] if dry_run else _settle_crashed(ws, stamp)
-    shas = _candidates(ws, collected, retry=not dry_run)
+    shas = _candidates(ws, request.files, retry=not dry_run)
     replies, skipped, quiet = plan_replies(ws, shas, mode) if shas else ([], [], {})
     data["skipped"] = skipped
     if not dry_run:
@@ -493,10 +506,10 @@ def run(ws: Workspace, collected: Report | None, *, now: datetime, dry_run: bool
     return Report(job="receipts", summary="".join(parts), warnings=warnings, ok=not data["failed"], data=data)
 
 
-def after_collect(ws: Workspace, report: Report, *, now: datetime, dry_run: bool = False,
+def after_collect(ws: Workspace, report: Report, now: datetime, *, dry_run: bool = False,
                   sleep: Callable[[float], None] = time.sleep) -> Report:
     """The collect report with the receipts sent for it (data["receipts"]); failures make it not ok."""
-    r = run(ws, report, now=now, dry_run=dry_run, sleep=sleep)
+    r = run(ws, Request(collected_files(report), dry_run), now, sleep=sleep)
     report.data["receipts"] = r.data
     if r.summary:
         report.summary = f"{report.summary}{r.summary}"

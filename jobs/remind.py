@@ -8,12 +8,14 @@ The overdue plan is mentioned only to units the plan form was issued to.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from office.errors import command
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, issued_units, last_sent,
-                      period_label, render, unconfirmed_lines)
+from office.dates import cn_date, template_period
+from office.placeholders import fill
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent,
+                           unconfirmed_lines)
 from office.model import Report
 from office.month import end_of, line_units, month_deadline, not_issued_note, reporting_units, submissions, via_lead
 from office.workdays import parse_period, plan_deadline
@@ -42,9 +44,15 @@ def stage_for(ws: Workspace, due: date, today: date) -> str | None:
     return None
 
 
-def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
-        sleep: Callable[[float], None] = time.sleep) -> Report:
-    period = normalize_period(ws, "status", month)
+@dataclass(frozen=True)
+class Request:
+    month: str  # the status forms' month
+    dry_run: bool = False  # write .eml previews, send nothing
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[float], None] = time.sleep) -> Report:
+    dry_run = request.dry_run
+    period = normalize_period(ws, "status", request.month)
     year, m = parse_period(period)
     due = month_deadline(ws, year, m)
     remind_from, overdue_from = windows(ws, due)
@@ -119,8 +127,8 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
             if unit in plan_files and (plan_folder / plan_files[unit]).is_file():
                 attachments.append(plan_folder / plan_files[unit])
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(due),
-                      period=period_label("status", period), items="\n".join(items))
-        outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+                      period=template_period("status", period), items="\n".join(items))
+        outgoing.append(Outgoing(unit=unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                                  attachments=attachments, eml_name=f"{unit}（{STAGE_LABELS[stage]}）.eml"))
 
     done = deliver(ws, "status", period, stage, outgoing, now=now, dry_run=dry_run, preview_dir=folder / PREVIEW_DIR, sleep=sleep)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 from office.errors import DubanError, command
-from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, last_sent, period_label,
-                      record_delivered, render, sha256_file, unconfirmed_lines, unconfirmed_row)
+from office.dates import cn_date, period_label, template_period
+from office.placeholders import fill
+from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, last_sent, record_delivered,
+                           sha256_file, unconfirmed_lines, unconfirmed_row)
 from office.model import KIND_LABELS, Report, Task
 from office.month import via_lead
 from office.workspace import Workspace
@@ -29,9 +32,7 @@ _NAME_SPLIT = re.compile(r"[、，,；;\s]+")
 
 def form_label(kind: str, period: str) -> str:
     """“2025年度工作任务落实计划表” / “2025年3月工作任务落实情况表”."""
-    if kind == "plan":
-        return f"{period}年度工作任务落实计划表"
-    return f"{period_label(kind, period)}工作任务落实情况表"
+    return f"{period_label(period)}工作任务{'落实计划表' if kind == 'plan' else '落实情况表'}"
 
 
 def split_names(wanted: list[str] | None) -> list[str]:
@@ -111,15 +112,28 @@ def _record_only(ws: Workspace, kind: str, period: str, label: str, chosen: list
                   warnings=[f"{m['unit']}：{m['reason']}" for m in missing])
 
 
-def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dry_run: bool = False,
-        resend: bool = False, units: list[str] | None = None, record_only: bool = False,
-        sleep: Callable[[float], None] = time.sleep) -> Report:
-    """Send (or, with ``record_only``, record as issued) the period's forms.
+@dataclass(frozen=True)
+class Request:
+    """The period's forms to send (or, with ``record_only``, to record as issued).
 
     ``units``: only these units (names or aliases; a value may hold several, 、-separated).
     ``resend``: send again to units already sent; a message left 待确认 by a crash is sent
     again only when its unit is named in ``units``.
     """
+
+    kind: str  # plan | status
+    month: str | None = None
+    dry_run: bool = False
+    resend: bool = False
+    units: tuple[str, ...] | None = None
+    record_only: bool = False
+
+
+def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[float], None] = time.sleep) -> Report:
+    """Send (or record as issued) the period's forms; see :class:`Request`."""
+    kind, month, dry_run, resend, record_only = (request.kind, request.month, request.dry_run, request.resend,
+                                                 request.record_only)
+    units = list(request.units) if request.units else None
     if kind not in KIND_NAMES:
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
     if record_only and resend:
@@ -191,8 +205,8 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
         if already(unit, STAGE):
             continue
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
-                      period=period_label(kind, period), items=f"· {label}（涉及{task_count.get(unit, 0)}项任务）")
-        outgoing.append(Outgoing(unit=unit, to=to, subject=render(subject_tpl, **values), body=render(body_tpl, **values),
+                      period=template_period(kind, period), items=f"· {label}（涉及{task_count.get(unit, 0)}项任务）")
+        outgoing.append(Outgoing(unit=unit, to=to, subject=fill(subject_tpl, **values), body=fill(body_tpl, **values),
                                  attachments=[path], eml_name=f"{unit}.eml"))
 
     force = named if resend else set()
@@ -213,9 +227,9 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
                           for t in notices[unit])
         leads = "、".join(dict.fromkeys(u for t in notices[unit] for u in t.lead_units))
         values = dict(unit=unit, office=ws.settings.office, contact=ws.settings.contact, deadline=cn_date(deadline),
-                      period=period_label(kind, period), items=items, leads=leads)
-        notice_out.append(Outgoing(unit=unit, to=to, subject=render(tpl.notice_subject, **values),
-                                   body=render(tpl.notice_body, **values), attachments=[], eml_name=f"{unit}（告知）.eml"))
+                      period=template_period(kind, period), items=items, leads=leads)
+        notice_out.append(Outgoing(unit=unit, to=to, subject=fill(tpl.notice_subject, **values),
+                                   body=fill(tpl.notice_body, **values), attachments=[], eml_name=f"{unit}（告知）.eml"))
     if done.fatal:
         notice_done = None  # the server could not be used: the notices wait for the next run
         failed += [{"unit": o.unit, "reason": done.fatal, "tried": False, "notice": True} for o in notice_out]

@@ -17,7 +17,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -47,36 +47,6 @@ class MailError(DubanError):
 
 
 # -- text helpers ------------------------------------------------------------------------------
-
-
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def render(template: str, **values: object) -> str:
-    """Fill ``{name}`` placeholders; unknown ones stay as written, stray braces never raise."""
-    try:
-        return template.format_map(_Keep({k: "" if v is None else v for k, v in values.items()}))
-    except (ValueError, IndexError, AttributeError, KeyError, TypeError):
-        # A clerk's template with a lone "{" or "{0}": substitute what is known, keep the rest.
-        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
-
-
-def cn_date(d: date) -> str:
-    """2025-02-18 -> 2025年2月18日."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def period_label(kind: str, period: str) -> str:
-    """plan: "2025"; status: "2025年3月" (the {period} placeholder of the templates)."""
-    if kind == "plan":
-        return period
-    year, month = period.split("-")
-    return f"{int(year)}年{int(month)}月"
 
 
 def split_addresses(emails: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from office.dates import month_label, period_label
 from office.model import Report
 
 console = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -105,18 +106,11 @@ def _merge(report: Report) -> None:
 
 # ---- run-due: one Chinese line per job ------------------------------------
 
-def _month_of(period: str) -> str:
-    try:
-        return f"{int(period[5:7])}月"
-    except ValueError:
-        return period
-
-
 def job_label(job: str, period: str) -> str:
     """What a run-due job id (``send-status``, ``merge-final``, ``remind-dry-run`` …) does, in Chinese."""
     preview = job.endswith("-dry-run")
     base = job.removesuffix("-dry-run")
-    month = _month_of(period)
+    month = month_label(period)
     labels = {
         "send-plan": f"生成并发送{period[:4]}年度落实计划表",
         "send-status": f"生成并发送{month}落实情况表",
@@ -126,7 +120,7 @@ def job_label(job: str, period: str) -> str:
         "merge": f"重新汇总{month}台账",
         "merge-final": f"生成{month}台账",
         "brief-month": f"生成{month}为民办实事进展通报",
-        "brief-quarter": f"生成{period[:4]}年第{period[-1:]}季度通报",
+        "brief-quarter": f"生成{period_label(period)}通报",
     }
     label = labels.get(base, base)
     return label + "（预览）" if preview else label

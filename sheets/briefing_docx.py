@@ -22,6 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from office.atomic import atomic_path
+from office.dates import cn_date
 from sheets.briefing_chart import Chart
 from sheets.briefing_facts import BriefFacts, CategoryFact, TaskFact
 from sheets.briefing_text import RECIPIENTS, body, cn_number, intro_text, text_width, title_lines
@@ -392,7 +393,7 @@ def write_briefing(path: Path, facts: BriefFacts, chart: Chart | bytes | None = 
     _para(doc, f"附件：{facts.annex_title}", keep=True)
     _para(doc, "", "Normal", keep=True)
     _para(doc, "", "Normal", keep=True)
-    signature = (facts.office, f"{facts.date.year}年{facts.date.month}月{facts.date.day}日" if facts.date else "")
+    signature = (facts.office, cn_date(facts.date) if facts.date else "")
     for j, s in enumerate(signature):
         par = _para(doc, s, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=0, keep=j == 0)
         par.paragraph_format.right_indent = Pt(SIZE_BODY.pt * 2)

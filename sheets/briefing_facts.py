@@ -18,6 +18,7 @@ from datetime import date
 
 from office.errors import DubanError
 from office.model import KIND_LABELS
+from office.placeholders import fill
 from office.month import MonthData, TaskRow, UnitState
 from office.settings import BriefSettings
 from office.wording import is_no_problem, percent
@@ -202,20 +203,6 @@ class BriefFacts:
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-class _Keep(dict):
-    """format_map mapping that leaves unknown placeholders as they are."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fill(template: str, **values: object) -> str:
-    try:
-        return template.format_map(_Keep(values))
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return template
-
 
 def _unique(items) -> list:
     out: list = []

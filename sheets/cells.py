@@ -11,6 +11,10 @@ import functools
 import re
 import unicodedata
 
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from office.dates import cn_date  # noqa: F401  (the one Chinese date; forms import it from here)
+
 # Characters treated as "space" at both ends of a value. str.strip() already knows
 # most Unicode spaces (\u3000, \xa0, \u2000-\u200a, ...), but not the zero-width and
 # format characters that come in with text pasted from web pages and WeChat.
@@ -184,18 +188,13 @@ _yes_no_cached = functools.lru_cache(maxsize=1024)(_yes_no_word)
 
 
 def col_letter(col: int) -> str:
-    """0-based column index -> Excel letters."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """0-based column index -> Excel letters (xlsxwriter's)."""
+    return xl_col_to_name(col)
 
 
 def cell_address(row: int, col: int) -> str:
     """0-based (row, col) -> "E12"."""
-    return f"{col_letter(col)}{row + 1}"
+    return xl_rowcol_to_cell(row, col)
 
 
 def display_width(text: str) -> int:
@@ -263,5 +262,3 @@ def row_height(lines: int, font_size: float = 12, padding: float = 4.0) -> float
     return min(MAX_ROW_HEIGHT, lines * line_height(font_size) + padding)
 
 
-def cn_date(d: _dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"

@@ -47,13 +47,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
+from xlsxwriter.utility import xl_cell_to_rowcol
 
+from office.dates import cn_date, cn_datetime, period_label
 from office.model import Task
 from office.month import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow, TaskRows, row_statuses, row_tasks
 from office.wording import STATUS_RULES, is_no_problem, status_legend
@@ -166,10 +167,7 @@ _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
 
 def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
+    return xl_cell_to_rowcol(f"{letters}1")[1]
 
 
 def cell_span(cells: list[str]) -> str:
@@ -193,27 +191,10 @@ def _put(ws, row: int, col: int, value: str, fmt) -> None:
         ws.write_blank(row, col, None, fmt)
 
 
-def cn_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_datetime(t: datetime) -> str:
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
-
-
 def task_label(task_id: str) -> str:
     """``annual-23`` -> 年度23, ``livelihood-5`` -> 实事5."""
     kind, _, seq = task_id.rpartition("-")
     return f"{KIND_SHORT.get(kind, kind)}{seq}" if kind else task_id
-
-
-def period_label(period: str) -> str:
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", period or "")
-    if m:
-        return f"{m.group(1)}年{int(m.group(2))}月"
-    if re.fullmatch(r"\d{4}", period or ""):
-        return f"{period}年度"
-    return period or ""
 
 
 def write_tracker(path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None = None) -> None:

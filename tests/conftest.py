@@ -55,35 +55,35 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 def import_tasks(ws: Workspace, path: Path, now: datetime = IMPORTED_AT) -> Report:
     """import: the task decomposition table at ``path`` into the workspace's task register."""
-    return importer.run(ws, path, now=now)
+    return importer.run(ws, importer.Request(path), now)
 
 
 def generate_forms(ws: Workspace, kind: str, period: str | None = None, now: datetime = PLAN_GENERATED_AT) -> Report:
     """generate plan | generate status --month period: the units' forms in outbox/."""
-    return generate.run(ws, kind, period, now=now)
+    return generate.run(ws, generate.Request(kind, period), now)
 
 
 def record_issued(ws: Workspace, kind: str, period: str | None = None, now: datetime = datetime(2025, 1, 27, 9, 5),
                   units: list[str] | None = None) -> Report:
     """send --record-only: the generated forms count as issued without being mailed."""
-    return send.run(ws, kind, period, now=now, record_only=True, units=units)
+    return send.run(ws, send.Request(kind, period, record_only=True, units=units), now)
 
 
 def collect_inbox(ws: Workspace, now: datetime) -> Report:
     """collect: every file in inbox/, as received at ``now``."""
-    return collect.run(ws, now=now)
+    return collect.run(ws, collect.Request(), now)
 
 
 def merge_month(ws: Workspace, month: str, now: datetime) -> Report:
     """merge --month: the month's tracker."""
-    return merge.run(ws, month, now=now)
+    return merge.run(ws, merge.Request(month), now)
 
 
 def run_due_at(ws: Workspace, now: datetime, dry_run: bool = False) -> Report:
     """run-due at ``now``; mail retries do not sleep."""
-    from jobs.schedule import run_due
+    from jobs import run_due
 
-    return run_due(ws, now, dry_run=dry_run, sleep=lambda seconds: None)
+    return run_due.run(ws, run_due.Request(dry_run=dry_run), now, sleep=lambda seconds: None)
 
 
 def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

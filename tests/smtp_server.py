@@ -135,11 +135,11 @@ def prepare_sample_workspace(root: Path, status_months: tuple[str, ...] = ()) ->
     init_workspace(root, 2025)
     ws = open_workspace(root)
     try:
-        importer.run(ws, SAMPLE, now=datetime(2025, 1, 20, 9, 0))
-        generate.run(ws, "plan", now=datetime(2025, 1, 27, 9, 0))
+        importer.run(ws, importer.Request(SAMPLE), datetime(2025, 1, 20, 9, 0))
+        generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9, 0))
         for month in status_months:
             y, m = (int(x) for x in month.split("-"))
-            generate.run(ws, "status", month, now=datetime(y, m % 12 + 1, 1, 9, 0) if m < 12 else datetime(y + 1, 1, 1, 9, 0))
+            generate.run(ws, generate.Request("status", month), datetime(y, m % 12 + 1, 1, 9, 0) if m < 12 else datetime(y + 1, 1, 1, 9, 0))
     finally:
         ws.close()
     return root

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from briefing_read import body_paragraphs, landscape_pages, needs_tools, page_texts, sentence_patterns, to_pdf
-from jobs.demo import run_demo
+from jobs import demo as demo_job
 from sheets.briefing_text import RECIPIENTS
 from office.wording import percent
 from office.workspace import open_workspace
@@ -25,7 +25,7 @@ DATE = "2025年4月15日"  # the demo's now
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("briefdemo")
-    r = run_demo(root / "demo-ws")
+    r = demo_job.run(None, demo_job.Request(root / "demo-ws"), datetime(2025, 4, 15, 9))
     ws = open_workspace(root / "demo-ws")
     try:
         units = [u.name for u in ws.registry.units]
@@ -130,7 +130,7 @@ def test_brief_job_warns_once_without_cjk_font(demo, monkeypatch):
     monkeypatch.setattr(briefing_chart, "find_cjk_font", lambda *a, **k: None)
     ws = open_workspace(demo["root"] / "demo-ws")
     try:
-        r = brief.run(ws, quarter="2025Q1", now=datetime(2025, 4, 15, 9))
+        r = brief.run(ws, brief.Request(quarter="2025Q1"), datetime(2025, 4, 15, 9))
     finally:
         ws.close()
     assert r.warnings.count(briefing_chart.NO_FONT_WARNING) == 1

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from office.cli import COMMANDS, build_parser
+from jobs.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
-build_parser()
-NAMES = sorted(COMMANDS)
+
+NAMES = sorted(name for name, cmd in COMMANDS.items() if cmd.cli)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

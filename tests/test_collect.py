@@ -222,7 +222,7 @@ def test_filled_returns_land_in_the_ledger_exactly(generated_ws, tmp_path):
     dropped = snapshot(inbox)
     assert len(dropped) == len(plan)
 
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
 
     assert report.data["rejected"] == [] and report.data["waiting"] == [] and report.data["duplicates"] == []
     assert report.ok
@@ -272,7 +272,7 @@ def test_round_trip_property(generated_ws, data):
         expected[tid] = dict(v, achieved=want)
     seen = ws.ledger.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
     fill_form(form_path(ws, "status", unit), ws.root / "inbox" / f"改革办_{seen}.xlsx", filled)
-    report = collect.run(ws, now=NOW + timedelta(minutes=seen))  # later versions arrive later
+    report = collect.run(ws, collect.Request(), NOW + timedelta(minutes=seen))  # later versions arrive later
     if report.data["duplicates"]:  # hypothesis drew the very same values again
         return
     assert [o["unit"] for o in report.data["accepted"]] == [unit], report.data
@@ -307,7 +307,7 @@ def test_hostile_inbox_each_file_refused_for_its_own_reason(generated_ws):
     temp_bytes = {n: (inbox / n).read_bytes() for n in temp}
     assert len({sha(b) for b in dropped.values()}) == len(dropped), "test files must differ"
 
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
 
     accepted = {o["file"]: o for o in report.data["accepted"]}
     assert set(accepted) == {"区商务局3月.xlsx", "财政局 计划.xlsx"}
@@ -364,7 +364,7 @@ def test_corpus_of_real_workbooks_all_refused_and_archived(generated_ws, shared_
     for n, b in dropped.items():
         by_sha.setdefault(sha(b), []).append(n)
 
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
 
     assert [o["file"] for o in report.data["accepted"]] == ["区财政局_2025年3月.xlsx"]
     assert accepted_entries(ws, "区财政局", "status", PERIOD) == good
@@ -393,7 +393,7 @@ def test_same_bytes_twice_recorded_once_and_correction_supersedes(generated_ws):
     shutil.copyfile(inbox / "区商务局报送.xlsx", inbox / "转发：区商务局报送.xlsx")
     sha1 = sha((inbox / "区商务局报送.xlsx").read_bytes())
 
-    r1 = collect.run(ws, now=NOW)
+    r1 = collect.run(ws, collect.Request(), NOW)
     assert len(r1.data["accepted"]) == 1 and len(r1.data["duplicates"]) == 1
     assert r1.data["duplicates"][0]["sha256"] == sha1
     assert {r1.data["accepted"][0]["file"], r1.data["duplicates"][0]["file"]} == {"区商务局报送.xlsx", "转发：区商务局报送.xlsx"}
@@ -408,7 +408,7 @@ def test_same_bytes_twice_recorded_once_and_correction_supersedes(generated_ws):
     later = NOW + timedelta(days=1)
     v2 = fill_status(ws, unit, inbox / "区商务局报送（更正）.xlsx", tag="（更正）")
     sha2 = sha((inbox / "区商务局报送（更正）.xlsx").read_bytes())
-    r2 = collect.run(ws, now=later)
+    r2 = collect.run(ws, collect.Request(), later)
     assert [o["sha256"] for o in r2.data["accepted"]] == [sha2]
     assert r2.data["superseded"] == [{"file": "区商务局报送.xlsx", "unit": unit, "kind": "status", "period": PERIOD}]
     assert file_row(ws, sha1)["verdict"] == "superseded"
@@ -425,7 +425,7 @@ def test_same_bytes_twice_recorded_once_and_correction_supersedes(generated_ws):
     fill_status(ws, unit, inbox / "再次发送.xlsx", tag="（初版）")
     if sha((inbox / "再次发送.xlsx").read_bytes()) != sha1:  # openpyxl stamps the save time; resend the very bytes
         (inbox / "再次发送.xlsx").write_bytes((ws.root / file_row(ws, sha1)["archive"]).read_bytes())
-    r3 = collect.run(ws, now=later + timedelta(hours=1))
+    r3 = collect.run(ws, collect.Request(), later + timedelta(hours=1))
     assert [o["sha256"] for o in r3.data["duplicates"]] == [sha1] and r3.data["accepted"] == []
     assert rollup.submissions(ws, "status", PERIOD)[unit].sha256 == sha2
     assert accepted_entries(ws, unit, "status", PERIOD) == v2
@@ -479,7 +479,7 @@ def test_identity_lost_foreign_and_unrecognisable(generated_ws):
         wb = openpyxl.load_workbook(p)
         assert ("_duban" in wb.sheetnames) == (p.name == "区财政局.xlsx")
 
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
 
     [acc] = report.data["accepted"]
     assert (acc["file"], acc["unit"], acc["kind"], acc["period"]) == ("区商务局（复制到新表）.xlsx", "区商务局", "status", PERIOD)
@@ -500,7 +500,7 @@ def test_identity_lost_foreign_and_unrecognisable(generated_ws):
 
 
 def test_empty_inbox_says_so(sample_ws):
-    report = collect.run(sample_ws, now=NOW)
+    report = collect.run(sample_ws, collect.Request(), NOW)
     assert "没有新文件" in report.summary and report.ok
     assert report.data["accepted"] == report.data["rejected"] == report.data["waiting"] == []
     assert report.data["report"] == "" and not (sample_ws.root / "inbox" / REPORT_NAME).exists()
@@ -511,12 +511,12 @@ def test_rerun_on_empty_inbox_and_rejected_files_change_nothing(generated_ws):
     ws = generated_ws
     inbox = ws.root / "inbox"
     good = fill_status(ws, "区商务局", inbox / "区商务局.xlsx")
-    first = collect.run(ws, now=NOW)
+    first = collect.run(ws, collect.Request(), NOW)
     assert len(first.data["accepted"]) == 1
     files, entries = all_files(ws), all_entries(ws)
     result = (inbox / REPORT_NAME).read_bytes()
 
-    again = collect.run(ws, now=NOW + timedelta(hours=1))
+    again = collect.run(ws, collect.Request(), NOW + timedelta(hours=1))
     assert "没有新文件" in again.summary
     assert again.ok and again.data["accepted"] == again.data["rejected"] == again.data["waiting"] == []
     assert all_files(ws) == files and all_entries(ws) == entries
@@ -526,7 +526,7 @@ def test_rerun_on_empty_inbox_and_rejected_files_change_nothing(generated_ws):
     fill_status(ws, "区商务局", inbox / "区商务局（其他工作区）.xlsx", tag="不应进入台账")
     _edit(inbox / "区商务局（其他工作区）.xlsx", _set_identity("workspace_id", "ffffffffffff"))
     (inbox / "区商务局.csv").write_text("序号,完成情况\n1,已完成\n2,推进中\n", encoding="utf-8")
-    third = collect.run(ws, now=NOW + timedelta(hours=2))
+    third = collect.run(ws, collect.Request(), NOW + timedelta(hours=2))
     assert len(third.data["rejected"]) == 2 and third.data["accepted"] == []
     assert all_entries(ws) == entries
     assert accepted_entries(ws, "区商务局", "status", PERIOD) == good
@@ -621,7 +621,7 @@ def test_file_still_being_written_waits_then_is_taken(generated_ws):
         now = time.time()
         os.utime(inbox / "区商务局.xlsx", (now, now))
 
-        first = collect.run(ws, now=NOW)
+        first = collect.run(ws, collect.Request(), NOW)
         assert first.data["accepted"] == [] and first.data["rejected"] == []
         [w] = first.data["waiting"]
         assert w["file"] == "区商务局.xlsx" and "仍在变化" in w["reason"]
@@ -630,7 +630,7 @@ def test_file_still_being_written_waits_then_is_taken(generated_ws):
         assert all_files(ws) == [] and all_entries(ws) == []
 
         age(inbox / "区商务局.xlsx")
-        second = collect.run(ws, now=NOW + timedelta(minutes=5))
+        second = collect.run(ws, collect.Request(), NOW + timedelta(minutes=5))
         assert second.data["waiting"] == []
         assert [o["file"] for o in second.data["accepted"]] == ["区商务局.xlsx"]
         assert accepted_entries(ws, "区商务局", "status", PERIOD) == good
@@ -701,7 +701,7 @@ def test_a_reader_panic_rejects_only_that_file(generated_ws, monkeypatch):
         return real(path, fmt, data=data)
 
     monkeypatch.setattr(collect_mod, "read_return", flaky)
-    report = collect_mod.run(ws, now=datetime(2025, 4, 7, 10))
+    report = collect_mod.run(ws, collect_mod.Request(), datetime(2025, 4, 7, 10))
     assert [r["file"] for r in report.data["rejected"]] == ["r0.xlsx"]
     assert "无法读取" in report.data["rejected"][0]["reason"]
     assert [a["file"] for a in report.data["accepted"]] == ["r1.xlsx"]
@@ -742,10 +742,10 @@ def test_worker_processes_record_exactly_what_one_process_records(generated_ws, 
     _inbox_of_outbox_forms(ws, 40)
     twin_root = tmp_path / "twin"
     shutil.copytree(ws.root, twin_root)
-    serial = collect.run(ws, now=NOW, workers=1)
+    serial = collect.run(ws, collect.Request(workers=1), NOW)
     twin = open_workspace(twin_root)
     try:
-        parallel = collect.run(twin, now=NOW, workers=3)
+        parallel = collect.run(twin, collect.Request(workers=3), NOW)
     finally:
         twin.close()
     assert parallel.data == {**serial.data, "report": parallel.data["report"]}
@@ -774,7 +774,7 @@ def test_a_crashing_worker_rejects_only_its_file(generated_ws, monkeypatch):
         return real(path, fmt, data=data)
 
     monkeypatch.setattr(collect_mod, "read_return", crashing)  # forked workers inherit the patch
-    report = collect_mod.run(ws, now=NOW, workers=2)
+    report = collect_mod.run(ws, collect_mod.Request(workers=2), NOW)
     rejected = {r["file"]: r["reason"] for r in report.data["rejected"]}
     assert set(rejected) == {files[11].name, "不是表格.xlsx"}
     assert "异常退出" in rejected[files[11].name]
@@ -819,7 +819,7 @@ def test_a_file_and_its_correction_in_one_run_the_later_file_counts(generated_ws
     sha_first = sha((inbox / "b_区商务局3月.xlsx").read_bytes())
     sha_fixed = sha((inbox / "a_区商务局3月（更正）.xlsx").read_bytes())
 
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
 
     assert {a["sha256"] for a in report.data["accepted"]} == {sha_first, sha_fixed}
     assert file_row(ws, sha_fixed)["verdict"] == "accepted"
@@ -842,6 +842,6 @@ def test_the_older_file_named_last_does_not_win(generated_ws):
     fixed = fill_status(ws, unit, inbox / "y_财政局.xlsx", tag="（终版）")
     age(inbox / "y_财政局.xlsx", 60)
     age(inbox / "z_财政局（初版）.xlsx", 3600)
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
     assert accepted_entries(ws, unit, "status", PERIOD) == fixed
     assert report.data["versions"][0]["counts"] == "y_财政局.xlsx"

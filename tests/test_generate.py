@@ -24,7 +24,7 @@ def ws(tmp_path_factory):
     root = tmp_path_factory.mktemp("gen") / "ws"
     init_workspace(root, 2025)
     w = open_workspace(root)
-    importer.run(w, SAMPLE_DIR / "decomposition.xlsx")
+    importer.run(w, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     yield w
     w.close()
 
@@ -35,8 +35,8 @@ def identity(path: Path) -> dict:
 
 
 def test_every_unit_gets_one_plan_and_one_status_workbook(ws):
-    plan = generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
-    status = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+    plan = generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
+    status = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
     units = reporting_units(ws, ws.ledger.tasks())
     assert sorted(f["unit"] for f in plan.data["files"]) == sorted(units)
     assert sorted(f["unit"] for f in status.data["files"]) == sorted(units)
@@ -50,7 +50,7 @@ def test_every_unit_gets_one_plan_and_one_status_workbook(ws):
 
 @pytest.mark.parametrize("unit", ["区发展改革局", "大观园街道办事处", "魏家庄街道办事处", "区财政局"])
 def test_workbook_holds_exactly_the_units_tasks_with_roles(ws, unit):
-    generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+    generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
     tasks = ws.ledger.tasks()
     named = {t.id: ("牵头" if unit in t.lead_units else "配合") for t in tasks if unit in t.units}
     if not named:
@@ -69,13 +69,13 @@ def test_a_unit_that_only_co_leads(ws):
     tasks = ws.ledger.tasks()
     co_only = next(u for u in reporting_units(ws, tasks)
                    if any(u in t.co_units for t in tasks) and not any(u in t.lead_units for t in tasks))
-    generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+    generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
     read = read_return(ws.root / "outbox" / "plan" / f"2025年_落实计划表_{co_only}.xlsx", "xlsx")
     assert {r.task_id for r in read.rows} == {t.id for t in tasks if co_only in t.co_units}
 
 
 def test_status_targets_come_from_the_accepted_plan(ws):
-    generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+    generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
     unit = "区商务局"
     src = ws.root / "outbox" / "plan" / f"2025年_落实计划表_{unit}.xlsx"
     vals = {tid: {"q1": f"一季度：{tid}目标", "q2": "二季度目标", "q3": "三", "q4": "四"} for tid in task_ids(src)}
@@ -83,9 +83,9 @@ def test_status_targets_come_from_the_accepted_plan(ws):
     fill_form(src, dst, vals)
     past = time.time() - 60
     os.utime(dst, (past, past))
-    got = collect.run(ws, now=datetime(2025, 2, 10, 9))
+    got = collect.run(ws, collect.Request(), datetime(2025, 2, 10, 9))
     assert [a["unit"] for a in got.data["accepted"]] == [unit]
-    report = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+    report = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
     assert unit in report.data["changed"]
     status = read_return(ws.root / "outbox" / "2025-03" / f"2025年3月_落实情况表_{unit}.xlsx", "xlsx")
     assert {r.task_id: r.values["target"] for r in status.rows} == {tid: v["q1"] for tid, v in vals.items()}
@@ -96,7 +96,7 @@ def test_status_targets_come_from_the_accepted_plan(ws):
 
 
 def test_regenerating_reports_what_changed(ws):
-    generate.run(ws, "status", "2025-04", now=datetime(2025, 4, 1, 9))
-    again = generate.run(ws, "status", "2025-04", now=datetime(2025, 4, 1, 10))
+    generate.run(ws, generate.Request("status", "2025-04"), datetime(2025, 4, 1, 9))
+    again = generate.run(ws, generate.Request("status", "2025-04"), datetime(2025, 4, 1, 10))
     assert again.data["added"] == [] and again.data["changed"] == [] and again.data["removed"] == []
     assert not list((ws.root / "outbox").glob(".*"))  # no staging folder left behind

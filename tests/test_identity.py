@@ -113,7 +113,7 @@ def test_a_forged_identity_is_read_as_lost_with_a_warning(generated_ws):
     # the identity claims February; the title says March
     fin = answers(ws, "区财政局", "财政")
     drop(ws, form_of(ws, "区财政局"), "财政.xlsx", fin, set_identity("period", "2025-02"))
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
     got = {a["file"]: a for a in report.data["accepted"]}
     assert set(got) == {"区商务局3月.xlsx", "财政.xlsx"} and report.data["rejected"] == []
     assert (got["区商务局3月.xlsx"]["unit"], got["区商务局3月.xlsx"]["period"]) == ("区商务局", PERIOD)
@@ -133,7 +133,7 @@ def test_a_neighbours_form_is_refused_naming_both_units(generated_ws):
     # 区财政局 fills in 区商务局's form and writes its own name as 填报单位
     drop(ws, form_of(ws, "区商务局"), "区财政局报送.xlsx", theirs, set_visible_unit("区财政局"))
     drop(ws, form_of(ws, "区商务局"), "区商务局报送.xlsx", mine)
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
     [acc] = report.data["accepted"]
     assert acc["file"] == "区商务局报送.xlsx" and acc["warnings"] == []
     [rej] = report.data["rejected"]
@@ -149,7 +149,7 @@ def test_a_neighbours_form_is_refused_naming_both_units(generated_ws):
     ws.ledger.db.execute("DELETE FROM files")
     ws.ledger.db.execute("DELETE FROM entries")
     drop(ws, form_of(ws, "区发展改革局"), "发改.xlsx", answers(ws, "区发展改革局", "发改"), set_visible_unit("区发改局"))
-    again = collect.run(ws, now=NOW)
+    again = collect.run(ws, collect.Request(), NOW)
     assert [a["unit"] for a in again.data["accepted"]] == ["区发展改革局"] and again.data["rejected"] == []
 
 
@@ -165,7 +165,7 @@ def test_the_seal_survives_a_libreoffice_resave(generated_ws, tmp_path):
     dst.write_bytes(xls.read_bytes())
     past = time.time() - 120
     os.utime(dst, (past, past))
-    report = collect.run(ws, now=NOW)
+    report = collect.run(ws, collect.Request(), NOW)
     [acc] = report.data["accepted"]
     assert acc["unit"] == "区商务局" and not any("识别" in w for w in acc["warnings"]), acc["warnings"]
     assert ledger_values(ws, "区商务局") == mine

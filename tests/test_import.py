@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 import json
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def register(w) -> dict:
 
 
 def test_shizhong_register_equals_tasks_csv_row_by_row(ws):
-    report = importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
+    report = importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     assert report.data["by_kind"] == {"annual": 109, "livelihood": 20}
     got = register(ws)
     rows = csv_rows()
@@ -69,7 +70,7 @@ def test_shizhong_register_equals_tasks_csv_row_by_row(ws):
 
 
 def test_tasks_xlsx_is_readable_and_complete(ws):
-    importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
+    importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     wb = openpyxl.load_workbook(ws.root / "tasks.xlsx")
     sheet = wb["任务登记"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -80,7 +81,7 @@ def test_tasks_xlsx_is_readable_and_complete(ws):
 
 
 def test_docx_and_variant_workbook_give_the_same_register(ws, tmp_path):
-    importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
+    importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     want = register(ws)
     records = [dict(r, seq=int(r["seq"]), leaders=r["leaders"].split("、"), units=r["units"].split("、")) for r in csv_rows()]
     for path in (build_decomposition_docx(tmp_path / "分解.docx", records),
@@ -88,7 +89,7 @@ def test_docx_and_variant_workbook_give_the_same_register(ws, tmp_path):
         other = init_workspace(tmp_path / path.stem, 2025)
         w2 = open_workspace(other)
         try:
-            importer.run(w2, path)
+            importer.run(w2, importer.Request(path), datetime(2025, 1, 24, 10))
             got = register(w2)
         finally:
             w2.close()
@@ -102,7 +103,7 @@ def test_docx_and_variant_workbook_give_the_same_register(ws, tmp_path):
 def test_seed_000_prose_in_a_workspace_without_registry(tmp_path):
     w = open_workspace(init_workspace(tmp_path / "lixia", 2025, units=[]))
     try:
-        report = importer.run(w, SEED_000)
+        report = importer.run(w, importer.Request(SEED_000), datetime(2025, 1, 24, 10))
         tasks = w.ledger.tasks()
     finally:
         w.close()
@@ -120,7 +121,7 @@ def test_seed_000_street_offices_expand_through_the_registry(tmp_path):
              Unit("解放路街道办事处", group="各街道办事处", order=5), Unit("文东街道办事处", group="各街道办事处", order=6)]
     w = open_workspace(init_workspace(tmp_path / "lixia", 2025, units=units))
     try:
-        importer.run(w, SEED_000)
+        importer.run(w, importer.Request(SEED_000), datetime(2025, 1, 24, 10))
         t = next(t for t in w.ledger.tasks() if t.text.endswith("固定资产投资增长2%"))
     finally:
         w.close()
@@ -132,7 +133,7 @@ def test_units_are_normalized(ws, tmp_path):
     path.write_text("序号,重点任务,牵头领导,牵头单位,配合单位\n"
                     "1,任务甲,王  莹,区发展和改革局,大观园、杆石桥街道办事处\n"
                     "2,任务乙,张三,区 商务局　,区发改委\n", encoding="utf-8")
-    report = importer.run(ws, path)
+    report = importer.run(ws, importer.Request(path), datetime(2025, 1, 24, 10))
     got = register(ws)
     assert got["annual-1"].leaders == ("王莹",)
     assert got["annual-1"].lead_units == ("区发展改革局",)
@@ -144,8 +145,8 @@ def test_units_are_normalized(ws, tmp_path):
 
 
 def test_reimport_reports_changes_and_protects_tasks_with_returns(ws, tmp_path):
-    importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
-    again = importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
+    importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
+    again = importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     assert (again.data["added"], again.data["removed"], again.data["changed"]) == ([], [], [])
     # a return exists for annual-5
     ws.ledger.db.execute("INSERT INTO files (sha256, name, size, received_at, archive, unit, kind, period, verdict) VALUES ('x','f.xlsx',1,'2025-04-01T10:00:00','a','区商务局','status','2025-03','accepted')")
@@ -157,20 +158,20 @@ def test_reimport_reports_changes_and_protects_tasks_with_returns(ws, tmp_path):
         w.writeheader()
         w.writerows(rows)
     with pytest.raises(DubanError) as exc:
-        importer.run(ws, smaller)
+        importer.run(ws, importer.Request(smaller), datetime(2025, 1, 24, 10))
     assert "annual-5" in str(exc.value) and "--replace" in str(exc.value)
     assert "annual-5" in register(ws)  # nothing changed
-    report = importer.run(ws, smaller, replace=True)
+    report = importer.run(ws, importer.Request(smaller, replace=True), datetime(2025, 1, 24, 10))
     assert report.data["removed"] == ["annual-5"] and "annual-5" not in register(ws)
 
 
 def test_bad_file_changes_nothing_and_names_the_headers(ws, tmp_path):
-    importer.run(ws, SAMPLE_DIR / "decomposition.xlsx")
+    importer.run(ws, importer.Request(SAMPLE_DIR / "decomposition.xlsx"), datetime(2025, 1, 24, 10))
     before = (ws.root / "tasks.xlsx").read_bytes()
     bad = tmp_path / "名单.csv"
     bad.write_text("姓名,年龄\n张三,30\n", encoding="utf-8")
     with pytest.raises(InputFileError) as exc:
-        importer.run(ws, bad)
+        importer.run(ws, importer.Request(bad), datetime(2025, 1, 24, 10))
     assert "姓名" in str(exc.value) and "序号" in str(exc.value)
     assert len(ws.ledger.tasks()) == 129
     assert (ws.root / "tasks.xlsx").read_bytes() == before

@@ -76,33 +76,33 @@ def world(tmp_path_factory, server):
     ws = open_workspace(root)
     got: dict = {}
     try:
-        generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
-        got["plan_record"] = send.run(ws, "plan", now=datetime(2025, 1, 27, 9, 5), record_only=True)
+        generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
+        got["plan_record"] = send.run(ws, send.Request("plan", record_only=True), datetime(2025, 1, 27, 9, 5))
         for u in U[:5]:
             give_back(ws, "plan", None, u, PLAN, datetime(2025, 2, 14, 10))
         give_back(ws, "plan", None, U[5], BLANK_PLAN, datetime(2025, 2, 14, 10))  # U6 never sends its plan
 
         # January: generated, never sent
-        generate.run(ws, "status", "2025-01", now=datetime(2025, 1, 2, 9))
-        got["jan_remind"] = remind.run(ws, "2025-01", now=datetime(2025, 2, 11, 9), sleep=no_sleep)
+        generate.run(ws, generate.Request("status", "2025-01"), datetime(2025, 1, 2, 9))
+        got["jan_remind"] = remind.run(ws, remind.Request("2025-01"), datetime(2025, 2, 11, 9), sleep=no_sleep)
 
         # February: handed out by other means, recorded on the command line
-        generate.run(ws, "status", "2025-02", now=datetime(2025, 2, 5, 9))
+        generate.run(ws, generate.Request("status", "2025-02"), datetime(2025, 2, 5, 9))
         ws.close()
         got["feb_cli"] = run_cli("send", "status", "--month", "2025-02", "--record-only", "-w", str(root), "--now", "2025-02-05T09:30")
         ws = open_workspace(root)
         for u in U[:4] + [U[6]]:
             give_back(ws, "status", "2025-02", u, status(f"{u}二月进展"), datetime(2025, 3, 4, 10))
-        got["feb_overdue"] = remind.run(ws, "2025-02", now=datetime(2025, 3, 10, 9), sleep=no_sleep)
+        got["feb_overdue"] = remind.run(ws, remind.Request("2025-02"), datetime(2025, 3, 10, 9), sleep=no_sleep)
         give_back(ws, "status", "2025-02", U[4], status("二月迟报"), datetime(2025, 3, 10, 15))  # U5 never answers February
 
         # March: mailed
-        generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
-        got["mar_send"] = send.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9, 5), sleep=no_sleep)
+        generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
+        got["mar_send"] = send.run(ws, send.Request("status", "2025-03"), datetime(2025, 3, 3, 9, 5), sleep=no_sleep)
         for u in U[:4]:
             give_back(ws, "status", "2025-03", u, status(f"{u}三月进展"), datetime(2025, 4, 2, 10))
         give_back(ws, "status", "2025-03", U[4], status(None, achieved=None), datetime(2025, 4, 2, 10))  # blank
-        got["mar_overdue"] = remind.run(ws, "2025-03", now=datetime(2025, 4, 9, 9), sleep=no_sleep)
+        got["mar_overdue"] = remind.run(ws, remind.Request("2025-03"), datetime(2025, 4, 9, 9), sleep=no_sleep)
         give_back(ws, "status", "2025-03", U[5], status("三月迟报"), datetime(2025, 4, 9, 10))  # U6 never answers March
         got["mail_after"] = subjects(server)
         yield ws, got
@@ -146,7 +146,7 @@ def test_january_is_not_issued_and_nobody_is_missing(world):
     assert (c["units"], c["due"], c["not_issued"], c["missing"], c["submission_rate"]) == (0, 0, 7, 0, 0.0)
     cmd = f"python3 run.py send status --month 2025-01 --record-only -w {ws.root}"
     assert cmd in data.not_issued_note and "未下发" in data.not_issued_note
-    report = merge.run(ws, "2025-01", now=END)
+    report = merge.run(ws, merge.Request("2025-01"), END)
     assert report.warnings[0] == data.not_issued_note
     assert "未下发" in report.summary and "未报 " not in report.summary
     assert not [r for r in findings_sheet(report.data["tracker"]) if r[3] == "2025年1月"]
@@ -154,7 +154,7 @@ def test_january_is_not_issued_and_nobody_is_missing(world):
 
 def test_february_tracker_counts_the_hand_issued_month_and_shows_january_not_issued(world):
     ws, _ = world
-    report = merge.run(ws, "2025-02", now=END)
+    report = merge.run(ws, merge.Request("2025-02"), END)
     assert not [w for w in report.warnings if "record-only" in w]  # February and the plan were recorded
     c = report.data["counts"]
     assert (c["units"], c["due"], c["on_time"], c["late"], c["missing"], c["not_issued"]) == (7, 7, 5, 1, 1, 0)
@@ -219,7 +219,7 @@ def test_reminders_only_for_issued_forms(world):
 
 def test_quarterly_briefing_names_nobody_for_january(world):
     ws, _ = world
-    report = brief.run(ws, quarter="2025Q1", now=END)
+    report = brief.run(ws, brief.Request(quarter="2025Q1"), END)
     assert any("--month 2025-01 --record-only" in w for w in report.warnings)
     months = [build_month(ws, f"2025-{m:02d}", END) for m in (1, 2, 3)]
     assert [m.issued for m in months] == [False, True, True]

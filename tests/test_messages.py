@@ -15,7 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from office.cli import command_name, main
+from office.cli import command_name
+from run import main
 from jobs import collect, generate
 from jobs.collect import REPORT_NAME
 from office.workspace import init_workspace, open_workspace
@@ -213,8 +214,8 @@ def test_generate_status_without_returned_plans_says_so(capsys, tmp_path):
     ws = make_ws(tmp_path / "ws")
     root = ws.root
     try:
-        generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
-        units = sorted({f["unit"] for f in generate.run(ws, "plan", now=datetime(2025, 1, 27, 9)).data["files"]})
+        generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
+        units = sorted({f["unit"] for f in generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9)).data["files"]})
     finally:
         ws.close()
     code, out, err = cli(capsys, "generate", "status", "--month", "2025-03", "-w", str(root), "--now", "2025-03-03T09:00")
@@ -228,7 +229,7 @@ def test_generate_status_without_returned_plans_says_so(capsys, tmp_path):
         for u in returned:
             answer(ws, "plan", None, u, {"*": {"q1": "一季度目标", "q2": "二", "q3": "三", "q4": "四", "main_leader": "张三",
                                                 "deputy": "李四"}}, datetime(2025, 2, 10, 9))
-        report = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+        report = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
         missing = [u for u in units if u not in returned]
         assert sorted(report.data["no_plan"]) == missing
         [notice] = [w for w in report.warnings if "尚未报回年度落实计划表" in w]
@@ -239,7 +240,7 @@ def test_generate_status_without_returned_plans_says_so(capsys, tmp_path):
         for u in missing:
             answer(ws, "plan", None, u, {"*": {"q1": "一季度目标", "q2": "二", "q3": "三", "q4": "四", "main_leader": "张三",
                                                 "deputy": "李四"}}, datetime(2025, 2, 11, 9))
-        report = generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3, 9))
+        report = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3, 9))
         assert report.data["no_plan"] == [] and not [w for w in report.warnings if "计划表" in w]
     finally:
         ws.close()
@@ -264,7 +265,7 @@ def test_exact_duplicates_are_rows_of_the_collect_report(generated_ws):
     shutil.copyfile(inbox / "区商务局3月.xlsx", inbox / "邮件附件" / "区商务局3月.xlsx")
     for p in inbox.rglob("*.xlsx"):
         age(p)
-    first = collect.run(ws, now=datetime(2025, 4, 3, 10))
+    first = collect.run(ws, collect.Request(), datetime(2025, 4, 3, 10))
     assert len(first.data["accepted"]) == 1 and len(first.data["duplicates"]) == 2
 
     rows = _report_rows(inbox / REPORT_NAME)
@@ -282,7 +283,7 @@ def test_exact_duplicates_are_rows_of_the_collect_report(generated_ws):
     # the same bytes once more, a day later: one more row, and the earlier ones stay
     shutil.copyfile(ws.root / by_name[original]["归档位置"], inbox / "再次发送.xlsx")
     age(inbox / "再次发送.xlsx")
-    again = collect.run(ws, now=datetime(2025, 4, 4, 10))
+    again = collect.run(ws, collect.Request(), datetime(2025, 4, 4, 10))
     assert [d["file"] for d in again.data["duplicates"]] == ["再次发送.xlsx"]
     rows = _report_rows(inbox / REPORT_NAME)
     assert [r["文件名"] for r in rows][0] == "再次发送.xlsx"  # newest first

@@ -33,7 +33,7 @@ from jobs import generate
 from office.workspace import open_workspace
 generate.between_renames = lambda: os._exit(17)
 ws = open_workspace(sys.argv[1])
-generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 2, 9))
+generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 2, 9))
 """
 
 
@@ -59,15 +59,15 @@ def test_a_crash_between_the_renames_loses_no_mailed_form(tmp_path, smtp_server)
     use_server(root, smtp_server.port)
     ws = open_workspace(root)
     try:
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
-        sent = send.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9, 5), sleep=lambda s: None)
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 1, 9))
+        sent = send.run(ws, send.Request("status", PERIOD), datetime(2025, 4, 1, 9, 5), sleep=lambda s: None)
         assert sent.ok and len(sent.data["sent"]) == len(smtp_server.messages) == 7
         before = mailed(ws)
         assert len(before) == 7
         # the office corrects a task text: U[2]'s form changes, the others do not
         changed_csv = tmp_path / "tasks-v2.csv"
         changed_csv.write_text(TASKS_CSV.replace("扩大有效投资", "扩大有效投资，推进重点项目"), encoding="utf-8")
-        importer.run(ws, changed_csv, now=datetime(2025, 4, 2, 8))
+        importer.run(ws, importer.Request(changed_csv), datetime(2025, 4, 2, 8))
     finally:
         ws.close()
 
@@ -81,7 +81,7 @@ def test_a_crash_between_the_renames_loses_no_mailed_form(tmp_path, smtp_server)
 
     ws = open_workspace(root)
     try:
-        again = generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 2, 10))
+        again = generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 2, 10))
         assert again.data["changed"] == [U[2]] and again.data["added"] == [] and again.data["removed"] == []
         where = every_form(outbox)
         for f in before:  # every mailed form still exists, byte for byte
@@ -99,8 +99,8 @@ def test_a_crash_between_the_renames_loses_no_mailed_form(tmp_path, smtp_server)
         assert len(list(target.glob("*.xlsx"))) == 7
 
         # later runs keep the folder that holds U[2]'s mailed form, and nothing piles up
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 2, 11))
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 2, 12))
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 2, 11))
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 2, 12))
         kept_now = list(outbox.glob(f".{PERIOD}.replaced-*"))
         assert len(kept_now) == 1
         assert all(f["sha256"] in every_form(outbox) for f in before)
@@ -112,10 +112,10 @@ def test_a_crash_between_the_renames_loses_no_mailed_form(tmp_path, smtp_server)
 def test_forms_never_mailed_leave_no_copies_behind(tmp_path):
     ws = make_ws(tmp_path / "ws")
     try:
-        first = generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
+        first = generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 1, 9))
         files = {f["unit"]: digest(Path(f["file"])) for f in first.data["files"]}
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 10))
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 10))  # the same minute twice
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 1, 10))
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 1, 10))  # the same minute twice
         outbox = ws.root / "outbox"
         assert sorted(p.name for p in outbox.iterdir()) == [PERIOD]
         # unchanged forms are kept as they were, byte for byte

@@ -113,7 +113,7 @@ def test_three_returns_three_receipts_and_a_second_collect_sends_none(root, smtp
     ws = open_workspace(root)
     try:
         facts = drop_returns(ws)
-        report = receipts.after_collect(ws, collect.run(ws, now=NOW), now=NOW, sleep=lambda s: None)
+        report = collect.run(ws, collect.Request(receipts=True), NOW, sleep=lambda s: None)
         assert not report.ok  # a refused file is a finding
         sent = report.data["receipts"]["sent"]
         assert {s["unit"]: s["verdict"] for s in sent} == {BROKEN: "rejected", INCOMPLETE: "problems", COMPLETE: "complete"}
@@ -156,9 +156,9 @@ def test_three_returns_three_receipts_and_a_second_collect_sends_none(root, smtp
         (ws.root / "inbox" / "民政局（再发一次）.xlsx").write_bytes(
             (ws.root / ws.ledger.db.execute("SELECT archive FROM files WHERE sha256=?", (facts["good_sha"],)).fetchone()[0]).read_bytes())
         aged(ws.root / "inbox" / "民政局（再发一次）.xlsx", 50)
-        again = receipts.after_collect(ws, collect.run(ws, now=NOW.replace(hour=11)), now=NOW.replace(hour=11))
+        again = collect.run(ws, collect.Request(receipts=True), NOW.replace(hour=11))
         assert again.data["duplicates"] and again.data["receipts"]["sent"] == []
-        third = receipts.after_collect(ws, collect.run(ws, now=NOW.replace(hour=12)), now=NOW.replace(hour=12))
+        third = collect.run(ws, collect.Request(receipts=True), NOW.replace(hour=12))
         assert third.data["receipts"]["sent"] == [] and third.ok
         assert len(smtp_server.messages) == 3
     finally:
@@ -170,14 +170,14 @@ def test_by_default_only_refused_and_incomplete_files_are_answered(root, smtp_se
     try:
         assert ws.settings.mail.receipts == "problems"
         drop_returns(ws)
-        report = receipts.after_collect(ws, collect.run(ws, now=NOW), now=NOW, sleep=lambda s: None)
+        report = collect.run(ws, collect.Request(receipts=True), NOW, sleep=lambda s: None)
         assert sorted(s["unit"] for s in report.data["receipts"]["sent"]) == sorted([BROKEN, INCOMPLETE])
         assert set(by_unit(smtp_server)) == {BROKEN, INCOMPLETE}
         # the unit corrects its file: complete now, so no further mail; the correction counts
         fixed = ws.root / "inbox" / "区商务局3月（更正）.xlsx"
         fill_form(form_of(ws, INCOMPLETE), fixed, full(ws, INCOMPLETE, "（更正）"))
         aged(fixed, 10)
-        later = receipts.after_collect(ws, collect.run(ws, now=NOW.replace(hour=15)), now=NOW.replace(hour=15))
+        later = collect.run(ws, collect.Request(receipts=True), NOW.replace(hour=15))
         assert later.data["receipts"]["sent"] == [] and len(smtp_server.messages) == 2
     finally:
         ws.close()
@@ -195,7 +195,7 @@ def test_one_reply_per_unit_for_a_file_and_its_correction(root, smtp_server):
         second[task_ids(ws, INCOMPLETE)[4]]["next_steps"] = None
         fill_form(form_of(ws, INCOMPLETE), inbox / "a.xlsx", second)
         aged(inbox / "a.xlsx", 60)
-        report = receipts.after_collect(ws, collect.run(ws, now=NOW), now=NOW, sleep=lambda s: None)
+        report = collect.run(ws, collect.Request(receipts=True), NOW, sleep=lambda s: None)
         [(env, msg)] = by_unit(smtp_server)[INCOMPLETE]
         text = body(msg)
         assert "“a.xlsx”" in text and "“b.xlsx”不是最后报送的版本" in text
@@ -232,7 +232,7 @@ def test_server_down_then_up_each_reply_goes_once(root, smtp_server):
     try:
         drop_returns(ws)
         smtp_server.stop()
-        down = receipts.after_collect(ws, collect.run(ws, now=NOW), now=NOW, sleep=lambda s: None)
+        down = collect.run(ws, collect.Request(receipts=True), NOW, sleep=lambda s: None)
         failed = down.data["receipts"]["failed"]
         assert len(failed) == 2 and not down.ok and "连接被拒绝" in failed[0]["reason"]
         assert "回执发送失败 2 个" in down.summary
@@ -242,11 +242,11 @@ def test_server_down_then_up_each_reply_goes_once(root, smtp_server):
     use_server(root, smtp_server.port)
     ws = open_workspace(root)
     try:
-        assert receipts.due(ws, None)
-        up = receipts.run(ws, None, now=NOW.replace(hour=11), sleep=lambda s: None)
+        assert receipts.due(ws, receipts.Request())
+        up = receipts.run(ws, receipts.Request(), NOW.replace(hour=11), sleep=lambda s: None)
         assert up.ok and sorted(s["unit"] for s in up.data["sent"]) == sorted([BROKEN, INCOMPLETE])
-        assert not receipts.due(ws, None)
-        assert receipts.run(ws, None, now=NOW.replace(hour=12)).data["sent"] == []
+        assert not receipts.due(ws, receipts.Request())
+        assert receipts.run(ws, receipts.Request(), NOW.replace(hour=12)).data["sent"] == []
         assert sorted(by_unit(smtp_server)) == sorted([BROKEN, INCOMPLETE]) and len(smtp_server.messages) == 2
     finally:
         ws.close()
@@ -264,7 +264,7 @@ def send_then_die(self, msg):
     os._exit(9)  # the server has the message; the ledger has not been told
 mailer.Mailer.send = send_then_die
 ws = open_workspace(sys.argv[1])
-receipts.after_collect(ws, collect.run(ws, now=datetime(2025, 4, 3, 10)), now=datetime(2025, 4, 3, 10), sleep=lambda s: None)
+collect.run(ws, collect.Request(receipts=True), datetime(2025, 4, 3, 10), sleep=lambda s: None)
 """
 
 
@@ -281,18 +281,18 @@ def test_a_crash_after_the_server_took_a_reply_never_sends_it_again(root, smtp_s
     try:
         first_unit = str(parse(smtp_server.messages[0].content)["X-Duban-Unit"])
         # the collect was committed before the crash: its files are found again through the receipts table
-        assert receipts.due(ws, None)
-        r = receipts.run(ws, None, now=NOW.replace(hour=11), sleep=lambda s: None)
+        assert receipts.due(ws, receipts.Request())
+        r = receipts.run(ws, receipts.Request(), NOW.replace(hour=11), sleep=lambda s: None)
         [w] = [w for w in r.warnings if w.startswith("待确认")]
         assert first_unit in w and "未自动重发" in w
         # the reply the crashed run never reached goes now; the one the server took is not sent again
         other = ({BROKEN, INCOMPLETE} - {first_unit}).pop()
         assert [s["unit"] for s in r.data["sent"]] == [other]
         assert sorted(by_unit(smtp_server)) == sorted([BROKEN, INCOMPLETE]) and len(smtp_server.messages) == 2
-        again = receipts.run(ws, None, now=NOW.replace(hour=12))
+        again = receipts.run(ws, receipts.Request(), NOW.replace(hour=12))
         assert not [w for w in again.warnings if w.startswith("待确认")]  # said once
         assert again.data["sent"] == [] and len(smtp_server.messages) == 2
-        assert not receipts.due(ws, None)
+        assert not receipts.due(ws, receipts.Request())
     finally:
         ws.close()
 
@@ -325,7 +325,7 @@ def test_return_problems_by_cell():
 
 def test_run_due_answers_after_each_collect(tmp_path, smtp_server):
     from jobs import generate
-    from jobs.schedule import run_due
+    from jobs import run_due
     from jobs.simulate import fill_workbook
 
     try:
@@ -338,12 +338,12 @@ def test_run_due_answers_after_each_collect(tmp_path, smtp_server):
     use_server(root, smtp_server.port)
     ws = open_workspace(root)
     try:
-        generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
+        generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 4, 1, 9))
         [src] = [p for p in (ws.root / "outbox" / PERIOD).glob("*.xlsx") if p.stem.endswith("_" + U[0])]
         dst = ws.root / "inbox" / f"{U[0]}.xlsx"
         fill_workbook(src, dst, {"annual-1": month_full("3月进展", next_steps=None)})
         aged(dst, 60)
-        report = run_due(ws, datetime(2025, 4, 2, 10), sleep=lambda s: None)
+        report = run_due.run(ws, run_due.Request(), datetime(2025, 4, 2, 10), sleep=lambda s: None)
         jobs = [r["job"] for r in report.data["ran"]]
         assert jobs[:3] == ["collect", "merge", "receipts"], jobs
         receipts_mail = [parse(m.content) for m in smtp_server.messages if "【请补正】" in str(parse(m.content)["Subject"])]
@@ -351,7 +351,7 @@ def test_run_due_answers_after_each_collect(tmp_path, smtp_server):
         assert str(msg["X-Duban-Unit"]) == U[0] and "“下一步计划”未填写" in body(msg)
         # the next tick, with nothing new, neither answers again nor records a receipts run
         n = len(smtp_server.messages)
-        later = run_due(ws, datetime(2025, 4, 2, 10, 5), sleep=lambda s: None)
+        later = run_due.run(ws, run_due.Request(), datetime(2025, 4, 2, 10, 5), sleep=lambda s: None)
         assert "receipts" not in [r["job"] for r in later.data["ran"]] and len(smtp_server.messages) == n
     finally:
         ws.close()

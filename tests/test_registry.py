@@ -16,6 +16,7 @@ import pytest
 
 from office.errors import ConfigError
 from jobs import generate, importer
+from jobs import tasks as tasks_job
 from office.units import load_registry
 from office.workspace import SAMPLE_UNITS, open_workspace
 
@@ -130,14 +131,14 @@ def test_unregistered_names_are_pointed_out_at_import_and_not_on_every_command(t
 
     ws = make_sample_ws(tmp_path / "ws")
     try:
-        again = importer.run(ws, SAMPLE_DECOMPOSITION, now=NOW)
+        again = importer.run(ws, importer.Request(SAMPLE_DECOMPOSITION), NOW)
         groups = [w for w in again.warnings if "单位分组" in w]
         assert len(groups) == 8, again.warnings  # import is where they arise: shown every time it runs
-        g1 = generate.run(ws, "plan", now=NOW)
+        g1 = generate.run(ws, generate.Request("plan"), NOW)
         assert [w for w in g1.warnings if "分组" in w or "名册" in w] == [], g1.warnings
-        g2 = generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 1, 9))
+        g2 = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 9))
         assert g2.warnings == []
-        listed = importer.summarize(ws)
+        listed = tasks_job.run(ws, tasks_job.Request(), datetime(2025, 1, 24, 10))
         assert len(listed.warnings) == 1 and "另有 8 个单位名称不在单位名册中" in listed.warnings[0], listed.warnings
         assert len(listed.data["unregistered"]) == 8
     finally:
@@ -147,9 +148,9 @@ def test_unregistered_names_are_pointed_out_at_import_and_not_on_every_command(t
     edit_registry(tmp_path / "ws", lambda sheet, cols: sheet.delete_rows(row_of(sheet, cols, "区水务局")))
     ws = open_workspace(tmp_path / "ws")
     try:
-        g3 = generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 1, 10))
+        g3 = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 10))
         assert len(g3.warnings) == 1 and "“区水务局”" in g3.warnings[0] and "不在单位名册中" in g3.warnings[0], g3.warnings
-        g4 = generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 1, 11))
+        g4 = generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 11))
         assert g4.warnings == []
     finally:
         ws.close()

@@ -30,8 +30,8 @@ def template(tmp_path_factory):
     root = prepare_sample_workspace(tmp_path_factory.mktemp("tpl") / "ws", status_months=(PERIOD,))
     w = open_workspace(root)
     try:
-        assert send.run(w, "plan", now=datetime(2025, 1, 27, 9), record_only=True).ok
-        assert send.run(w, "status", PERIOD, now=datetime(2025, 3, 3, 9), record_only=True).ok
+        assert send.run(w, send.Request("plan", record_only=True), datetime(2025, 1, 27, 9)).ok
+        assert send.run(w, send.Request("status", PERIOD, record_only=True), datetime(2025, 3, 3, 9)).ok
     finally:
         w.close()
     return root
@@ -72,7 +72,7 @@ def stage_rows(ws, stage):
 
 def test_nothing_before_the_window(ws, smtp_server):
     for day in (datetime(2025, 3, 31, 9), datetime(2025, 4, 2, 17)):
-        report = remind.run(ws, PERIOD, now=day, sleep=no_sleep)
+        report = remind.run(ws, remind.Request(PERIOD), day, sleep=no_sleep)
         assert report.ok and report.data["stage"] is None
         assert report.data["sent"] == []
         assert "无需提醒" in report.summary and "2025年4月8日" in report.summary and "2025年4月3日" in report.summary
@@ -90,7 +90,7 @@ def test_remind_once_then_overdue_once(ws, smtp_server):
     plan_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind='plan'")}
 
     # 2025-04-03 is two working days before the deadline (04-04 Qingming, 04-05/06 weekend, 04-07 Monday)
-    first = remind.run(ws, PERIOD, now=datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
+    first = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
     assert first.ok and first.data["stage"] == "remind"
     assert first.data["deadline"] == "2025-04-08"
     sent = units_of(first)
@@ -118,7 +118,7 @@ def test_remind_once_then_overdue_once(ws, smtp_server):
 
     # the same day again, and later in the window: nothing new
     for again_at in (datetime(2025, 4, 3, 15, 0), datetime(2025, 4, 8, 9, 0)):
-        again = remind.run(ws, PERIOD, now=again_at, sleep=no_sleep)
+        again = remind.run(ws, remind.Request(PERIOD), again_at, sleep=no_sleep)
         assert again.data["stage"] == "remind" and again.data["sent"] == [] and again.ok
         assert all("已发送" in s["reason"] for s in again.data["skipped"])
         assert len(smtp_server.messages) == len(sent)
@@ -126,7 +126,7 @@ def test_remind_once_then_overdue_once(ws, smtp_server):
     # a unit that answers after the reminder is not chased
     accept(ws, late_answer, at="2025-04-07T16:00:00")
     count = len(smtp_server.messages)
-    overdue = remind.run(ws, PERIOD, now=datetime(2025, 4, 9, 9, 0), sleep=no_sleep)
+    overdue = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 9, 9, 0), sleep=no_sleep)
     assert overdue.ok and overdue.data["stage"] == "overdue"
     chased = units_of(overdue)
     assert sorted(chased) == sorted(u for u in units if u not in (answered, late_answer))
@@ -136,7 +136,7 @@ def test_remind_once_then_overdue_once(ws, smtp_server):
     assert "已超过截止日期（2025年4月8日）" in msg.get_body(preferencelist=("plain",)).get_content()
     assert len(stage_rows(ws, "overdue")) == len(chased)
 
-    later = remind.run(ws, PERIOD, now=datetime(2025, 4, 10, 9, 0), sleep=no_sleep)
+    later = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 10, 9, 0), sleep=no_sleep)
     assert later.data["sent"] == [] and len(smtp_server.messages) == count + len(chased)
     all_mail = {r["unit"] for r in ws.ledger.db.execute("SELECT unit FROM mail WHERE stage!='send'")}
     assert answered not in all_mail
@@ -146,29 +146,29 @@ def test_overdue_waits_for_configured_workdays(root, smtp_server):
     set_config(root / "duban.toml", "deadlines", overdue_after_workdays=2)
     w = open_workspace(root)
     try:
-        gap = remind.run(w, PERIOD, now=datetime(2025, 4, 9, 9, 0), sleep=no_sleep)
+        gap = remind.run(w, remind.Request(PERIOD), datetime(2025, 4, 9, 9, 0), sleep=no_sleep)
         assert gap.data["stage"] is None and gap.data["overdue_from"] == "2025-04-10"
         assert "尚未到催报时间" in gap.summary and smtp_server.messages == []
-        chase = remind.run(w, PERIOD, now=datetime(2025, 4, 10, 9, 0), sleep=no_sleep)
+        chase = remind.run(w, remind.Request(PERIOD), datetime(2025, 4, 10, 9, 0), sleep=no_sleep)
         assert chase.data["stage"] == "overdue" and len(chase.data["sent"]) == len(smtp_server.messages) > 50
     finally:
         w.close()
 
 
 def test_dry_run_records_nothing(ws, smtp_server):
-    report = remind.run(ws, PERIOD, now=datetime(2025, 4, 3, 9, 0), dry_run=True, sleep=no_sleep)
+    report = remind.run(ws, remind.Request(PERIOD, dry_run=True), datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
     assert report.data["dry_run"] is True and report.data["sent"] == []
     assert smtp_server.messages == [] and stage_rows(ws, "remind") == []
     assert len(report.data["eml"]) == len(report.data["preview"]) > 50
     msg = parse(open(report.data["eml"][0], "rb").read())
     assert msg["Subject"].startswith("【提醒】")
-    real = remind.run(ws, PERIOD, now=datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
+    real = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
     assert len(real.data["sent"]) == len(report.data["preview"])
 
 
 def test_server_down_records_nothing(ws, smtp_server):
     smtp_server.stop()
-    report = remind.run(ws, PERIOD, now=datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
+    report = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 3, 9, 0), sleep=no_sleep)
     assert not report.ok and report.data["sent"] == []
     assert all("连接" in f["reason"] for f in report.data["failed"])
     assert stage_rows(ws, "remind") == []

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import run_cli, run_due_at
 from fill import fill_every_row
-from jobs.schedule import calendar_of_year
+from jobs.run_due import calendar_of_year
 from month_fixture import U, arrived, full, make_ws, outbox_form, plan_values
 from office.mailer import PREVIEW_DIR
 from office.month import end_of, month_deadline

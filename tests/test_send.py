@@ -17,7 +17,8 @@ import pytest
 
 from office.errors import DubanError
 from jobs import send
-from office.mailer import Mailer, build_message, render
+from office.mailer import Mailer, build_message
+from office.placeholders import fill
 from office.settings import MailSettings
 from office.workspace import open_workspace
 
@@ -66,7 +67,7 @@ def by_unit(server):
 
 
 def test_every_unit_gets_its_own_workbook_once(ws, smtp_server):
-    report = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    report = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     files = generated(ws)
     expected = [u for u in files if ws.registry.get(u) and ws.registry.get(u).emails]
     assert len(expected) > 50
@@ -107,10 +108,10 @@ def test_every_unit_gets_its_own_workbook_once(ws, smtp_server):
 
 
 def test_second_run_sends_nothing_and_resend_sends_again(ws, smtp_server):
-    first = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    first = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     count = len(smtp_server.messages)
     assert count == len(first.data["sent"])
-    again = send.run(ws, "plan", now=datetime(2025, 1, 28, 9, 0), sleep=Sleeps())
+    again = send.run(ws, send.Request("plan"), datetime(2025, 1, 28, 9, 0), sleep=Sleeps())
     assert len(smtp_server.messages) == count
     assert again.data["sent"] == [] and again.ok
     assert sorted(s["unit"] for s in again.data["skipped"]) == sorted(s["unit"] for s in first.data["sent"])
@@ -118,11 +119,11 @@ def test_second_run_sends_nothing_and_resend_sends_again(ws, smtp_server):
     assert len(mail_rows(ws)) == count
 
     one = first.data["sent"][0]["unit"]
-    only = send.run(ws, "plan", now=datetime(2025, 1, 28, 9, 0), resend=True, units=[one], sleep=Sleeps())
+    only = send.run(ws, send.Request("plan", resend=True, units=[one]), datetime(2025, 1, 28, 9, 0), sleep=Sleeps())
     assert [s["unit"] for s in only.data["sent"]] == [one]
     assert len(smtp_server.messages) == count + 1
 
-    everyone = send.run(ws, "plan", now=datetime(2025, 1, 29, 9, 0), resend=True, sleep=Sleeps())
+    everyone = send.run(ws, send.Request("plan", resend=True), datetime(2025, 1, 29, 9, 0), sleep=Sleeps())
     assert len(everyone.data["sent"]) == count
     assert len(smtp_server.messages) == 2 * count + 1
     assert len(mail_rows(ws)) == 2 * count + 1
@@ -131,7 +132,7 @@ def test_second_run_sends_nothing_and_resend_sends_again(ws, smtp_server):
 def test_server_down_marks_nothing_sent(ws, smtp_server):
     smtp_server.stop()
     sleeps = Sleeps()
-    report = send.run(ws, "plan", now=NOW, sleep=sleeps)
+    report = send.run(ws, send.Request("plan"), NOW, sleep=sleeps)
     assert not report.ok
     assert report.data["sent"] == []
     assert len(report.data["failed"]) > 50
@@ -154,7 +155,7 @@ def test_closed_port_and_later_retry_sends_all(root, smtp_server):
     set_mail_config(root / "duban.toml", port=free_port())  # nothing listens there
     w = open_workspace(root)
     try:
-        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        report = send.run(w, send.Request("plan"), NOW, sleep=Sleeps())
         assert not report.ok and report.data["sent"] == [] and mail_rows(w) == []
         assert "连接被拒绝" in report.data["failed"][0]["reason"]
     finally:
@@ -162,7 +163,7 @@ def test_closed_port_and_later_retry_sends_all(root, smtp_server):
     set_mail_config(root / "duban.toml", port=smtp_server.port)
     w = open_workspace(root)
     try:
-        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        report = send.run(w, send.Request("plan"), NOW, sleep=Sleeps())
         assert report.ok and len(report.data["sent"]) == len(smtp_server.messages) > 50
     finally:
         w.close()
@@ -174,7 +175,7 @@ def test_refused_recipient_fails_that_unit_only(ws, smtp_server):
     address = ws.registry.get(unit).emails[0]
     smtp_server.refuse(address)
     sleeps = Sleeps()
-    report = send.run(ws, "plan", now=NOW, sleep=sleeps)
+    report = send.run(ws, send.Request("plan"), NOW, sleep=sleeps)
     assert not report.ok
     [failed] = report.data["failed"]
     assert failed["unit"] == unit
@@ -190,12 +191,12 @@ def test_refused_recipient_fails_that_unit_only(ws, smtp_server):
     assert {r["answer"] for r in mail_rows(ws)} == {"250 Message accepted for delivery"}
     # once the address works, a rerun sends only the one that failed
     smtp_server.handler.refused.clear()
-    again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    again = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     assert [s["unit"] for s in again.data["sent"]] == [unit] and again.ok
 
 
 def test_dry_run_writes_eml_and_sends_nothing(ws, smtp_server):
-    report = send.run(ws, "plan", now=NOW, dry_run=True, sleep=Sleeps())
+    report = send.run(ws, send.Request("plan", dry_run=True), NOW, sleep=Sleeps())
     files = generated(ws)
     assert report.data["dry_run"] is True
     assert report.data["sent"] == []
@@ -214,7 +215,7 @@ def test_dry_run_writes_eml_and_sends_nothing(ws, smtp_server):
         assert att.get_content() == (ws.root / "outbox" / "plan" / files[unit]).read_bytes()
     assert b"\r\n" in emls[0].read_bytes()
     # the preview did not count as sending
-    real = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    real = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     assert len(real.data["sent"]) == len(emls)
 
 
@@ -235,7 +236,7 @@ def test_unit_without_address_is_skipped(root, smtp_server):
     w = open_workspace(root)
     try:
         assert w.registry.get(target).emails == ()
-        report = send.run(w, "plan", now=NOW, sleep=Sleeps())
+        report = send.run(w, send.Request("plan"), NOW, sleep=Sleeps())
         skipped = {s["unit"]: s["reason"] for s in report.data["skipped"]}
         assert target in skipped and "邮箱" in skipped[target]
         assert target not in {s["unit"] for s in report.data["sent"]}
@@ -247,9 +248,9 @@ def test_unit_without_address_is_skipped(root, smtp_server):
 
 def test_status_needs_generate_first(ws, smtp_server):
     with pytest.raises(DubanError, match="generate status --month 2025-05"):
-        send.run(ws, "status", "2025-05", now=NOW, sleep=Sleeps())
+        send.run(ws, send.Request("status", "2025-05"), NOW, sleep=Sleeps())
     with pytest.raises(DubanError, match="没有本期的报送表"):
-        send.run(ws, "plan", now=NOW, units=["不存在的单位"], sleep=Sleeps())
+        send.run(ws, send.Request("plan", units=["不存在的单位"]), NOW, sleep=Sleeps())
     assert smtp_server.messages == []
 
 
@@ -258,7 +259,7 @@ def test_subject_template_with_deadline_and_alias(root, smtp_server):
     w = open_workspace(root)
     try:
         unit = next(u for u in w.registry.units if u.aliases and u.name in generated(w))
-        report = send.run(w, "plan", now=NOW, units=[unit.aliases[0]], sleep=Sleeps())
+        report = send.run(w, send.Request("plan", units=[unit.aliases[0]]), NOW, sleep=Sleeps())
         assert [s["unit"] for s in report.data["sent"]] == [unit.name]
         [m] = smtp_server.messages
         assert parse(m.content)["Subject"] == f"请于2025年2月18日前报送2025年度计划（{unit.name}）{{unknown}}"
@@ -271,9 +272,9 @@ def test_status_send_uses_month_period(root, smtp_server):
 
     w = open_workspace(root)
     try:
-        generate.run(w, "status", "2025-03", now=datetime(2025, 4, 1, 8, 0))
+        generate.run(w, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 8, 0))
         unit = sorted(generated(w, "status", "2025-03"))[0]
-        report = send.run(w, "status", "2025年3月", now=datetime(2025, 4, 1, 9, 0), units=[unit], sleep=Sleeps())
+        report = send.run(w, send.Request("status", "2025年3月", units=[unit]), datetime(2025, 4, 1, 9, 0), sleep=Sleeps())
         assert report.ok and report.data["period"] == "2025-03"
         msg = parse(smtp_server.messages[0].content)
         assert msg["Subject"] == f"【请报送】2025年3月工作任务落实情况表（{unit}，2025年4月8日前）"
@@ -297,16 +298,16 @@ def test_mailer_reconnects_after_dropped_connection(ws, smtp_server):
 
 
 def test_render_keeps_unknown_placeholders():
-    assert render("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
-    assert render("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
+    assert fill("{unit}：{items}，{x}", unit="区商务局") == "区商务局：{items}，{x}"
+    assert fill("单独的 { 括号 {unit}", unit="区商务局") == "单独的 { 括号 区商务局"
 
 
 def test_changed_workbook_after_sending_is_flagged(ws, smtp_server):
-    first = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    first = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     unit = first.data["sent"][0]["unit"]
     path = ws.root / first.data["sent"][0]["files"][0]
     path.write_bytes(path.read_bytes() + b"\0")  # as if generate had rewritten it
-    again = send.run(ws, "plan", now=NOW, sleep=Sleeps())
+    again = send.run(ws, send.Request("plan"), NOW, sleep=Sleeps())
     assert again.data["sent"] == []
     assert any(w.startswith(f"{unit}：") and "--resend" in w for w in again.warnings)
     assert sum(1 for w in again.warnings if "重新生成" in w) == 1
@@ -338,7 +339,7 @@ def crash(msg):
 
 mailer._after_smtp_hook = crash
 ws = open_workspace(Path(sys.argv[1]))
-send.run(ws, "plan", now=datetime(2025, 1, 27, 10), sleep=lambda s: None)
+send.run(ws, send.Request("plan"), datetime(2025, 1, 27, 10), sleep=lambda s: None)
 """
 
 
@@ -359,7 +360,7 @@ def test_a_crash_between_smtp_and_the_ledger_is_unconfirmed_until_named(root, sm
         assert rows[0]["answer"] == "250 Message accepted for delivery" and rows[2]["answer"] == ""
 
         # the next run sends everyone else, lists the crashed message as 待确认 and does not send it
-        nxt = send.run(w, "plan", now=datetime(2025, 1, 27, 11), sleep=Sleeps())
+        nxt = send.run(w, send.Request("plan"), datetime(2025, 1, 27, 11), sleep=Sleeps())
         assert not nxt.ok
         assert [u["unit"] for u in nxt.data["unconfirmed"]] == [crashed]
         assert crashed not in {s["unit"] for s in nxt.data["sent"]}
@@ -369,11 +370,11 @@ def test_a_crash_between_smtp_and_the_ledger_is_unconfirmed_until_named(root, sm
         [line] = [x for x in nxt.warnings if x.startswith("待确认")]
         assert crashed in line and f"--resend --unit {crashed}" in line and f"--record-only --unit {crashed}" in line
         # and again: still nothing for it
-        again = send.run(w, "plan", now=datetime(2025, 1, 27, 12), sleep=Sleeps())
+        again = send.run(w, send.Request("plan"), datetime(2025, 1, 27, 12), sleep=Sleeps())
         assert again.data["sent"] == [] and [u["unit"] for u in again.data["unconfirmed"]] == [crashed]
         assert len(smtp_server.messages) == len(units)
         # not even with --resend alone, which sends every unit already sent once more
-        everyone = send.run(w, "plan", now=datetime(2025, 1, 27, 12, 30), resend=True, sleep=Sleeps())
+        everyone = send.run(w, send.Request("plan", resend=True), datetime(2025, 1, 27, 12, 30), sleep=Sleeps())
         assert crashed not in {s["unit"] for s in everyone.data["sent"]} and len(everyone.data["sent"]) == len(units) - 1
         assert [u["unit"] for u in everyone.data["unconfirmed"]] == [crashed]
         units = units + [u for u in units if u != crashed]  # what the server has received so far, one entry per message
@@ -398,9 +399,9 @@ def test_record_only_confirms_an_unconfirmed_message(root, smtp_server):
     try:
         [row] = mail_rows(w, None)
         crashed = row["unit"]
-        rec = send.run(w, "plan", now=datetime(2025, 1, 27, 11), record_only=True, units=[crashed])
+        rec = send.run(w, send.Request("plan", record_only=True, units=[crashed]), datetime(2025, 1, 27, 11))
         assert rec.ok and rec.data["recorded"] == [crashed] and len(smtp_server.messages) == 1
-        nxt = send.run(w, "plan", now=datetime(2025, 1, 27, 12), sleep=Sleeps())
+        nxt = send.run(w, send.Request("plan"), datetime(2025, 1, 27, 12), sleep=Sleeps())
         assert nxt.ok and nxt.data["unconfirmed"] == []
         assert crashed not in {s["unit"] for s in nxt.data["sent"]}
         assert sum(1 for m in smtp_server.messages if parse(m.content)["X-Duban-Unit"] == crashed) == 1
@@ -442,10 +443,10 @@ def test_record_only_mails_nothing_and_counts_as_issued(root, smtp_server):
     try:
         assert issued_units(w, "plan", "2025") == set(generated(w))  # units without an address too
         assert {(x["status"], x["recorded_only"]) for x in mail_rows(w, None)} == {("sent", 1)}
-        later = send.run(w, "plan", now=datetime(2025, 1, 28, 9), sleep=Sleeps())
+        later = send.run(w, send.Request("plan"), datetime(2025, 1, 28, 9), sleep=Sleeps())
         assert later.data["sent"] == [] and smtp_server.messages == []
         assert all(s["reason"].startswith("已登记为下发") for s in later.data["skipped"] if w.registry.get(s["unit"]).emails)
-        again = send.run(w, "plan", now=datetime(2025, 1, 28, 9), record_only=True)
+        again = send.run(w, send.Request("plan", record_only=True), datetime(2025, 1, 28, 9))
         assert again.data["recorded"] == [] and len(mail_rows(w, None)) == len(generated(w))
     finally:
         w.close()

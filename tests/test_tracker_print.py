@@ -5,6 +5,7 @@ briefing's. The PDF checks go through LibreOffice and pdftotext, independently o
 from __future__ import annotations
 
 import re
+from datetime import datetime
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from docx import Document
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from jobs.demo import run_demo
+from jobs import demo as demo_job
 from sheets.cells import estimate_lines, line_height
 from office.wording import STATUS_RULES, is_no_problem, percent
 
@@ -36,7 +37,7 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    report = run_demo(tmp_path_factory.mktemp("print") / "demo-ws")
+    report = demo_job.run(None, demo_job.Request(tmp_path_factory.mktemp("print") / "demo-ws"), datetime(2025, 4, 15, 9))
     return report.data
 
 

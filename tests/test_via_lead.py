@@ -51,20 +51,20 @@ def month(tmp_path_factory):
     got: dict = {}
     try:
         assert ws.settings.co_units == "via_lead"
-        generate.run(ws, "plan", now=datetime(2025, 1, 27, 9))
+        generate.run(ws, generate.Request("plan"), datetime(2025, 1, 27, 9))
         issue(ws, "plan")
-        got["generate"] = generate.run(ws, "status", PERIOD, now=datetime(2025, 3, 3, 9))
-        got["send"] = send.run(ws, "status", PERIOD, now=datetime(2025, 3, 3, 9, 5), sleep=no_sleep)
-        got["send_again"] = send.run(ws, "status", PERIOD, now=datetime(2025, 3, 3, 10), sleep=no_sleep)
+        got["generate"] = generate.run(ws, generate.Request("status", PERIOD), datetime(2025, 3, 3, 9))
+        got["send"] = send.run(ws, send.Request("status", PERIOD), datetime(2025, 3, 3, 9, 5), sleep=no_sleep)
+        got["send_again"] = send.run(ws, send.Request("status", PERIOD), datetime(2025, 3, 3, 10), sleep=no_sleep)
         got["after_send"] = list(server.messages)
         for u in LEADS[:-1]:  # 区测试七局 never answers
             give_back(ws, "status", PERIOD, u, {"progress": f"{u}三月进展", "problems": "无", "next_steps": "继续", "achieved": "是"},
                       datetime(2025, 4, 2, 10), collect_now=False)
         from jobs import collect
 
-        got["collect"] = collect.run(ws, now=datetime(2025, 4, 2, 10))
-        got["overdue"] = remind.run(ws, PERIOD, now=datetime(2025, 4, 9, 9), sleep=no_sleep)
-        got["merge"] = merge.run(ws, PERIOD, now=datetime(2025, 4, 15, 9))
+        got["collect"] = collect.run(ws, collect.Request(), datetime(2025, 4, 2, 10))
+        got["overdue"] = remind.run(ws, remind.Request(PERIOD), datetime(2025, 4, 9, 9), sleep=no_sleep)
+        got["merge"] = merge.run(ws, merge.Request(PERIOD), datetime(2025, 4, 15, 9))
         got["server"] = server
         yield ws, got
     finally:

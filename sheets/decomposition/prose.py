@@ -11,15 +11,8 @@ from __future__ import annotations
 import re
 
 from office.errors import InputFileError
-from sheets.decomposition import (
-    RawTask,
-    assign_lead,
-    clean_text,
-    split_people,
-    split_top,
-    split_units,
-    strip_enum,
-)
+from sheets.decomposition.records import RawTask
+from sheets.decomposition.text import assign_lead, normalize_spaces, split_people, split_top, split_units, strip_enum
 
 Paragraph = tuple[str, str, bool]  # (where, text, is a heading by its style)
 
@@ -122,14 +115,14 @@ def _parse_note(body: str) -> tuple[dict[str, list[str]], str]:
             fields[last].append(m.group(2))
         elif m or last is None:
             if part:
-                extra.append(clean_text(part))
+                extra.append(normalize_spaces(part))
         else:  # “责任单位：区A局；区B局”: a list that went on after a semicolon
             fields[last].append(part)
     return fields, "；".join(extra)
 
 
 def _category(text: str) -> str:
-    head = re.split(r"[。！？!?]", strip_enum(clean_text(text)), maxsplit=1)[0]
+    head = re.split(r"[。！？!?]", strip_enum(normalize_spaces(text)), maxsplit=1)[0]
     return head.strip(_EDGE)
 
 
@@ -156,7 +149,7 @@ def read_prose(paragraphs: list[Paragraph], name: str) -> tuple[list[RawTask], l
         offset, pos = len(text) - len(head), 0
         for k, (start, end, body, closed) in enumerate(notes, 1):
             at = f"{where}第{k}个标注"
-            task_text = clean_text(text[max(pos, offset): start]).strip(_EDGE)
+            task_text = normalize_spaces(text[max(pos, offset): start]).strip(_EDGE)
             pos = end
             fields, remark = _parse_note(body)
             units = [u for v in fields["lead"] for u in split_units([(v, None)])]
@@ -172,7 +165,7 @@ def read_prose(paragraphs: list[Paragraph], name: str) -> tuple[list[RawTask], l
             if not lead:
                 problems.append("标注中缺少牵头单位和责任单位")
             if problems:
-                errors.append(f"{at}（“{clean_text(body)[:30]}”）：{'；'.join(problems)}。")
+                errors.append(f"{at}（“{normalize_spaces(body)[:30]}”）：{'；'.join(problems)}。")
                 continue
             tasks.append(RawTask(
                 kind="annual", seq=len(tasks) + 1, category=here, text=task_text,
@@ -180,7 +173,7 @@ def read_prose(paragraphs: list[Paragraph], name: str) -> tuple[list[RawTask], l
                 co_units=list(dict.fromkeys(u for u in others if u not in lead)),
                 note=remark, source=at,
             ))
-        rest = clean_text(text[pos:]).strip(_EDGE)
+        rest = normalize_spaces(text[pos:]).strip(_EDGE)
         if rest:
             short = rest if len(rest) <= 20 else rest[:20] + "…"
             warnings.append(f"{where}：最后一个标注之后的“{short}”没有标注牵头单位，未作为任务导入。")
