@@ -44,6 +44,8 @@ def run(ws: Workspace, *, month: str | None = None, quarter: str | None = None, 
         facts = quarterly_facts(months, ws.settings.brief, ws.settings.office)
         wanted = folder / f"{year}年第{'一二三四'[q - 1]}季度_重点任务落实情况通报.docx"
         scope = f"{year}年第{'一二三四'[q - 1]}季度"
+    for m in months:
+        m.close()  # the facts are taken: the months' lines are not read again
     path = free_name(wanted)
     chart = render_chart(facts)
     with atomic_path(path) as tmp:

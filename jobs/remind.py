@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from office.errors import command
+from office.ledger import generated as ledger_generated
 from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, issued_units, last_sent,
                       period_label, render, unconfirmed_lines)
 from office.model import Report
@@ -67,7 +68,7 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
     units = reporting_units(ws, tasks, lead_only)
     base["not_issued"] = [u for u in units if u not in issued and u not in answered]
     if not issued and not answered:
-        generated = {r[0] for r in ws.ledger.db.execute("SELECT unit FROM generated WHERE kind='status' AND period=?", (period,))}
+        generated = ledger_generated.units(ws.ledger, "status", period)
         summary = f"{label}未下发（没有发送记录，也未用 --record-only 登记为已下发），不提醒、不催报。"
         note = not_issued_note(ws, "status", period, [u for u in units if u in generated], len(generated))
         return Report(job="remind", summary=summary, warnings=[note] if note else [], data=base)
@@ -77,10 +78,8 @@ def run(ws: Workspace, month: str, *, now: datetime, dry_run: bool = False,
     plan_overdue = now > end_of(p_due)
     plans = submissions(ws, "plan", plan_period) if plan_overdue else {}
     plan_issued = issued_units(ws, "plan", plan_period) if plan_overdue else set()
-    status_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
-        "SELECT unit, file FROM generated WHERE kind='status' AND period=?", (period,))}
-    plan_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
-        "SELECT unit, file FROM generated WHERE kind='plan' AND period=?", (plan_period,))}
+    status_files = {u: f["file"] for u, f in ledger_generated.forms(ws.ledger, "status", period).items()}
+    plan_files = {u: f["file"] for u, f in ledger_generated.forms(ws.ledger, "plan", plan_period).items()}
     folder = outbox_dir(ws, "status", period)
     plan_folder = outbox_dir(ws, "plan", plan_period)
     warnings: list[str] = []

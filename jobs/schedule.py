@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable
 
 from office.errors import CalendarGap, DubanError
+from office.ledger import files as ledger_files
 from office.mailer import issued_units
 from office.model import Report
 from office.month import end_of, month_deadline
@@ -109,8 +110,7 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
         """Was the month's status form issued to anyone (or returned by anyone)? Reminders, the
         final tracker and the briefings of a month never issued are not made (and not used up)."""
         if period not in issued_months:
-            issued_months[period] = bool(issued_units(ws, "status", period)) or ws.ledger.db.execute(
-                "SELECT 1 FROM files WHERE kind='status' AND period=? AND verdict='accepted' LIMIT 1", (period,)).fetchone() is not None
+            issued_months[period] = bool(issued_units(ws, "status", period)) or ledger_files.any_accepted(ws.ledger, "status", period)
         return issued_months[period]
 
     # Returns first: whatever arrived is collected, and the months it touches re-merged.

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Callable
 
 from office.errors import DubanError, command
+from office.ledger import generated as ledger_generated
 from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, cn_date, deliver, failure_lines, last_sent, period_label,
                       record_delivered, render, sha256_file, unconfirmed_lines, unconfirmed_row)
 from office.model import KIND_LABELS, Report, Task
@@ -126,7 +127,7 @@ def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime, dr
         raise DubanError("--record-only 只登记、不发送，不能与 --resend 同时使用。")
     period = normalize_period(ws, kind, month)
     label = form_label(kind, period)
-    rows = ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period)).fetchall()
+    rows = [{"unit": u, "file": f["file"]} for u, f in ledger_generated.forms(ws.ledger, kind, period).items()]
     if not rows:
         how = command("generate plan" if kind == "plan" else f"generate status --month {period}")
         raise DubanError(f"尚未生成{label}，没有可发送的文件。请先运行 {how}。")

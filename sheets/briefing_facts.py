@@ -18,7 +18,7 @@ from datetime import date
 
 from office.errors import DubanError
 from office.model import KIND_LABELS
-from office.month import MonthData, TaskRow, UnitState
+from office.month_data import MonthData, TaskRow, UnitState
 from office.settings import BriefSettings
 from office.wording import is_no_problem, percent
 
