@@ -299,7 +299,8 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     report_file = ""
     if outcomes:
         report_file = str(inbox / REPORT_NAME)
-        write_collect_report(Path(report_file), report_rows(ledger_files.all_files(ws.ledger), ledger_files.all_names(ws.ledger)), now)
+        rows = report_rows(ledger_files.all_files(ws.ledger), ledger_files.all_names(ws.ledger))
+        write_collect_report(Path(report_file), rows, now)
         summary = (f"本次处理 {len(outcomes)} 个文件：接收 {len(accepted)} 个，退回 {len(rejected)} 个，"
                    f"重复 {len(dupes)} 个，被新版本替代的旧版本 {len(superseded)} 个，等待复制完成 {len(waiting)} 个。结果已写入 {report_file}。")
     else:

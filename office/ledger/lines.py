@@ -67,7 +67,7 @@ class LineSet:
             for task_id, cur, prev, plan in lines:
                 yield next(count), task_id, sub_id(cur), sub_id(prev), sub_id(plan)
 
-        own_tx = not db.in_transaction
+        own_tx = not sqlite.in_transaction(db)
         db.execute(f"CREATE TEMP TABLE {self._subs_t} (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, unit TEXT NOT NULL)")
         db.execute(f"CREATE TEMP TABLE {self._lines_t} (pos INTEGER PRIMARY KEY, task_id TEXT NOT NULL, "
                    "cur INTEGER, prev INTEGER, plan INTEGER)")
@@ -100,8 +100,7 @@ class LineSet:
         """Lines ``lo`` .. ``hi - 1`` in order."""
         if self.closed:
             raise RuntimeError("the month's lines were closed")
-        cur = self._db.cursor()
-        cur.row_factory = None
+        cur = sqlite.tuple_cursor(self._db)
         try:
             got = cur.execute(self._sql_checks if with_checks else self._sql, (lo, hi)).fetchall()
         finally:

@@ -38,6 +38,17 @@ def connect(path: Path) -> Connection:
     return db
 
 
+def tuple_cursor(db: Connection) -> sqlite3.Cursor:
+    """A cursor giving plain tuples (lighter than rows by name, for the big reads)."""
+    cur = db.cursor()
+    cur.row_factory = None
+    return cur
+
+
+def in_transaction(db: Connection) -> bool:
+    return db.in_transaction
+
+
 def schema_version(db: Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from office.ledger import sqlite
 from office.ledger.base import Source, connection
 from office.model import Task
 
@@ -27,8 +28,7 @@ def load(source: Source) -> list[Task]:
             got = lists[raw] = tuple(one(x) for x in json.loads(raw))
         return got
 
-    cur = connection(source).cursor()
-    cur.row_factory = None
+    cur = sqlite.tuple_cursor(connection(source))
     cur.execute("SELECT kind, seq, text, category, leaders, lead_units, co_units, note FROM tasks ORDER BY position")
     out: list[Task] = []
     for kind, seq, text, category, leaders, lead_units, co_units, note in cur:
