@@ -44,14 +44,14 @@ from datetime import date, datetime, time
 from office.errors import command
 from office.ledger import entries as entries_table, files, findings as findings_table, generated, lines, mail
 from office.model import Finding, KIND_LABELS, Task
-from office.month_data import (FIELD_LABELS, FINDING_LABELS, READING_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
+from office.month_data import (FIELD_LABELS, FINDING_LABELS, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
                                MonthRows, Submission, TaskRow, UnitState, row_statuses, row_tasks)
 from office.units import looks_like_group
 from office.workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
 
 __all__ = [
-    "FIELD_LABELS", "FINDING_LABELS", "READING_KINDS", "REQUIRED", "STATE_LABELS", "STATUS_FIELDS", "Line", "MonthData",
+    "FIELD_LABELS", "FINDING_LABELS", "REQUIRED", "RULE_KINDS", "STATE_LABELS", "STATUS_FIELDS", "Line", "MonthData",
     "MonthRows", "Submission", "TaskRow", "UnitState", "blank_files", "build_month", "end_of", "entries", "line_units",
     "month_deadline", "not_issued_note", "quarter_target", "reporting_units", "row_statuses", "row_tasks", "squash",
     "submissions", "traffic_light", "unit_state", "via_lead",
@@ -267,8 +267,6 @@ def _reading_findings(ws: Workspace, period: str, year: int, subs: dict[str, Sub
             sub = which.get(f.unit)
             if f.unit not in included or sub is None or sub.blank:
                 continue
-            if f.kind not in FINDING_LABELS:
-                f = Finding("cell_problem", f.unit, f.task, f.period, f.file, f.cell, f.message)
             out.append(f)
     return out
 

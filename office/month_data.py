@@ -29,11 +29,12 @@ FINDING_LABELS = {
     "copied": "照搬上月",
     "task_edited": "改动任务",
     "blank": "空表",
-    # found while reading a return, in a cell (stored with the file when it is accepted)
+    # found while reading a return, in a cell (stored with the file when it is accepted); a new
+    # kind the reader reports gets its label here
     "bad_choice": "是/否无法识别",
-    "cell_problem": "填写不规范",  # any other cell-level problem the reader reports
 }
-READING_KINDS = ("bad_choice", "cell_problem")  # the kinds found while reading (the others: the month's rules)
+# The kinds the month's rules find (office.month); every other kind was found while reading a return.
+RULE_KINDS = ("missing", "late", "incomplete", "not_achieved", "no_plan", "copied", "task_edited", "blank")
 STATUS_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 FIELD_LABELS = {
     "target": "季度计划完成目标", "progress": "完成情况", "problems": "存在问题",

@@ -18,7 +18,7 @@ from datetime import date
 
 from office.errors import DubanError
 from office.model import KIND_LABELS
-from office.month_data import READING_KINDS, MonthData, TaskRow, UnitState
+from office.month_data import RULE_KINDS, MonthData, TaskRow, UnitState
 from office.settings import BriefSettings
 from office.wording import is_no_problem, percent
 
@@ -371,7 +371,7 @@ def _issues(data: MonthData, facts: dict[str, TaskFact]) -> tuple[list[Issue], l
     # a blank return concerns the whole form (task "") or one task of the scope
     blank = [Issue(x.unit, facts[x.task].label if x.task in facts else "") for x in data.findings
              if x.kind == "blank" and (not x.task or x.task in facts)]
-    unclear = [Issue(x.unit, facts[x.task].label) for x in data.findings if x.kind in READING_KINDS and x.task in facts]
+    unclear = [Issue(x.unit, facts[x.task].label) for x in data.findings if x.kind not in RULE_KINDS and x.task in facts]
     return problems, copied, incomplete, blank, unclear
 
 

@@ -171,3 +171,59 @@ def test_merge_and_collect_work_on_the_migrated_workspace(old_ws):
         assert (after["reported"], after["late"], after["missing"]) == (3, 2, 0)
     finally:
         ws.close()
+
+
+# The ledger as the release right before migrations made it: the mail columns added mid-year
+# (ALTER TABLE ... ADD COLUMN) and the receipts table collect created on first use.
+BEFORE_MIGRATIONS = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL,
+    archive TEXT NOT NULL, format TEXT, unit TEXT, kind TEXT, period TEXT,
+    verdict TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', warnings TEXT NOT NULL DEFAULT '[]',
+    seen INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE mail (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
+    stage TEXT NOT NULL, recipients TEXT NOT NULL, files TEXT NOT NULL, message_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+);
+ALTER TABLE mail ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
+ALTER TABLE mail ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail ADD COLUMN recorded_only INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX mail_message ON mail (kind, period, unit, stage);
+CREATE TABLE receipts (
+    sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, stage TEXT NOT NULL, state TEXT NOT NULL,
+    at TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO files VALUES ('f1', '商务.xlsx', 9, '2025-04-02T10:00:00', 'archive/f1.xlsx', 'xlsx', '区商务局', 'status',
+                          '2025-03', 'accepted', '', '[]', 1);
+INSERT INTO mail VALUES (1, 'status', '2025-03', '区商务局', 'send', '["a@x"]', '[]', '<m1@x>', '2025-04-01T09:00:00',
+                         'failed', '', '连接被拒绝', 0);
+INSERT INTO mail VALUES (2, 'status', '2025-03', '区商务局', 'send', '[]', '[]', '', '2025-04-01T11:00:00',
+                         'sent', '其他方式下发', '', 1);
+INSERT INTO mail VALUES (3, '', '', '区商务局', 'receipt-0123456789abcdef', '["a@x"]', '[]', '<m3@x>',
+                         '2025-04-02T10:05:00', 'sending', '', '', 0);
+INSERT INTO receipts VALUES ('f1', '区商务局', 'receipt-0123456789abcdef', 'sending', '2025-04-02T10:05:00', 1, '');
+"""
+
+
+def test_a_ledger_with_the_columns_added_mid_year_keeps_their_values(tmp_path):
+    from office.ledger import Ledger, receipts
+
+    db = tmp_path / "duban.db"
+    con = sqlite3.connect(db)
+    con.executescript(BEFORE_MIGRATIONS)
+    con.close()
+    led = Ledger(db)
+    try:
+        assert led.migrated == list(range(1, LATEST + 1))
+        got = [(m["id"], m["status"], m["reason"], m["answer"], m["recorded_only"]) for m in ledger_mail.all_rows(led)]
+        assert got == [(1, "failed", "连接被拒绝", "", 0), (2, "sent", "", "其他方式下发", 1), (3, "sending", "", "", 0)]
+        assert ledger_mail.issued_units(led, "status", "2025-03") == {"区商务局"}
+        assert receipts.in_states(led, ("sending",)) == [
+            {"sha256": "f1", "unit": "区商务局", "stage": "receipt-0123456789abcdef", "state": "sending",
+             "at": "2025-04-02T10:05:00", "tries": 1, "note": ""}]
+    finally:
+        led.close()
