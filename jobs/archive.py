@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from office.ledger import Connection
 from office.workspace import Workspace
 from jobs.inbox import Outcome
 
@@ -33,7 +33,7 @@ class Batch:
     from the inbox before the ledger says where its copy is.
     """
 
-    ops: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
+    ops: list[Callable[[Connection], None]] = field(default_factory=list)
     done: list[Path] = field(default_factory=list)  # inbox originals to remove after the commit
     seen: dict[str, Outcome] = field(default_factory=dict)  # sha256 -> outcome, files of this batch
     rows: int = 0  # entries queued

@@ -42,6 +42,8 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
         facts = quarterly_facts(months, ws.settings.brief, ws.settings.office)
         scope = quarter_label(year, q)
         wanted = folder / f"{scope}_重点任务落实情况通报.docx"
+    for m in months:
+        m.close()  # the facts are taken: the months' lines are not read again
     path = free_name(wanted)
     chart = render_chart(facts)
     with atomic_path(path) as tmp:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +10,12 @@ from typing import Callable
 
 from office.dates import form_label
 from office.errors import TemplateMismatch
+from office.ledger import Connection, entries as ledger_entries, files as ledger_files, findings as ledger_findings, meta
 from office.model import Report
-from sheets.identity import Verifier, verifier
+from office.reading import found_in
+from sheets.identity import Verifier
 from sheets.returns import ReturnRead, read_return
-from sheets.collect_report import write_collect_report
+from sheets.collect_report import report_rows, write_collect_report
 from sheets.safety import Sniff, sniff
 from office.workers import WorkerCrashed, auto_workers, ordered_map
 from office.workspace import Workspace
@@ -28,8 +28,6 @@ from jobs.inbox import REPORT_NAME, Outcome, Taken, file_time, inbox_files, take
 # carry many rows (the queued rows are held in memory until the commit).
 BATCH_FILES = 50
 BATCH_ROWS = 5000
-# json.dumps(x, ensure_ascii=False) builds a new encoder on every call; same output, built once
-_dumps_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _tasks_by_unit(ws: Workspace) -> dict[str, dict[str, str]]:
@@ -73,7 +71,7 @@ def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: 
     # Oldest first by each file's own time (never by its path): of two versions of one return
     # taken in the same run, the later one is recorded last and counts.
     files = sorted(inbox_files(inbox), key=file_time)
-    check = verifier(ws.ledger, ws.id)
+    check = Verifier(ws.id, *meta.seal_key(ws.ledger))
     outcomes: list[Outcome] = []
     settle = ws.settings.settle_seconds
     by_unit: dict[str, dict[str, str]] | None = None  # read after the workers start: they need none of it
@@ -112,7 +110,7 @@ def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: 
         # One pass over the superseded files (table order), grouped by unit/kind/period,
         # instead of one scan of the files table per accepted file.
         older: dict[tuple, list[dict]] = {}
-        for r in ws.ledger.db.execute("SELECT name, unit, kind, period FROM files WHERE verdict='superseded'"):
+        for r in ledger_files.superseded(ws.ledger):
             older.setdefault((r["unit"], r["kind"], r["period"]), []).append(
                 {"file": r["name"], "unit": r["unit"], "kind": r["kind"], "period": r["period"]})
         for o in accepted:
@@ -120,7 +118,8 @@ def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: 
     report_file = ""
     if outcomes:
         report_file = str(inbox / REPORT_NAME)
-        write_collect_report(Path(report_file), ws.ledger, now)
+        rows = report_rows(ledger_files.all_files(ws.ledger), ledger_files.all_names(ws.ledger))
+        write_collect_report(Path(report_file), rows, now)
         summary = (f"本次处理 {len(outcomes)} 个文件：接收 {len(accepted)} 个，退回 {len(rejected)} 个，"
                    f"重复 {len(dupes)} 个，被新版本替代的旧版本 {len(superseded)} 个，等待复制完成 {len(waiting)} 个。结果已写入 {report_file}。")
     else:
@@ -148,8 +147,7 @@ def counted_versions(ws: Workspace, accepted: list[Outcome]) -> list[dict]:
     for (unit, kind, period), got in groups.items():
         if len(got) < 2:
             continue
-        current = {r["sha256"] for r in ws.ledger.db.execute(
-            "SELECT sha256 FROM files WHERE unit=? AND kind=? AND period=? AND verdict='accepted'", (unit, kind, period))}
+        current = {r["sha256"] for r in [ledger_files.current(ws.ledger, unit, kind, period)] if r}
         counts = next((o for o in got if o.sha256 in current), got[-1])
         others = [o for o in got if o is not counts]
 
@@ -209,21 +207,19 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
     if out.verdict == "waiting":
         if item.pending_row is not None:
             pend_row = item.pending_row
-            batch.ops.append(lambda con: con.execute(
-                "INSERT INTO pending (path, size, mtime, first_seen) VALUES (?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime=excluded.mtime",
-                pend_row))
+            batch.ops.append(lambda con: ledger_files.set_pending(con, *pend_row))
         return out
     sha = out.sha256
     # Bytes new when taken cannot have been recorded since: only a known file is looked up again.
     first = batch.seen.get(sha) if item.known else None  # same bytes earlier in this (uncommitted) batch
     known = item.recorded
     if item.known and first is None and known is None:  # an earlier copy of this run, already committed
-        known = ws.ledger.db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
+        known = ledger_files.known(ws.ledger, sha)
     if first is not None or known is not None:
         # Same bytes already recorded (a resend, or a run killed before it could tidy the inbox).
-        def dup(con: sqlite3.Connection) -> None:
-            con.execute("INSERT INTO file_names (sha256, name, at) VALUES (?,?,?)", (sha, name, at))
-            con.execute("DELETE FROM pending WHERE path=?", (key,))
+        def dup(con: Connection) -> None:
+            ledger_files.add_name(con, sha, name, at)
+            ledger_files.forget_pending(con, key)
         batch.ops.append(dup)
         batch.done.append(path)
         if first is not None:
@@ -234,7 +230,7 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
         return out
 
     if parsed is None:  # taken as a copy of a file that was not recorded after all
-        parsed = parse_file(path.name, data, verifier(ws.ledger, ws.id))
+        parsed = parse_file(path.name, data, Verifier(ws.id, *meta.seal_key(ws.ledger)))
     if isinstance(parsed, WorkerCrashed):
         sn = sniff(path.name, data=data)  # bounded pure Python; the crash was in the reader
         read: ReturnRead | None = None
@@ -265,32 +261,24 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
                 warnings.append(f"{name}：表中删除了本单位的任务（{'、'.join(deleted)}），按未填写处理。")
             if not got_ids & set(expected):
                 reason = "表中没有本单位任何任务的序号，无法对应。请用下发的原表填写，不要改动序号列。"
-            for r in read.rows:
-                if r.task_id in expected and r.text and "".join(r.text.split()) != "".join(expected[r.task_id].split()):
-                    warnings.append(f"{name}，{read.sheet}!{r.cells.get('text', '')}：任务内容被改动，台账以任务分解表为准。")
             warnings.extend(f"{name}：{p}" for p in read.problems + read.extra_rows)
     verdict = "rejected" if reason else "accepted"
-    file_row = (sha, name, len(data), at, str(dest.relative_to(ws.root)), sn.format, unit, kind, period, verdict, reason,
-                _dumps_text(warnings))
-    entry_rows = [
-        (sha, unit, kind, period, r.task_id, r.text, _dumps_text(r.values), json.dumps(r.cells))
-        for r in read.rows if r.task_id in expected] if verdict == "accepted" else []
+    file_row = {"sha256": sha, "name": name, "size": len(data), "received_at": at, "archive": str(dest.relative_to(ws.root)),
+                "format": sn.format, "unit": unit, "kind": kind, "period": period, "verdict": verdict, "reason": reason,
+                "warnings": warnings}
+    entry_rows = [(r.task_id, r.text, r.values, r.cells) for r in read.rows if r.task_id in expected] if verdict == "accepted" else []
+    found = found_in(read, unit, expected) if verdict == "accepted" else []
 
-    def record(con: sqlite3.Connection) -> None:
-        con.execute(
-            "INSERT INTO files (sha256, name, size, received_at, archive, format, unit, kind, period, verdict, reason, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            file_row)
-        con.execute("INSERT INTO file_names (sha256, name, at) VALUES (?,?,?)", (sha, name, at))
+    def record(con: Connection) -> None:
+        ledger_files.record(con, file_row)
+        ledger_files.add_name(con, sha, name, at)
         if verdict == "accepted":
-            con.executemany("INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?)", entry_rows)
+            ledger_entries.add(con, sha, unit, kind, period, entry_rows)
+            ledger_findings.add(con, sha, found)
             # The newest return for the same unit and period is the one merged; older ones stay recorded
             # (earlier files of the same batch included: their writes ran before these in this transaction).
-            rows = con.execute("SELECT sha256, received_at, name FROM files WHERE unit=? AND kind=? AND period=? AND verdict IN ('accepted','superseded') ORDER BY received_at, rowid",
-                               (unit, kind, period)).fetchall()
-            newest = rows[-1]["sha256"]
-            for r in rows:
-                con.execute("UPDATE files SET verdict=? WHERE sha256=?", ("accepted" if r["sha256"] == newest else "superseded", r["sha256"]))
-        con.execute("DELETE FROM pending WHERE path=?", (key,))
+            ledger_files.settle_versions(con, unit, kind, period)
+        ledger_files.forget_pending(con, key)
 
     batch.ops.append(record)
     batch.done.append(path)

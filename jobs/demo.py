@@ -172,7 +172,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
             kwargs: dict = {}
             if u == incomplete and rows:
                 vals[rows[0].task_id]["next_steps"] = None
-                vals[rows[0].task_id]["achieved"] = None
+                vals[rows[0].task_id]["achieved"] = "差不多"  # neither 是 nor 否: 是/否无法识别
             if u == copied and rows:
                 vals[rows[0].task_id]["progress"] = feb_values[u][rows[0].task_id]["progress"]
             if u == edited and rows:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -13,11 +12,11 @@ from typing import Callable
 
 from office.dates import form_label
 from office.errors import DubanError, command
+from office.ledger import generated as ledger_generated, mail as ledger_mail, meta
 from office.model import KIND_LABELS, Report, Task
 from office.month import entries, line_units, quarter_target, reporting_units, submissions, via_lead
 from sheets import identity
 from sheets.forms import TEMPLATE_VERSION, FormRow, FormSpec, form_filename, ordered_rows, prefilled_checksum, write_form
-from sheets.identity import workspace_secret
 from office.units import notes_once
 from office.workdays import parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
@@ -192,13 +191,7 @@ def _digests(folder: Path) -> set[str]:
 
 def mailed_digests(ws: Workspace) -> set[str]:
     """sha256 of every file the ledger says was attached to a message (sent or being sent)."""
-    out: set[str] = set()
-    for (files,) in ws.ledger.db.execute("SELECT files FROM mail"):
-        try:
-            out.update(f["sha256"] for f in json.loads(files or "[]") if isinstance(f, dict) and f.get("sha256"))
-        except ValueError:
-            continue
-    return out
+    return ledger_mail.attached_digests(ws.ledger)
 
 
 def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) -> None:
@@ -251,14 +244,14 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
     no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)
     warnings += no_plan_warnings
     warnings = notes_once(ws.ledger, ws.registry, ws.ledger.tasks(), warnings)  # shown once, at import
-    secret = workspace_secret(ws.ledger)
+    secret = meta.seal_key(ws.ledger).secret
     target = outbox_dir(ws, kind, period)
     staging = target.with_name(f".{target.name}.new")
     if staging.exists():  # left by a run that died before its swap: never mailed, made again below
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     source = previous_folder(target)  # the forms issued last time (after a crash: the copy kept aside)
-    old = {r["unit"]: r for r in ws.ledger.db.execute("SELECT unit, file, checksum FROM generated WHERE kind=? AND period=?", (kind, period))}
+    old = ledger_generated.forms(ws.ledger, kind, period)
     files: list[dict] = []
     changed: list[str] = []
     added: list[str] = []
@@ -279,9 +272,8 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
     removed = [u for u in old if u not in made]
     replace_folder(ws, staging, target, now)
     with ws.ledger.transaction() as con:
-        con.execute("DELETE FROM generated WHERE kind=? AND period=?", (kind, period))
-        con.executemany("INSERT INTO generated VALUES (?,?,?,?,?,?)", [
-            (kind, period, f["unit"], Path(f["file"]).name, f["checksum"], now.isoformat(timespec="seconds")) for f in files])
+        ledger_generated.replace(con, kind, period, [
+            (f["unit"], Path(f["file"]).name, f["checksum"], now.isoformat(timespec="seconds")) for f in files])
     label = form_label(kind, period)
     summary = f"已生成 {len(files)} 个单位的{label}，位于 {target}。"
     if old:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from office.atomic import atomic_path
 from office.errors import DubanError, InputFileError
+from office.ledger import tasks as ledger_tasks
 from office.model import KIND_LABELS, Report, Task
 from sheets.decomposition import read_decomposition
 from sheets.register import write_tasks_xlsx
@@ -92,11 +93,8 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
         write_tasks_xlsx(tmp, tasks, ws.registry, warnings)
         with ws.ledger.transaction() as con:
             ws.ledger.replace_tasks(con, tasks)
-            con.execute(
-                "INSERT INTO imports (file, sha256, at, added, removed, changed) VALUES (?,?,?,?,?,?)",
-                (path.name, digest, now.isoformat(timespec="seconds"), len(changes["added"]),
-                 len(changes["removed"]), len(changes["changed"])),
-            )
+            ledger_tasks.record_import(con, path.name, digest, now.isoformat(timespec="seconds"), len(changes["added"]),
+                                       len(changes["removed"]), len(changes["changed"]))
     mark_notes_shown(ws.ledger, ws.registry, tasks)  # shown here, where they arise; later commands stay quiet
     counts = Counter(t.kind for t in tasks)
     summary = (

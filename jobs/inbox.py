@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from office.ledger import files as ledger_files
 from office.workspace import Workspace
 from sheets.safety import is_temp_file
 
@@ -65,7 +65,7 @@ def settled(ws: Workspace, path: Path, settle: float) -> tuple[bool, os.stat_res
     ``--now`` must still see a quiet file as settled (the settling timer, not a "now")."""
     st = path.stat()
     key = str(path)
-    row = ws.ledger.db.execute("SELECT size, mtime FROM pending WHERE path=?", (key,)).fetchone()
+    row = ledger_files.pending(ws.ledger, key)
     young = (_time.time() - st.st_mtime) < settle
     # Grew or shrank since last seen: still copying, whatever its (possibly preserved) mtime says.
     # A new mtime alone is judged by its age above: quiet for settle seconds means done.
@@ -83,7 +83,7 @@ class Taken:
     data: bytes = b""
     at: str = ""
     known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
-    recorded: sqlite3.Row | None = None  # the ledger's row for these bytes, from before this run
+    recorded: dict | None = None  # the ledger's record of these bytes, from before this run
     pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
 
 
@@ -112,17 +112,16 @@ def take(ws: Workspace, path: Path, now: datetime, received: datetime | None, se
     sha = hashlib.sha256(data).hexdigest()
     out.sha256 = sha
     out.mtime = st.st_mtime
-    db = ws.ledger.db
     if received is not None:
         got = received
     elif ws.settings.received_time == "file_mtime":
         got = datetime.fromtimestamp(st.st_mtime)
     else:
-        pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
+        pend = ledger_files.pending(ws.ledger, str(path))
         got = datetime.fromisoformat(pend["first_seen"]) if pend else now
     item.data, item.at = data, got.isoformat(timespec="seconds")
     out.at = item.at
-    item.recorded = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
+    item.recorded = ledger_files.known(ws.ledger, sha)
     item.known = sha in seen or item.recorded is not None
     seen.add(sha)
     return item

@@ -30,6 +30,7 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
         # 牵头领导 from the rows' tasks: build_month read them from this very ledger (reading
         # the task list a second time cost ~50 MB at 100,000 tasks).
         write_tracker(tmp, data, ws.settings.office)
+    data.close()  # written: the month's lines are not read again
     warnings = ([data.not_issued_note] if data.not_issued_note else []) + list(data.warnings)
     if path != wanted:
         warnings.append(f"{wanted.name} 正在被 Excel/WPS 打开，本次台账另存为 {path.name}。")

@@ -15,9 +15,7 @@ Replies that failed (server down) are tried again at the next run, at most ``MAX
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,6 +26,8 @@ from office.errors import DubanError
 from office.dates import cn_date, cn_datetime, template_period
 from office.placeholders import fill
 from office.mailer import Outgoing, addresses_of, deliver
+from office.ledger import entries as ledger_entries, files as ledger_files, generated as ledger_generated, mail as ledger_mail
+from office.ledger import receipts as ledger_receipts
 from office.model import KIND_LABELS, Report, Task
 from office.month import FIELD_LABELS, REQUIRED, squash
 from office.workspace import Workspace
@@ -48,12 +48,6 @@ ORDER = {"rejected": 0, "problems": 1, "complete": 2}
 VERDICT_WORDS = {"rejected": "退回", "problems": "需补正", "complete": "已收妥"}
 # Hosts that can never be a real mail server (RFC 2606): the sample duban.toml until it is edited.
 _PLACEHOLDER_HOSTS = (".example.org", ".example.com", ".example.net", ".example", ".invalid", ".test")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS receipts (
-    sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, stage TEXT NOT NULL, state TEXT NOT NULL,
-    at TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT ''
-)
-"""
 _BAD_YES_NO = re.compile(r"([A-Z]{1,3}[0-9]+)：“(.*?)”不是“是/否”")
 _CELL = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 
@@ -147,35 +141,17 @@ class Reply:
         return f"receipt-{self.main.sha256[:16]}"
 
 
-def _ensure_table(ws: Workspace) -> None:
-    ws.ledger.db.execute(SCHEMA)
+def _states(ws: Workspace, shas: list[str]) -> dict[str, dict]:
+    return ledger_receipts.states(ws.ledger, shas)
 
 
-def _states(ws: Workspace, shas: list[str]) -> dict[str, sqlite3.Row]:
-    out: dict[str, sqlite3.Row] = {}
-    for i in range(0, len(shas), 500):
-        part = shas[i:i + 500]
-        q = f"SELECT * FROM receipts WHERE sha256 IN ({','.join('?' * len(part))})"
-        out.update({r["sha256"]: r for r in ws.ledger.db.execute(q, part)})
-    return out
-
-
-def _file_rows(ws: Workspace, shas: list[str]) -> dict[str, sqlite3.Row]:
-    out: dict[str, sqlite3.Row] = {}
-    for i in range(0, len(shas), 500):
-        part = shas[i:i + 500]
-        q = f"SELECT sha256, name, received_at, unit, kind, period, verdict, reason, warnings FROM files WHERE sha256 IN ({','.join('?' * len(part))})"
-        out.update({r["sha256"]: r for r in ws.ledger.db.execute(q, part)})
-    return out
+def _file_rows(ws: Workspace, shas: list[str]) -> dict[str, dict]:
+    return ledger_files.by_sha(ws.ledger, shas)
 
 
 def _blank_form(ws: Workspace, unit: str, kind: str, period: str) -> tuple[Path | None, str, str]:
     """The unit's generated form to send again: for the kind and period, else its newest one."""
-    db = ws.ledger.db
-    if kind and period:
-        row = db.execute("SELECT kind, period, file FROM generated WHERE kind=? AND period=? AND unit=?", (kind, period, unit)).fetchone()
-    else:
-        row = db.execute("SELECT kind, period, file FROM generated WHERE unit=? ORDER BY at DESC, period DESC LIMIT 1", (unit,)).fetchone()
+    row = ledger_generated.form_of(ws.ledger, unit, kind, period)
     if row is None:
         return None, kind, period
     path = outbox_dir(ws, row["kind"], row["period"]) / row["file"]
@@ -183,15 +159,14 @@ def _blank_form(ws: Workspace, unit: str, kind: str, period: str) -> tuple[Path 
 
 
 def _entries(ws: Workspace, sha: str) -> list[dict]:
-    return [{"task_id": r["task_id"], "text": r["text"], "values": json.loads(r["vals"]), "cells": json.loads(r["cells"])}
-            for r in ws.ledger.db.execute("SELECT task_id, text, vals, cells FROM entries WHERE sha256=?", (sha,))]
+    return ledger_entries.of_file(ws.ledger, sha)
 
 
 def plan_replies(ws: Workspace, shas: list[str], mode: str) -> tuple[list[Reply], list[dict], dict[str, str]]:
     """(replies, skipped files, {sha256: note} of files that need no reply), for files in the
     order collect took them. One reply per unit; per return the version that counts."""
     rows = _file_rows(ws, shas)
-    by_unit: dict[str, dict[tuple, list[sqlite3.Row]]] = {}
+    by_unit: dict[str, dict[tuple, list[dict]]] = {}
     skipped: list[dict] = []
     quiet: dict[str, str] = {}
     for sha in shas:
@@ -226,7 +201,7 @@ def plan_replies(ws: Workspace, shas: list[str], mode: str) -> tuple[list[Reply]
                 if tasks is None:
                     tasks = ws.ledger.tasks()
                 mine = {t.id: t for t in tasks if unit in t.units}
-                sec.problems = return_problems(kind, _entries(ws, decider["sha256"]), mine, json.loads(decider["warnings"] or "[]"))
+                sec.problems = return_problems(kind, _entries(ws, decider["sha256"]), mine, decider["warnings"])
                 sec.verdict = "problems" if sec.problems else "complete"
                 found.append(sec)
             for f in refused:  # a refused file newer than any accepted one: answered on its own
@@ -234,8 +209,7 @@ def plan_replies(ws: Workspace, shas: list[str], mode: str) -> tuple[list[Reply]
                 sec = Section("rejected", f["sha256"], f["name"], kind, period, f["received_at"], reason=f["reason"])
                 sec.attachment, sec.kind, sec.period = _blank_form(ws, unit, kind, period)
                 if kind and period:
-                    valid = ws.ledger.db.execute(
-                        "SELECT name FROM files WHERE unit=? AND kind=? AND period=? AND verdict='accepted'", (unit, kind, period)).fetchone()
+                    valid = ledger_files.current(ws.ledger, unit, kind, period)
                     sec.still_valid = valid["name"] if valid else ""
                 found.append(sec)
             if mode != "all":
@@ -356,13 +330,11 @@ def collected_files(report: Report | None) -> tuple[str, ...]:
 
 def _candidates(ws: Workspace, files: tuple[str, ...], retry: bool = True) -> list[str]:
     """This run's files not yet answered, then (``retry``) earlier replies to try again."""
-    _ensure_table(ws)
     fresh = list(files)
     states = _states(ws, fresh)
     out = [s for s in fresh if s not in states or states[s]["state"] in RETRY]
     if retry:
-        out += [r["sha256"] for r in ws.ledger.db.execute(
-            "SELECT sha256 FROM receipts WHERE state IN (?, ?, ?) ORDER BY at, rowid", RETRY)]
+        out += [r["sha256"] for r in ledger_receipts.in_states(ws.ledger, RETRY)]
     return list(dict.fromkeys(out))
 
 
@@ -377,8 +349,7 @@ def due(ws: Workspace, request: Request) -> bool:
     dry_run = request.dry_run
     if ws.settings.mail.receipts == "off":
         return False
-    _ensure_table(ws)
-    if not dry_run and ws.ledger.db.execute("SELECT 1 FROM receipts WHERE state=? LIMIT 1", (SENDING,)).fetchone():
+    if not dry_run and ledger_receipts.any_in(ws.ledger, SENDING):
         return True
     shas = _candidates(ws, request.files, retry=not dry_run)
     if not shas:
@@ -391,23 +362,19 @@ def _mark(ws: Workspace, shas: Iterable[str], unit: str, stage: str, state: str,
           tried: bool = False) -> None:
     with ws.ledger.transaction() as con:
         for sha in shas:
-            con.execute(
-                "INSERT INTO receipts (sha256, unit, stage, state, at, tries, note) VALUES (?,?,?,?,?,?,?) "
-                "ON CONFLICT(sha256) DO UPDATE SET unit=excluded.unit, stage=excluded.stage, state=excluded.state, "
-                "at=excluded.at, note=excluded.note, tries=receipts.tries + excluded.tries",
-                (sha, unit, stage, state, at, int(tried), note))
+            ledger_receipts.mark(con, sha, unit, stage, state, at, note, tried)
 
 
 def _settle_crashed(ws: Workspace, stamp: str) -> list[str]:
     """Replies left 发送中 by a run that died: sent if the mail ledger has them, else 待确认 (once)."""
     warnings: list[str] = []
-    rows = ws.ledger.db.execute("SELECT * FROM receipts WHERE state=?", (SENDING,)).fetchall()
+    rows = ledger_receipts.in_states(ws.ledger, (SENDING,))
     by_stage: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         by_stage.setdefault((r["unit"], r["stage"]), []).append(r["sha256"])
     for (unit, stage), shas in by_stage.items():
         # a mail row still 'sending' is the crash itself: the server may or may not have the message
-        if ws.ledger.db.execute("SELECT 1 FROM mail WHERE unit=? AND stage=? AND status='sent' LIMIT 1", (unit, stage)).fetchone():
+        if ledger_mail.sent_at_stage(ws.ledger, unit, stage):
             _mark(ws, shas, unit, stage, SENT, stamp)
             continue
         names = [r["name"] for r in _file_rows(ws, shas).values()]
@@ -425,7 +392,6 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     if mode == "off":
         return Report(job="receipts", summary="", data=data)
     stamp = now.isoformat(timespec="seconds")
-    _ensure_table(ws)
     warnings = [] if dry_run else _settle_crashed(ws, stamp)
     shas = _candidates(ws, request.files, retry=not dry_run)
     replies, skipped, quiet = plan_replies(ws, shas, mode) if shas else ([], [], {})
@@ -433,8 +399,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     if not dry_run:
         with ws.ledger.transaction() as con:
             for sha, note in quiet.items():
-                con.execute("INSERT OR REPLACE INTO receipts (sha256, unit, stage, state, at, note) VALUES (?,?,?,?,?,?)",
-                            (sha, "", "", NONE, stamp, note))
+                ledger_receipts.set_state(con, sha, "", "", NONE, stamp, note)
     configured = mail_configured(ws)
     preview_dir = ws.root / "outbox" / PREVIEW_FOLDER
     if not dry_run and configured:

@@ -16,6 +16,7 @@ from office.dates import cn_date, template_period
 from office.placeholders import fill
 from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, issued_units, last_sent,
                            unconfirmed_lines)
+from office.ledger import generated as ledger_generated
 from office.model import Report
 from office.month import end_of, line_units, month_deadline, not_issued_note, reporting_units, submissions, via_lead
 from office.workdays import parse_period, plan_deadline
@@ -75,7 +76,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     units = reporting_units(ws, tasks, lead_only)
     base["not_issued"] = [u for u in units if u not in issued and u not in answered]
     if not issued and not answered:
-        generated = {r[0] for r in ws.ledger.db.execute("SELECT unit FROM generated WHERE kind='status' AND period=?", (period,))}
+        generated = ledger_generated.units(ws.ledger, "status", period)
         summary = f"{label}未下发（没有发送记录，也未用 --record-only 登记为已下发），不提醒、不催报。"
         note = not_issued_note(ws, "status", period, [u for u in units if u in generated], len(generated))
         return Report(job="remind", summary=summary, warnings=[note] if note else [], data=base)
@@ -85,10 +86,8 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     plan_overdue = now > end_of(p_due)
     plans = submissions(ws, "plan", plan_period) if plan_overdue else {}
     plan_issued = issued_units(ws, "plan", plan_period) if plan_overdue else set()
-    status_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
-        "SELECT unit, file FROM generated WHERE kind='status' AND period=?", (period,))}
-    plan_files = {r["unit"]: r["file"] for r in ws.ledger.db.execute(
-        "SELECT unit, file FROM generated WHERE kind='plan' AND period=?", (plan_period,))}
+    status_files = {u: f["file"] for u, f in ledger_generated.forms(ws.ledger, "status", period).items()}
+    plan_files = {u: f["file"] for u, f in ledger_generated.forms(ws.ledger, "plan", plan_period).items()}
     folder = outbox_dir(ws, "status", period)
     plan_folder = outbox_dir(ws, "plan", plan_period)
     warnings: list[str] = []

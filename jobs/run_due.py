@@ -14,6 +14,7 @@ from typing import Callable
 
 from office.errors import CalendarGap, DubanError
 from office.mailer import issued_units
+from office.ledger import files as ledger_files
 from office.model import Report
 from office.month import end_of, month_deadline
 from office.workdays import plan_deadline
@@ -147,8 +148,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     def issued(period: str) -> bool:
         """Was the month's status form issued to anyone (or returned by anyone)?"""
         if period not in issued_months:
-            issued_months[period] = bool(issued_units(ws, "status", period)) or ws.ledger.db.execute(
-                "SELECT 1 FROM files WHERE kind='status' AND period=? AND verdict='accepted' LIMIT 1", (period,)).fetchone() is not None
+            issued_months[period] = bool(issued_units(ws, "status", period)) or ledger_files.any_accepted(ws.ledger, "status", period)
         return issued_months[period]
 
     # Returns first: whatever arrived is collected, and the months it touches re-merged.

@@ -19,6 +19,7 @@ from office.dates import cn_date, period_label, template_period
 from office.placeholders import fill
 from office.mailer import (PREVIEW_DIR, Outgoing, addresses_of, deliver, failure_lines, last_sent, record_delivered,
                            sha256_file, unconfirmed_lines, unconfirmed_row)
+from office.ledger import generated as ledger_generated
 from office.model import KIND_LABELS, Report, Task
 from office.month import via_lead
 from office.workspace import Workspace
@@ -140,7 +141,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
         raise DubanError("--record-only 只登记、不发送，不能与 --resend 同时使用。")
     period = normalize_period(ws, kind, month)
     label = form_label(kind, period)
-    rows = ws.ledger.db.execute("SELECT unit, file FROM generated WHERE kind=? AND period=?", (kind, period)).fetchall()
+    rows = [{"unit": u, "file": f["file"]} for u, f in ledger_generated.forms(ws.ledger, kind, period).items()]
     if not rows:
         how = command("generate plan" if kind == "plan" else f"generate status --month {period}")
         raise DubanError(f"尚未生成{label}，没有可发送的文件。请先运行 {how}。")

@@ -9,7 +9,6 @@ answer to “was this period's form issued to the unit”.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import smtplib
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Collection, Mapping
 
 from office.errors import ConfigError, DubanError
+from office.ledger import mail as mail_ledger
 from office.model import Unit
 from office.settings import MailSettings, Settings
 
@@ -318,37 +318,27 @@ def rel(root: Path, path: Path) -> str:
         return str(path)
 
 
-def last_sent(ws, kind: str, period: str, unit: str, stage: str):  # noqa: ANN001, ANN201
+def last_sent(ws, kind: str, period: str, unit: str, stage: str) -> dict | None:  # noqa: ANN001
     """The newest ledger row of this message that went out (or was recorded as delivered), or None."""
-    return ws.ledger.db.execute(
-        "SELECT * FROM mail WHERE kind=? AND period=? AND unit=? AND stage=? AND (status='sent' OR recorded_only=1) "
-        "ORDER BY id DESC LIMIT 1", (kind, period, unit, stage)).fetchone()
+    return mail_ledger.last_sent(ws.ledger, kind, period, unit, stage)
 
 
-def unconfirmed_row(ws, kind: str, period: str, unit: str, stage: str):  # noqa: ANN001, ANN201
+def unconfirmed_row(ws, kind: str, period: str, unit: str, stage: str) -> dict | None:  # noqa: ANN001
     """The newest row of this message when it is still 'sending' (待确认), else None."""
-    row = ws.ledger.db.execute(
-        "SELECT * FROM mail WHERE kind=? AND period=? AND unit=? AND stage=? ORDER BY id DESC LIMIT 1",
-        (kind, period, unit, stage)).fetchone()
+    row = mail_ledger.newest(ws.ledger, kind, period, unit, stage)
     return row if row is not None and row["status"] == "sending" else None
 
 
 def issued_units(ws, kind: str, period: str) -> set[str]:  # noqa: ANN001
     """The units to which this period's form was issued: mailed by ``send`` and accepted by the
     server, or recorded with ``send --record-only``. The one definition of “下发” for every job."""
-    return {r[0] for r in ws.ledger.db.execute(
-        "SELECT DISTINCT unit FROM mail WHERE kind=? AND period=? AND stage='send' AND (status='sent' OR recorded_only=1)",
-        (kind, period))}
+    return mail_ledger.issued_units(ws.ledger, kind, period)
 
 
 def record_delivered(ws, kind: str, period: str, unit: str, files: list[dict], now: datetime, note: str) -> None:  # noqa: ANN001
     """Record a form as issued without mailing it (``send --record-only``)."""
     with ws.ledger.transaction() as con:
-        con.execute(
-            "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at, status, answer, recorded_only) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,1)",
-            (kind, period, unit, "send", "[]", json.dumps(files, ensure_ascii=False), "", now.isoformat(timespec="seconds"),
-             "sent", note))
+        mail_ledger.record_delivered(con, kind, period, unit, "send", files, now.isoformat(timespec="seconds"), note)
 
 
 def _short_list(names: list[str], limit: int = 12) -> str:
@@ -429,16 +419,12 @@ def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *,
                                    "tried": False})
                 continue
             with ws.ledger.transaction() as con:
-                row_id = con.execute(
-                    "INSERT INTO mail (kind, period, unit, stage, recipients, files, message_id, sent_at, status) "
-                    "VALUES (?,?,?,?,?,?,?,?,'sending')",
-                    (kind, period, o.unit, stage, json.dumps(o.to, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
-                     str(msg["Message-ID"]), stamp)).lastrowid
+                row_id = mail_ledger.start(con, kind, period, o.unit, stage, list(o.to), files, str(msg["Message-ID"]), stamp)
             try:
                 refused = mailer.send(msg)
             except MailError as exc:
                 with ws.ledger.transaction() as con:
-                    con.execute("UPDATE mail SET status='failed', reason=? WHERE id=?", (exc.reason, row_id))
+                    mail_ledger.mark_failed(con, row_id, exc.reason)
                 out.failed.append({"unit": o.unit, "reason": exc.reason, "tried": True})
                 if exc.fatal:
                     fatal_reason = out.fatal = exc.reason
@@ -450,8 +436,7 @@ def deliver(ws, kind: str, period: str, stage: str, outgoing: list[Outgoing], *,
             if refused:
                 answer += "；拒收：" + "、".join(f"{a}（{c} {t}）" for a, (c, t) in refused.items())
             with ws.ledger.transaction() as con:
-                con.execute("UPDATE mail SET status='sent', answer=?, recipients=? WHERE id=?",
-                            (answer, json.dumps(to, ensure_ascii=False), row_id))
+                mail_ledger.mark_sent(con, row_id, answer, to)
             out.sent.append({"unit": o.unit, "to": to, "files": [f["file"] for f in files], "answer": answer})
             if refused:
                 out.warnings.append(f"{o.unit}：以下收件地址被拒绝，其余地址已发送：" + "、".join(

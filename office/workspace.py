@@ -15,15 +15,10 @@ from typing import Iterator
 
 from config import CONFIG_DIR
 from office.errors import ConfigError, WorkspaceBusy, command
-from config import CONFIG_DIR
 from office.ledger import Ledger
-from config import CONFIG_DIR
 from office.model import Unit
-from config import CONFIG_DIR
 from office.settings import CONFIG_NAME, Settings, load_settings, render_config
-from config import CONFIG_DIR
 from office.units import REGISTRY_NAME, Registry, load_registry, write_registry
-from config import CONFIG_DIR
 from office.workdays import WorkCalendar
 
 FOLDERS = ("inbox", "outbox", "archive", "trackers", "briefings", "logs")

@@ -19,7 +19,7 @@ from datetime import date
 from office.errors import DubanError
 from office.model import KIND_LABELS
 from office.placeholders import fill
-from office.month import MonthData, TaskRow, UnitState
+from office.month_data import RULE_KINDS, MonthData, TaskRow, UnitState
 from office.settings import BriefSettings
 from office.wording import is_no_problem, percent
 
@@ -178,6 +178,7 @@ class BriefFacts:
     copied: list[Issue] = field(default_factory=list)
     incomplete: list[Issue] = field(default_factory=list)
     blank: list[Issue] = field(default_factory=list)  # units that returned a (nearly) blank form
+    unclear: list[Issue] = field(default_factory=list)  # cells found unreadable when the returns were read (是/否 …)
     notes: list[str] = field(default_factory=list)  # for the office, not the document (MonthData.not_issued_note)
     unit_order: list[str] = field(default_factory=list)  # the registry's official order (base month's units)
     sections: dict[str, str] = field(default_factory=dict)  # overall | progress | problems | reporting | next
@@ -350,14 +351,15 @@ def _task_counts(facts: list[TaskFact]) -> dict:
 
 # --- issues and lapses ---------------------------------------------------------------------
 
-def _issues(data: MonthData, facts: dict[str, TaskFact]) -> tuple[list[Issue], list[Issue], list[Issue], list[Issue]]:
+def _issues(data: MonthData, facts: dict[str, TaskFact]) -> tuple[list[Issue], list[Issue], list[Issue], list[Issue], list[Issue]]:
     problems = [Issue(u, f.label, text) for f in facts.values() for u, text in f.problems]
     copied = [Issue(x.unit, facts[x.task].label) for x in data.findings if x.kind == "copied" and x.task in facts]
     incomplete = [Issue(x.unit, facts[x.task].label) for x in data.findings if x.kind == "incomplete" and x.task in facts]
     # a blank return concerns the whole form (task "") or one task of the scope
     blank = [Issue(x.unit, facts[x.task].label if x.task in facts else "") for x in data.findings
              if x.kind == "blank" and (not x.task or x.task in facts)]
-    return problems, copied, incomplete, blank
+    unclear = [Issue(x.unit, facts[x.task].label) for x in data.findings if x.kind not in RULE_KINDS and x.task in facts]
+    return problems, copied, incomplete, blank, unclear
 
 
 def _lapses(months: list[MonthData]) -> list[Lapse]:
@@ -405,7 +407,7 @@ def _build(months: list[MonthData], every: list[MonthData], settings: BriefSetti
     tasks = [_task_fact(r, state_of, mixed) for r in rows]
     by_id = {f.id: f for f in tasks}
     issued = bool(months)
-    problems, copied, incomplete, blank = _issues(base, by_id) if issued else ([], [], [], [])
+    problems, copied, incomplete, blank, unclear = _issues(base, by_id) if issued else ([], [], [], [], [])
     notes = _unique(n for m in every if (n := getattr(m, "not_issued_note", "") or ""))
     return BriefFacts(
         title=title, period_label=period, scope=scope, counts=base.counts, office=office, date=last.now.date(),
@@ -414,7 +416,7 @@ def _build(months: list[MonthData], every: list[MonthData], settings: BriefSetti
         lapses=_lapses(months), month_tallies=[(m.month, tally(m.units)) for m in months],
         months_not_issued=[m.month for m in every if not _issued(m)],
         not_issued_units=[u.unit for u in base.units if u.state == NOT_ISSUED] if issued else [],
-        problems=problems, copied=copied, incomplete=incomplete, blank=blank, notes=notes,
+        problems=problems, copied=copied, incomplete=incomplete, blank=blank, unclear=unclear, notes=notes,
         unit_order=[u.unit for u in base.units],
         sections=_sections(settings, period), closing=fill(settings.closing, period=period), annex_title=annex)
 

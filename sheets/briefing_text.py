@@ -375,6 +375,10 @@ def problem_text(facts: BriefFacts) -> list[str]:
     if facts.incomplete:
         n += 1
         out.append(f"{n}.部分报送内容不全。{_grouped(facts.incomplete)}的必填内容未填写或缺项。")
+    if facts.unclear:
+        n += 1
+        out.append(f"{n}.部分填报内容无法识别。{_grouped(facts.unclear)}的“是否完成阶段任务目标”等栏目未按下拉选项填写，"
+                   "无法判断是否完成。")
     if not out:
         out.append("本期各单位报送内容完整，未反映需要协调解决的困难和问题。")
     return out
@@ -456,7 +460,7 @@ def next_text(facts: BriefFacts) -> str:
             asks.append("红色任务的牵头单位要逐项分析原因，明确赶进措施和时限")
         if facts.task_counts.get("yellow"):
             asks.append("黄色任务的责任单位要加强协同配合，补齐报送信息")
-        if facts.blank or facts.incomplete or facts.copied:
+        if facts.blank or facts.incomplete or facts.copied or facts.unclear:
             asks.append("报送内容不全或照搬上月的单位要如实、完整填报")
         if facts.problems:
             asks.append("对反映的困难和问题，相关单位要主动对接、推动解决")

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 
@@ -29,8 +28,6 @@ SHEET_NAME = "_duban"
 MARKER = "duban-identity"
 KEYS = ("workspace_id", "unit", "kind", "period", "year", "template_version", "task_ids", "checksum")
 NOTE = "本工作表供督查室系统识别报表使用，请勿修改或删除。"
-SECRET_META = "identity_secret"  # ledger meta: hex key of the seals, made when first needed
-LEGACY_META = "identity_legacy"  # ledger meta: "1" when forms were issued before the key existed
 _LEGACY_CHECKSUM = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -77,27 +74,6 @@ class Verifier:
     def trusts(self, ident: dict) -> bool:
         """Whether the identity may be used at all (a foreign one is kept so that it can be refused by name)."""
         return self.status(ident) != "tampered"
-
-
-def workspace_secret(ledger) -> str:  # noqa: ANN001 - a office.ledger.Ledger
-    """The workspace's seal key, made on first use. A workspace that had issued forms before
-    (unsealed ones) is marked so that their old checksums are still accepted."""
-    got = ledger.get_meta(SECRET_META)
-    if got:
-        return got
-    with ledger.transaction() as con:
-        row = con.execute("SELECT value FROM meta WHERE key=?", (SECRET_META,)).fetchone()
-        if row:
-            return row[0]
-        secret = secrets.token_hex(32)
-        con.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SECRET_META, secret))
-        if con.execute("SELECT 1 FROM generated LIMIT 1").fetchone() is not None:
-            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (LEGACY_META, "1"))
-    return secret
-
-
-def verifier(ledger, workspace_id: str) -> Verifier:  # noqa: ANN001
-    return Verifier(workspace_id, workspace_secret(ledger), ledger.get_meta(LEGACY_META) == "1")
 
 
 def identity_rows(

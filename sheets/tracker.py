@@ -28,8 +28,8 @@ Size modes (decided once from the number of lines, i.e. (task, unit) rows):
   repeated on every line (long unit lists named once). Every sheet is written strictly row by row
   (总览 is written last, but it has its own row buffer; rows within a sheet only ever
   increase). The two task sheets are written side by side in one pass over
-  ``data.rows``, which for a big month (:class:`~office.month.TaskRows`) reads the lines
-  back from the ledger a chunk at a time instead of holding them all.
+  ``data.rows`` (a :class:`~office.month_data.MonthRows`, which reads the lines back from
+  the ledger a chunk at a time instead of holding them all).
 
 ``Line.cells`` holds cell addresses in ``Line.file`` ("E7"); "文件!单元格" is put together
 only when written (a "file!E7" value is taken as it is).
@@ -56,7 +56,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from office.dates import cn_date, cn_datetime, period_label
 from office.model import Task
-from office.month import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow, TaskRows, row_statuses, row_tasks
+from office.month_data import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow
 from office.wording import STATUS_RULES, is_no_problem, status_legend
 from sheets.cells import MAX_ROW_HEIGHT, estimate_lines, line_height
 
@@ -209,12 +209,9 @@ class _TrackerWriter:
         self.office = office or ""
         self.leaders_of = leaders_of
         rows = data.rows
-        self.task_list: list[Task] = row_tasks(rows)  # no line is read for these
+        self.task_list: list[Task] = rows.tasks  # no line is read for these
         self.tasks: dict[str, Task] = {t.id: t for t in self.task_list}
-        if isinstance(rows, TaskRows):
-            self.line_counts = [rows.line_count(i) for i in range(len(rows))]
-        else:
-            self.line_counts = [len(r.lines) for r in rows]
+        self.line_counts = [rows.line_count(i) for i in range(len(rows))]
         self.n_lines = sum(max(1, n) for n in self.line_counts)
         self.constant = self.n_lines > CONSTANT_MEMORY_LINES
         self.repeat = self.constant  # task columns on every line (big months)
@@ -226,10 +223,7 @@ class _TrackerWriter:
 
     def _n_comments(self) -> int:
         """How many value cells would carry a source comment."""
-        rows = self.data.rows
-        if isinstance(rows, TaskRows):
-            return rows.value_cells
-        return sum(1 for r in rows for ln in r.lines for key in VALUE_FIELDS if ln.cells.get(key))
+        return self.data.rows.value_cells
 
     # ------------------------------------------------------------------ text
     def text(self, value: object) -> str:
@@ -290,11 +284,7 @@ class _TrackerWriter:
         total = 0
         for t, n in zip(self.task_list, self.line_counts):
             total += max(1, n) * (len(t.text) + len(t.category) + 2 * LONG_UNIT_LIST + 200)
-        rows = self.data.rows
-        if isinstance(rows, TaskRows):
-            total += rows.text_chars
-        else:
-            total += sum(len(v) for r in rows for ln in r.lines for v in ln.values.values() if isinstance(v, str))
+        total += self.data.rows.text_chars
         return total * 3 + self.n_lines * 1000
 
     def _formats(self, wb) -> None:
@@ -524,7 +514,7 @@ class _TrackerWriter:
         without a task (未报, 迟报, 计划未报) go under UNIT_LEVEL.
         """
         tasks: dict[str, Counter] = {}
-        for t, status in zip(self.task_list, row_statuses(self.data.rows)):
+        for t, status in zip(self.task_list, self.data.rows.statuses):
             for name in names_of(t.id):
                 tasks.setdefault(name, Counter())[status] += 1
         found: dict[str, Counter] = {}
@@ -642,7 +632,7 @@ class _TrackerWriter:
         # leaders is on both leaders' rows; the 合计 row counts every task and finding once.
         leader_order = [name for t in self.task_list for name in self._leader_names(t.id)]
         category_order = [self.category(t) for t in self.task_list]
-        statuses = Counter(row_statuses(d.rows))
+        statuses = Counter(d.rows.statuses)
         total_tasks = Counter({"tasks": len(self.task_list), **statuses})
         tables = [
             ("四、任务和发现问题（按牵头领导）", "牵头领导", self._per_name(self._leader_names, leader_order + [NO_LEADER, UNIT_LEVEL]), True,

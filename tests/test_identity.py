@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from jobs import collect
+from office.ledger import meta
 from sheets import identity
 from sheets.identity import Verifier
 from sheets.returns import read_return
@@ -82,9 +83,9 @@ def test_generated_forms_carry_a_seal_that_only_this_workspace_verifies(generate
     ws = generated_ws
     read = read_return(form_of(ws, "区商务局"), "xlsx")
     ident = read.identity
-    check = identity.verifier(ws.ledger, ws.id)
+    check = Verifier(ws.id, *meta.seal_key(ws.ledger))
     assert check.status(ident) == "ok"
-    assert len(ident["checksum"]) == 32 and ws.ledger.get_meta(identity.SECRET_META) not in json.dumps(ident)
+    assert len(ident["checksum"]) == 32 and ws.ledger.get_meta(meta.SEAL_SECRET) not in json.dumps(ident)
     # every field is covered by the seal
     for key, value in (("unit", "区财政局"), ("kind", "plan"), ("period", "2025-02"), ("year", 2024),
                        ("template_version", "2"), ("task_ids", ident["task_ids"][:-1] or ["annual-999"])):
@@ -100,9 +101,9 @@ def test_generated_forms_carry_a_seal_that_only_this_workspace_verifies(generate
 
 def test_a_workspace_that_issued_forms_before_seals_accepts_its_old_checksums(generated_ws):
     ws = generated_ws
-    ws.ledger.db.execute("DELETE FROM meta WHERE key IN (?, ?)", (identity.SECRET_META, identity.LEGACY_META))
-    check = identity.verifier(ws.ledger, ws.id)  # made now, after forms were generated
-    assert check.legacy and ws.ledger.get_meta(identity.LEGACY_META) == "1"
+    ws.ledger.db.execute("DELETE FROM meta WHERE key IN (?, ?)", (meta.SEAL_SECRET, meta.SEAL_LEGACY))
+    check = Verifier(ws.id, *meta.seal_key(ws.ledger))  # made now, after forms were generated
+    assert check.legacy and ws.ledger.get_meta(meta.SEAL_LEGACY) == "1"
 
 
 def test_a_forged_identity_is_read_as_lost_with_a_warning(generated_ws):

@@ -1,99 +1,77 @@
-"""The workspace's SQLite ledger: tasks, received files, returned rows, mail and runs."""
+"""The workspace's ledger: every SQL statement of duban lives in this package.
+
+:class:`Ledger` is the connection: it opens the database (migrating it to the current schema,
+see :mod:`office.ledger.schema`), runs transactions and closes. The tables are reached through
+one module per concern, whose functions take the ledger (or the connection of an open
+transaction) and return plain records (dicts, tuples, dataclasses, :class:`~office.model.Task`,
+:class:`~office.model.Finding`), never a database row object:
+
+- :mod:`~office.ledger.meta`: workspace settings kept in the ledger (id, year, seal key);
+- :mod:`~office.ledger.tasks`: the task register and its imports;
+- :mod:`~office.ledger.files`: received files, their names and the inbox files still copying;
+- :mod:`~office.ledger.entries`: the rows read from accepted files;
+- :mod:`~office.ledger.findings`: problems found in a cell while reading a return;
+- :mod:`~office.ledger.lines`: a month's (task, unit) lines, read back a chunk at a time;
+- :mod:`~office.ledger.mail`: every message handed to the mail server, or recorded as delivered;
+- :mod:`~office.ledger.receipts`: the replies to received files;
+- :mod:`~office.ledger.generated`: the forms made for each unit;
+- :mod:`~office.ledger.runs`: what the scheduler ran.
+
+SQLite's own syntax is confined to :mod:`office.ledger.sqlite` (the adapter) and the DDL of
+:mod:`office.ledger.schema`; the statements elsewhere are standard SQL.
+
+A new module (a new concern) follows the same pattern: functions ``f(ledger, ...)`` for
+reads, ``f(con, ...)`` for writes inside ``with ledger.transaction() as con``, plain records
+out; a new table or column is a new migration at the end of ``schema.MIGRATIONS``.
+"""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol
 
+from office.ledger import sqlite
+from office.ledger.schema import migrate
+from office.ledger.base import Source, connection
+from office.ledger.sqlite import Connection
 from office.model import Task
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tasks (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, seq INTEGER NOT NULL, category TEXT NOT NULL,
-    text TEXT NOT NULL, leaders TEXT NOT NULL, lead_units TEXT NOT NULL, co_units TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS imports (
-    id INTEGER PRIMARY KEY, file TEXT NOT NULL, sha256 TEXT NOT NULL, at TEXT NOT NULL,
-    added INTEGER, removed INTEGER, changed INTEGER
-);
-CREATE TABLE IF NOT EXISTS files (
-    sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL,
-    archive TEXT NOT NULL, format TEXT, unit TEXT, kind TEXT, period TEXT,
-    verdict TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', warnings TEXT NOT NULL DEFAULT '[]',
-    seen INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS files_period ON files (unit, kind, period);
-CREATE TABLE IF NOT EXISTS file_names (sha256 TEXT NOT NULL, name TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (
-    sha256 TEXT NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL, period TEXT NOT NULL,
-    task_id TEXT NOT NULL, text TEXT NOT NULL, vals TEXT NOT NULL, cells TEXT NOT NULL,
-    PRIMARY KEY (sha256, task_id)
-);
-CREATE INDEX IF NOT EXISTS entries_period ON entries (kind, period, unit);
-CREATE TABLE IF NOT EXISTS mail (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
-    stage TEXT NOT NULL, recipients TEXT NOT NULL, files TEXT NOT NULL, message_id TEXT NOT NULL,
-    sent_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, job TEXT NOT NULL, period TEXT NOT NULL, at TEXT NOT NULL,
-    result TEXT NOT NULL, ok INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS generated (
-    kind TEXT NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL, file TEXT NOT NULL,
-    checksum TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, period, unit)
-);
-CREATE TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, first_seen TEXT NOT NULL);
-"""
 
-# Columns added after the first release: (table, column, declaration). A workspace made
-# earlier gets them when it is opened; add new ones at the end, never change old ones.
-ADDED_COLUMNS: list[tuple[str, str, str]] = [
-    # mail: each message is recorded as 'sending' before it goes to SMTP, then 'sent' (with the
-    # server's answer) or 'failed' (with the reason); rows written before these columns existed
-    # were written after the server accepted the message, hence the default 'sent'.
-    ("mail", "status", "TEXT NOT NULL DEFAULT 'sent'"),
-    ("mail", "answer", "TEXT NOT NULL DEFAULT ''"),
-    ("mail", "reason", "TEXT NOT NULL DEFAULT ''"),
-    # 1: not mailed by duban; the office recorded that it delivered the form by other means (send --record-only)
-    ("mail", "recorded_only", "INTEGER NOT NULL DEFAULT 0"),
-]
-# Indexes on columns of the first release (plain, not unique).
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS mail_message ON mail (kind, period, unit, stage)",
-)
+class _Closable(Protocol):
+    def close(self) -> None: ...
 
 
 class Ledger:
-    """A thin wrapper over one sqlite3 connection; every write happens in a transaction."""
+    """One connection to the workspace's ledger; every write happens in a transaction.
+
+    ``db`` is the adapter's connection: only this package (and tests that look inside) use it.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self._add_columns()
-
-    def _add_columns(self) -> None:
-        for table, column, decl in ADDED_COLUMNS:
-            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
-        for sql in INDEXES:
-            self.db.execute(sql)
+        self.db: Connection = sqlite.connect(self.path)
+        self._open: set[_Closable] = set()  # month line sets still reading from this connection
+        try:
+            self.migrated = migrate(self.db, self.path.name)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
+        for item in list(self._open):
+            item.close()
         self.db.close()
 
+    def keep(self, item: _Closable) -> None:
+        """Close ``item`` (a reader holding temporary tables) at the latest with the ledger."""
+        self._open.add(item)
+
+    def release(self, item: _Closable) -> None:
+        self._open.discard(item)
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -103,68 +81,32 @@ class Ledger:
         else:
             self.db.execute("COMMIT")
 
-    # meta
+    # The calls every job makes, kept on the ledger itself (they delegate to the modules).
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else default
+        return _meta.get(self, key, default)
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        _meta.put(self, key, value)
 
-    # tasks
     def tasks(self) -> list[Task]:
-        """The registered tasks in table order.
+        return _tasks.load(self)
 
-        Rows are read one at a time from the cursor (never ``fetchall``: 100,000 tasks
-        as ``sqlite3.Row`` objects peaked at ~190 MB), and the many repeated values
-        (kind, category, leader and unit lists) are shared between tasks rather than
-        decoded into a fresh copy for every row.
-        """
-        strings: dict[str, str] = {}
-        lists: dict[str, tuple[str, ...]] = {}  # raw JSON -> decoded tuple, shared by equal lists
-
-        def one(value: str) -> str:
-            return strings.setdefault(value, value)
-
-        def names(raw: str) -> tuple[str, ...]:
-            got = lists.get(raw)
-            if got is None:
-                got = lists[raw] = tuple(one(x) for x in json.loads(raw))
-            return got
-
-        cur = self.db.cursor()
-        cur.row_factory = None
-        cur.execute("SELECT kind, seq, text, category, leaders, lead_units, co_units, note FROM tasks ORDER BY position")
-        out: list[Task] = []
-        for kind, seq, text, category, leaders, lead_units, co_units, note in cur:
-            out.append(Task(kind=one(kind), seq=seq, text=text, category=one(category), leaders=names(leaders),
-                            lead_units=names(lead_units), co_units=names(co_units), note=one(note) if note else ""))
-        cur.close()
-        return out
-
-    def replace_tasks(self, con: sqlite3.Connection, tasks: list[Task]) -> None:
-        con.execute("DELETE FROM tasks")
-        con.executemany(
-            "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    t.id, t.kind, t.seq, t.category, t.text,
-                    json.dumps(list(t.leaders), ensure_ascii=False),
-                    json.dumps(list(t.lead_units), ensure_ascii=False),
-                    json.dumps(list(t.co_units), ensure_ascii=False),
-                    t.note, i,
-                )
-                for i, t in enumerate(tasks)
-            ],
-        )
+    def replace_tasks(self, con: Connection, tasks: list[Task]) -> None:
+        _tasks.replace(con, tasks)
 
     def tasks_with_returns(self) -> set[str]:
-        return {r[0] for r in self.db.execute(
-            "SELECT DISTINCT e.task_id FROM entries e JOIN files f ON f.sha256=e.sha256 WHERE f.verdict IN ('accepted','superseded')")}
+        return _tasks.with_returns(self)
 
-    # runs
     def record_run(self, job: str, period: str, at: str, result: str, ok: bool = True) -> None:
-        self.db.execute("INSERT INTO runs (job, period, at, result, ok) VALUES (?,?,?,?,?)", (job, period, at, result, int(ok)))
+        _runs.record(self, job, period, at, result, ok)
 
     def has_run(self, job: str, period: str) -> bool:
-        return self.db.execute("SELECT 1 FROM runs WHERE job=? AND period=? AND ok=1", (job, period)).fetchone() is not None
+        return _runs.has_run(self, job, period)
+
+
+# The per-concern modules (imported after Ledger: they take one).
+from office.ledger import entries, files, findings, generated, lines, mail, meta, receipts, runs, tasks  # noqa: E402
+from office.ledger import meta as _meta, runs as _runs, tasks as _tasks  # noqa: E402
+
+__all__ = ["Connection", "Ledger", "Source", "connection", "entries", "files", "findings", "generated", "lines", "mail", "meta",
+           "receipts", "runs", "tasks"]
