@@ -224,7 +224,7 @@ def month(tmp_path_factory):
     root = tmp_path_factory.mktemp("ledger-month") / "ws"
     ws = make_ws(root)
     plan_all(ws, U, datetime(2025, 2, 14, 10))
-    generate.run(ws, "status", "2025-03", now=datetime(2025, 3, 3))
+    generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 3, 3))
     issue(ws, "status", "2025-03", datetime(2025, 3, 3, 9))
     facts = {}
     for unit in (U[0], U[1], U[2]):
@@ -243,7 +243,7 @@ def month(tmp_path_factory):
             wb.save(dst)
         past = time.time() - 60
         os.utime(dst, (past, past))
-    facts["collect"] = collect.run(ws, now=datetime(2025, 4, 2, 10))
+    facts["collect"] = collect.run(ws, collect.Request(), datetime(2025, 4, 2, 10))
     yield ws, facts
     ws.close()
 
@@ -264,7 +264,7 @@ def test_a_cell_found_unreadable_is_a_finding_of_the_month_once(month):
 
 def test_the_tracker_and_the_briefing_show_the_finding(month):
     ws, facts = month
-    report = merge.run(ws, "2025-03", now=datetime(2025, 4, 10, 9))
+    report = merge.run(ws, merge.Request("2025-03"), datetime(2025, 4, 10, 9))
     assert report.data["counts"]["findings"].get("bad_choice") == 1
     wb = openpyxl.load_workbook(report.data["tracker"], read_only=True)
     rows = list(wb["发现"].iter_rows(values_only=True))
@@ -273,7 +273,7 @@ def test_the_tracker_and_the_briefing_show_the_finding(month):
     [row] = [r for r in rows if r[0] == "是/否无法识别"]
     assert row[1] == U[1] and row[5] == facts["bad_cell"] and "差不多" in row[6]
     assert any(r[:2] == ["是/否无法识别", 1] for r in overview), overview
-    done = brief.run(ws, month="2025-03", now=datetime(2025, 4, 10, 9))
+    done = brief.run(ws, brief.Request(month="2025-03"), datetime(2025, 4, 10, 9))
     text = "\n".join(p.text for p in docx.Document(done.data["briefing"]).paragraphs)
     assert re.search(rf"部分填报内容无法识别。{U[1]}（第1项）", text), text
 

@@ -142,7 +142,7 @@ def test_the_constraints_are_in_force_after_the_migration(old_ws):
 def test_merge_and_collect_work_on_the_migrated_workspace(old_ws):
     ws = open_workspace(old_ws)
     try:
-        report = merge.run(ws, "2025-03", now=datetime(2025, 4, 15, 9))
+        report = merge.run(ws, merge.Request("2025-03"), datetime(2025, 4, 15, 9))
         c = report.data["counts"]
         assert (c["units"], c["reported"], c["on_time"], c["late"], c["missing"]) == (3, 2, 1, 1, 1)
         found = sorted((f["kind"], f["unit"], f["task"], f["cell"]) for f in report.data["findings"])
@@ -165,9 +165,9 @@ def test_merge_and_collect_work_on_the_migrated_workspace(old_ws):
         dst = fill_form(src, old_ws / "inbox" / "教体局3月.xlsx", values)
         past = time.time() - 60
         os.utime(dst, (past, past))
-        got = collect.run(ws, now=datetime(2025, 4, 16, 10))
+        got = collect.run(ws, collect.Request(), datetime(2025, 4, 16, 10))
         assert [(a["unit"], a["period"]) for a in got.data["accepted"]] == [("区教育体育局", "2025-03")], got.data
-        after = merge.run(ws, "2025-03", now=datetime(2025, 4, 16, 11)).data["counts"]
+        after = merge.run(ws, merge.Request("2025-03"), datetime(2025, 4, 16, 11)).data["counts"]
         assert (after["reported"], after["late"], after["missing"]) == (3, 2, 0)
     finally:
         ws.close()

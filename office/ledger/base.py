@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import Protocol, Union
 
 from office.ledger.sqlite import Connection
 
-if TYPE_CHECKING:
-    from office.ledger import Ledger
 
-Source = Union["Ledger", Connection]  # a ledger, or the connection of an open transaction
+class HasConnection(Protocol):
+    """A :class:`office.ledger.Ledger` (named structurally, so this module imports nothing above it)."""
+
+    db: Connection
+
+
+Source = Union[HasConnection, Connection]  # a ledger, or the connection of an open transaction
 
 
 def connection(source: Source) -> Connection:
