@@ -182,3 +182,37 @@ def register(sub: argparse._SubParsersAction, commands: dict[str, Handler]) -> N
     p.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=2025, metavar="种子", help="模拟数据的随机种子（相同种子结果相同）")
     p.add_argument("--json", action="store_true", help="以 JSON 格式输出结果")
     commands["demo"] = _demo
+
+    # ---- web: the clerk's page (web/serve.py) ----
+    p = sub.add_parser("web", help="在浏览器中使用：本月报送情况、上传报回文件、提醒催报、台账和通报",
+                       description="启动本机网页（默认 http://127.0.0.1:8750/）：按月查看各单位报送情况和发现的问题，上传报回的文件并立即收集，"
+                                   "生成和发送报送表、预览并发送提醒和催报、生成台账和通报，查看任务登记和报送日历。网页与命令行使用同一套操作，"
+                                   "定时任务正在运行时会等它完成。只在本机访问时不需要密码；用 --host 向其他电脑开放前必须先用 --set-password 设置密码。")
+    _common(p, as_json=False)
+    p.add_argument("--host", default="127.0.0.1", metavar="地址",
+                   help="监听的地址（默认 127.0.0.1，只有本机能访问）；如 0.0.0.0 向局域网开放，须先设置密码")
+    p.add_argument("--port", type=_int_in(1, 65535), default=8750, metavar="端口", help="端口（默认 8750）")
+    p.add_argument("--set-password", action="store_true",
+                   help="设置或更改网页密码（只保存加密后的摘要）；在终端中输入两次，或从标准输入读一行")
+
+    def _web(args: argparse.Namespace) -> Report:
+        import getpass
+        import sys
+
+        from office.cli import _now
+        from office.errors import DubanError
+        from web.serve import serve, set_password
+
+        root = Path(args.workspace)
+        if args.set_password:
+            if sys.stdin.isatty():
+                first = getpass.getpass("请输入网页密码（至少 8 个字符）：")
+                if getpass.getpass("请再输入一次：") != first:
+                    raise DubanError("两次输入的密码不一致，未做任何改动。")
+            else:
+                first = sys.stdin.readline().rstrip("\r\n")
+            return set_password(root, first)
+        return serve(root, args.host, args.port, now=_now(args.now) if args.now else None,
+                     on_ready=lambda url: print(f"网页已启动：{url}（按 Ctrl-C 停止）", flush=True))
+
+    commands["web"] = _web
