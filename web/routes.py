@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, session, url_for
 
@@ -31,6 +32,7 @@ STAGES = {"send": "下发", "notice": "告知", "remind": "提醒", "overdue": "
 MAIL_STATUS = {"sent": "已发送", "failed": "发送失败", "sending": "待确认"}
 FORM_KINDS = {"plan": "年度落实计划表", "status": "月度落实情况表"}
 TASK_LIMIT = 200
+FINDINGS_SHOWN = 20  # per kind on the home page; the rest on /findings
 
 
 def _file_key() -> bytes:
@@ -77,7 +79,29 @@ def home():  # noqa: ANN201
     now = current_now()
     period = pick_period(ws, request.args.get("month"), now)
     board, _ = build_board(ws, period, now)
-    return render_template("home.html", board=board, months=_months(ws), now=now, active="web.home")
+    return render_template("home.html", board=board, months=_months(ws), now=now, active="web.home",
+                           unit_url=_unit_urls(period), shown=FINDINGS_SHOWN)
+
+
+def _unit_urls(period: str):  # noqa: ANN202
+    """unit -> its page for the month: one url_for, then the name quoted in (a board has hundreds)."""
+    pattern = url_for("web.unit", name="UNIT", month=period)
+    head, tail = pattern.split("UNIT", 1)
+    return lambda unit: f"{head}{quote(unit, safe='')}{tail}"
+
+
+@bp.get("/findings")
+def findings():  # noqa: ANN201
+    ws = current_ws()
+    now = current_now()
+    period = pick_period(ws, request.args.get("month"), now)
+    kind = request.args.get("kind", "")
+    if kind and kind not in FINDING_LABELS:
+        abort(404)
+    board, _ = build_board(ws, period, now)
+    groups = [g for g in board.findings if not kind or g.kind == kind]
+    return render_template("findings.html", board=board, groups=groups, kind=kind, months=_months(ws),
+                           unit_url=_unit_urls(period), active="web.home")
 
 
 @bp.get("/unit/<path:name>")
