@@ -414,7 +414,7 @@ def test_home_screenshot(browser, site, tmp_path):  # noqa: ANN001, F811
     from PIL import Image
 
     d = browser.driver
-    d.set_window_size(1280, 860)
+    d.set_window_size(1280, 1000)
     try:
         open_page(browser, site.url + f"?month={PERIOD}")
         shot = tmp_path / "home.png"

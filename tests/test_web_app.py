@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from month_fixture import U, give_back, issue, make_ws
+from smtp_server import smtp_server  # noqa: F401  (the fixture must be imported)
 
 pytest.importorskip("flask")
 
@@ -235,3 +236,39 @@ def test_pages_answer_in_chinese_for_unknown_things(root):  # noqa: ANN001
     assert client.get("/tasks?q=产业园").get_data(as_text=True).count('<tr data-task="') == 1
     assert client.get(f"/tasks?unit={U[1]}").get_data(as_text=True).count('<tr data-task="') == 2
     assert client.get("/calendar").status_code == 200
+
+
+def test_forms_generated_previewed_then_sent_through_the_page(root, smtp_server):  # noqa: ANN001, F811
+    from smtp_server import use_server
+
+    use_server(root, smtp_server.port)
+    client = create_app(root, now=datetime(2025, 5, 6, 9)).test_client()
+    csrf = token(client, "/actions")
+    html = client.post("/actions/generate", data={"csrf_token": csrf, "kind": "status", "month": "2025-04"}).get_data(as_text=True)
+    assert f"已生成 {len(U)} 个单位的2025年4月落实情况表" in html
+    links = re.findall(r'href="(/download/f[0-9a-f]{32})">(2025年4月_落实情况表_[^<]+\.xlsx)<', html)
+    assert len(links) == len(U)
+    status = client.get(links[0][0])
+    assert status.status_code == 200 and status.data[:2] == b"PK"
+    html = client.post("/actions/send", data={"csrf_token": csrf, "kind": "status", "month": "2025-04", "step": "preview",
+                                               "units": f"{U[0]}、{U[1]}"}).get_data(as_text=True)
+    assert sorted(re.findall(r'<tr data-unit="([^"]+)"><td>', html)) == sorted([U[0], U[1]])
+    assert smtp_server.messages == [] and 'name="step" value="confirm"' in html
+    confirm = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html.split('id="confirm-form"', 1)[1].split("</form>", 1)[0]))
+    html = client.post("/actions/send", data=confirm).get_data(as_text=True)
+    assert "已发送 2 个单位" in html
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["u1@example.org", "u2@example.org"]
+
+
+def test_briefings_are_built_and_downloaded_through_the_page(root):  # noqa: ANN001
+    client = create_app(root, now=NOW).test_client()
+    csrf = token(client, "/actions")
+    for data, name in (({"scope": "month", "month": "2025-03"}, "2025年3月_为民办实事进展通报.docx"),
+                       ({"scope": "quarter", "quarter": "2025Q1"}, "2025年第一季度_重点任务落实情况通报.docx")):
+        html = client.post("/actions/brief", data=dict(data, csrf_token=csrf)).get_data(as_text=True)
+        link = re.search(r'href="(/download/f[0-9a-f]{32})"[^>]*>下载通报（([^）]+)）', html)
+        assert link and link.group(2) == name
+        got = client.get(link.group(1))
+        assert got.data == (root / "briefings" / name).read_bytes()
+    html = client.post("/actions/brief", data={"csrf_token": csrf, "scope": "quarter", "quarter": "第五季度"}).get_data(as_text=True)
+    assert "无法识别" in html
