@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
+from flask.typing import ResponseReturnValue
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, session, url_for
 
 from office.errors import DubanError
@@ -14,6 +16,7 @@ from office.ledger.views import recent_files, status_periods, unit_files, unit_m
 from office.model import KIND_LABELS, Report
 from office.month import FIELD_LABELS, FINDING_LABELS, build_month
 from office.workdays import year_deadlines
+from office.workspace import Workspace
 from web import actions, auth, files
 from web.app import current_now, current_ws
 from web.board import (build_board, cn_day, default_period, month_label, month_statuses, pick_period, task_matches,
@@ -59,7 +62,7 @@ def _page_globals() -> dict:
     return out
 
 
-def _months(ws) -> list[dict]:  # noqa: ANN001
+def _months(ws: Workspace) -> list[dict]:
     periods = status_periods(ws.ledger)
     year = ws.settings.year
     out = []
@@ -74,7 +77,7 @@ def _months(ws) -> list[dict]:  # noqa: ANN001
 
 
 @bp.get("/")
-def home():  # noqa: ANN201
+def home() -> ResponseReturnValue:
     ws = current_ws()
     now = current_now()
     period = pick_period(ws, request.args.get("month"), now)
@@ -83,7 +86,7 @@ def home():  # noqa: ANN201
                            unit_url=_unit_urls(period), shown=FINDINGS_SHOWN)
 
 
-def _unit_urls(period: str):  # noqa: ANN202
+def _unit_urls(period: str) -> Callable[[str], str]:
     """unit -> its page for the month: one url_for, then the name quoted in (a board has hundreds)."""
     pattern = url_for("web.unit", name="UNIT", month=period)
     head, tail = pattern.split("UNIT", 1)
@@ -91,7 +94,7 @@ def _unit_urls(period: str):  # noqa: ANN202
 
 
 @bp.get("/findings")
-def findings():  # noqa: ANN201
+def findings() -> ResponseReturnValue:
     ws = current_ws()
     now = current_now()
     period = pick_period(ws, request.args.get("month"), now)
@@ -105,7 +108,7 @@ def findings():  # noqa: ANN201
 
 
 @bp.get("/unit/<path:name>")
-def unit(name: str):  # noqa: ANN201
+def unit(name: str) -> ResponseReturnValue:
     ws = current_ws()
     now = current_now()
     period = pick_period(ws, request.args.get("month"), now)
@@ -135,14 +138,14 @@ def _outcomes(report: Report) -> dict[str, dict]:
 
 
 @bp.get("/inbox")
-def inbox():  # noqa: ANN201
+def inbox() -> ResponseReturnValue:
     ws = current_ws()
     return render_template("inbox.html", recent=recent_files(ws.ledger, 40), result=None, active="web.inbox",
                            max_files=MAX_FILES, max_mb=MAX_FILE_BYTES // 2**20)
 
 
 @bp.post("/inbox")
-def upload():  # noqa: ANN201
+def upload() -> ResponseReturnValue:
     ws = current_ws()
     now = current_now()
     sent = [(f.filename or "", f.stream) for f in request.files.getlist("files") if f.filename]
@@ -178,7 +181,7 @@ def upload():  # noqa: ANN201
 # ---------------------------------------------------------------- 操作
 
 
-def _actions_page(ws, now, **extra):  # noqa: ANN001, ANN003, ANN202
+def _actions_page(ws: Workspace, now: datetime, **extra: object) -> ResponseReturnValue:
     period = extra.pop("period", None) or default_period(ws, now)
     ok, why = actions.fetch_available(ws)
     q = (int(period[5:]) - 1) // 3 + 1
@@ -188,12 +191,12 @@ def _actions_page(ws, now, **extra):  # noqa: ANN001, ANN003, ANN202
 
 
 @bp.get("/actions")
-def actions_page():  # noqa: ANN201
+def actions_page() -> ResponseReturnValue:
     ws = current_ws()
     return _actions_page(ws, current_now())
 
 
-def _month_arg(ws) -> str:  # noqa: ANN001
+def _month_arg(ws: Workspace) -> str:
     month = request.form.get("month", "")
     return pick_period(ws, month, current_now()) if month else ""
 
@@ -220,7 +223,7 @@ def _result(report: Report, action: str) -> dict:
 
 
 @bp.post("/actions/generate")
-def do_generate():  # noqa: ANN201
+def do_generate() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     kind = request.form.get("kind", "status")
     if kind not in FORM_KINDS:
@@ -235,7 +238,7 @@ def _unit_list(text: str) -> list[str]:
 
 
 @bp.post("/actions/send")
-def do_send():  # noqa: ANN201
+def do_send() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     kind = request.form.get("kind", "status")
     if kind not in FORM_KINDS:
@@ -251,7 +254,7 @@ def do_send():  # noqa: ANN201
 
 
 @bp.post("/actions/remind")
-def do_remind():  # noqa: ANN201
+def do_remind() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     month = _month_arg(ws)
     if not month:
@@ -265,7 +268,7 @@ def do_remind():  # noqa: ANN201
 
 
 @bp.post("/actions/collect")
-def do_collect():  # noqa: ANN201
+def do_collect() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     report = actions.collect(ws, now=now)
     result = _result(report, "collect")
@@ -274,7 +277,7 @@ def do_collect():  # noqa: ANN201
 
 
 @bp.post("/actions/fetch")
-def do_fetch():  # noqa: ANN201
+def do_fetch() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     ok, why = actions.fetch_available(ws)
     if not ok:
@@ -286,7 +289,7 @@ def do_fetch():  # noqa: ANN201
 
 
 @bp.post("/actions/merge")
-def do_merge():  # noqa: ANN201
+def do_merge() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     month = _month_arg(ws)
     if not month:
@@ -296,7 +299,7 @@ def do_merge():  # noqa: ANN201
 
 
 @bp.post("/actions/brief")
-def do_brief():  # noqa: ANN201
+def do_brief() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     scope = request.form.get("scope", "month")
     if scope == "quarter":
@@ -316,7 +319,7 @@ def do_brief():  # noqa: ANN201
 
 
 @bp.get("/tasks")
-def tasks():  # noqa: ANN201
+def tasks() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     all_tasks = ws.ledger.tasks()
     q = request.args.get("q", "").strip()
@@ -340,7 +343,7 @@ def tasks():  # noqa: ANN201
 
 
 @bp.get("/tasks/<task_id>")
-def task(task_id: str):  # noqa: ANN201
+def task(task_id: str) -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     t = next((x for x in ws.ledger.tasks() if x.id == task_id), None)
     if t is None:
@@ -360,7 +363,7 @@ def task(task_id: str):  # noqa: ANN201
 
 
 @bp.get("/calendar")
-def calendar():  # noqa: ANN201
+def calendar() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
     s = ws.settings
     rows = year_deadlines(ws.calendar, s.year, n=s.status_workdays, plan=s.plan_deadline)
@@ -390,7 +393,7 @@ def calendar():  # noqa: ANN201
 
 
 @bp.get("/download/<ident>")
-def download(ident: str):  # noqa: ANN201
+def download(ident: str) -> ResponseReturnValue:
     found = files.resolve(current_ws(), _file_key(), ident)
     if found is None:
         abort(404)
@@ -404,7 +407,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login() -> ResponseReturnValue:
     ws = current_ws()
     if not auth.has_password(ws):
         return redirect(url_for("web.home"))
@@ -424,6 +427,6 @@ def login():  # noqa: ANN201
 
 
 @bp.post("/logout")
-def logout():  # noqa: ANN201
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("web.login"))
