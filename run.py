@@ -42,12 +42,25 @@ def _workspace(cmd, args):  # noqa: ANN001, ANN202 - the opened Workspace, or No
     return open_workspace(root)
 
 
+def _read_password() -> str:
+    """The web page's new password: typed twice at a terminal, or one line of standard input."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("请输入网页密码（至少 8 个字符）：")
+        if getpass.getpass("请再输入一次：") != first:
+            raise DubanError("两次输入的密码不一致，未做任何改动。")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def run_command(cmd, args) -> Report:  # noqa: ANN001
     """Run one command of the table as typed: workspace opened (and locked), hooks handed over."""
     options = vars(args)
     now = options.get("now") or datetime.now()
     request = cmd.request_from_options(options)
-    hooks: dict[str, Any] = {"clock": datetime.now}
+    hooks: dict[str, Any] = {"clock": datetime.now, "password": _read_password,
+                             "ready": lambda url: print(f"网页已启动：{url}（按 Ctrl-C 停止）", flush=True)}
     progress = _displays(cmd.progress) if cmd.progress and not options.get("json") else None
     if progress is not None:
         hooks["progress"] = progress

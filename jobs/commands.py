@@ -202,6 +202,20 @@ _TABLE = (
             opt("folder", type=Path, nargs="?", default="demo-ws", metavar="文件夹", help="演示工作区文件夹（默认 demo-ws）"),
             opt("--seed", type=int_in(0, 2**31 - 1), default=2025, metavar="种子", help="模拟数据的随机种子（相同种子结果相同）"),
         )),
+    Command(
+        "web", "在浏览器中使用：本月报送情况、上传报回文件、提醒催报、台账和通报",
+        "启动本机网页（默认 http://127.0.0.1:8750/）：按月查看各单位报送情况和发现的问题，上传报回的文件并立即收集，"
+        "生成和发送报送表、预览并发送提醒和催报、生成台账和通报，查看任务登记和报送日历。网页与命令行使用同一套操作，"
+        "定时任务正在运行时会等它完成。只在本机访问时不需要密码；用 --host 向其他电脑开放前必须先用 --set-password 设置密码。",
+        "jobs.web", lock=False, now=False, json=False, hooks=("password", "ready"), options=(
+            opt("--host", default="127.0.0.1", metavar="地址",
+                help="监听的地址（默认 127.0.0.1，只有本机能访问）；如 0.0.0.0 向局域网开放，须先设置密码"),
+            opt("--port", type=int_in(1, 65535), default=8750, metavar="端口", help="端口（默认 8750）"),
+            opt("--set-password", action="store_true",
+                help="设置或更改网页密码（只保存加密后的摘要）；在终端中输入两次，或从标准输入读一行"),
+            opt("--now", dest="fixed_now", type=TIME_VALUE, metavar="时间",
+                help="网页按此时间判断迟报、未报（ISO 格式，如 2025-04-08T09:30），用于演练；默认为当前时间"),
+        )),
     # Jobs the scheduler runs that have no command of their own.
     Command(
         "receipts", "给报回的单位发回执", "给刚收集的文件的报送单位发回执，并重试此前发送失败的回执。",

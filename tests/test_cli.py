@@ -109,7 +109,7 @@ def test_ci_runs_the_readme_test_command_verbatim_in_a_fresh_venv():
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
 
 
-PACKAGES = ("office", "sheets", "jobs", "config", "templates_xlsx")
+PACKAGES = ("office", "sheets", "jobs", "config", "templates_xlsx", "web")
 
 
 def _third_party_imports() -> set[str]:

@@ -1,0 +1,122 @@
+"""The page's actions: the one place where the web calls the jobs.
+
+One function per action, each through the same job function and the same workspace lock
+(``ws.lock()``) as the command line, so a page never does what the command line would not,
+and a job started by cron at the same moment is waited for (then reported as busy). When
+the jobs change their signature this is the only file of ``web/`` to change.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator
+
+from office.model import Report
+from office.workspace import Workspace
+
+# How long a page waits for a job that holds the workspace (cron, another page, a command).
+LOCK_WAIT_SECONDS = 8.0
+
+
+@contextmanager
+def _locked(ws: Workspace) -> Iterator[None]:
+    with ws.lock(wait_seconds=LOCK_WAIT_SECONDS):
+        yield
+
+
+def generate(ws: Workspace, kind: str, month: str | None, *, now: datetime) -> Report:
+    from jobs import generate as job
+
+    with _locked(ws):
+        return job.run(ws, kind, month if kind == "status" else None, now=now)
+
+
+def send(ws: Workspace, kind: str, month: str | None, *, now: datetime, dry_run: bool,
+         units: list[str] | None = None) -> Report:
+    from jobs import send as job
+
+    with _locked(ws):
+        return job.run(ws, kind, month if kind == "status" else None, now=now, dry_run=dry_run, units=units or None)
+
+
+def remind(ws: Workspace, month: str, *, now: datetime, dry_run: bool) -> Report:
+    from jobs import remind as job
+
+    with _locked(ws):
+        return job.run(ws, month, now=now, dry_run=dry_run)
+
+
+def collect(ws: Workspace, *, now: datetime) -> Report:
+    """collect, then the receipts it calls for: what ``collect`` on the command line does."""
+    from jobs import collect as job
+    from jobs import receipts
+
+    with _locked(ws):
+        report = job.run(ws, now=now)
+        return receipts.after_collect(ws, report, now=now)
+
+
+def merge(ws: Workspace, month: str, *, now: datetime) -> Report:
+    from jobs import merge as job
+
+    with _locked(ws):
+        return job.run(ws, month, now=now)
+
+
+def brief(ws: Workspace, *, month: str | None = None, quarter: str | None = None, now: datetime) -> Report:
+    from jobs import brief as job
+
+    with _locked(ws):
+        return job.run(ws, month=month or None, quarter=quarter or None, now=now)
+
+
+def _imap_settings(ws: Workspace) -> object | None:
+    """The ``[mail.imap]`` settings when the workspace has them (the fetch job reads them)."""
+    for holder in (ws.settings.mail, ws.settings):
+        imap = getattr(holder, "imap", None)
+        if imap is not None:
+            return imap
+    return None
+
+
+def fetch_available(ws: Workspace) -> tuple[bool, str]:
+    """(the mailbox can be fetched, why not)."""
+    if importlib.util.find_spec("jobs.fetch") is None:
+        return False, "本版本尚未包含从邮箱收取邮件的功能，请把附件保存到 inbox/ 或在“收件”页上传。"
+    imap = _imap_settings(ws)
+    host = str(getattr(imap, "host", "") or "").strip() if imap is not None else ""
+    if not host or host.endswith((".example.org", ".example.com", ".invalid", ".test")):
+        return False, "duban.toml 中尚未配置收件邮箱（[mail.imap]），配置后可在此收取邮件。"
+    return True, ""
+
+
+def fetch(ws: Workspace, *, now: datetime) -> Report:
+    """Fetch the mailbox, then collect what it brought (as run-due does)."""
+    from jobs import fetch as job  # type: ignore[attr-defined]
+    from jobs import collect as collect_job
+    from jobs import receipts
+
+    with _locked(ws):
+        got = job.run(ws, now=now)
+        report = collect_job.run(ws, now=now)
+        report = receipts.after_collect(ws, report, now=now)
+    report.summary = f"{got.summary}{report.summary}"
+    report.warnings = list(got.warnings) + report.warnings
+    report.ok = got.ok and report.ok
+    report.data["fetch"] = got.data
+    return report
+
+
+def year_schedule(ws: Workspace) -> list[dict]:
+    """Every dated job of the year (send, remind, overdue, merge, brief), as run-due sees them."""
+    from jobs.schedule import calendar_of_year
+
+    return [d.as_json() for d in calendar_of_year(ws)]
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    from jobs.brief import parse_quarter as parse
+
+    return parse(text)
