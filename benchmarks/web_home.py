@@ -3,7 +3,7 @@
 
     python benchmarks/web_home.py [--repeat N] [--scenario demo|city300|all] [--keep]
 
-Untimed preparation: the demo (``jobs.demo.run_demo``), and the city300 scenario of
+Untimed preparation: the demo (``jobs.demo``), and the city300 scenario of
 benchmarks/scenarios.py (300 units x 30 rows, 3,000 tasks) with its March returns
 collected and its forms recorded as issued. Timed: ``GET /?month=2025-03`` through the
 Flask application as waitress would call it (the test client, no network), ``repeat``
@@ -40,10 +40,10 @@ MONTH = "2025-03"
 
 
 def prepare_demo(work: Path) -> Path:
-    from jobs.demo import run_demo
+    from jobs import demo as demo_job
 
     root = work / "demo-ws"
-    run_demo(root)
+    demo_job.run(None, demo_job.Request(root), datetime(2025, 4, 15, 9))
     return root
 
 
@@ -57,8 +57,8 @@ def prepare_city300(work: Path) -> Path:
     root = scenarios.copy_base(work, "run")
     ws = open_workspace(root)
     try:
-        send.run(ws, "status", MONTH, now=scenarios.GENERATE_NOW, record_only=True)
-        collect.run(ws, now=scenarios.COLLECT_NOW)
+        send.run(ws, send.Request("status", MONTH, record_only=True), scenarios.GENERATE_NOW)
+        collect.run(ws, collect.Request(), scenarios.COLLECT_NOW)
     finally:
         ws.close()
     print(f"  准备：{facts['units']} 个单位的报回表已收集", flush=True)

@@ -47,10 +47,12 @@ IMG = '<img src="x" onerror="window.__xss=1">'
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from jobs.demo import run_demo
+    from datetime import datetime
+
+    from jobs import demo as demo_job
 
     root = tmp_path_factory.mktemp("webdemo") / "demo-ws"
-    run_demo(root)
+    demo_job.run(None, demo_job.Request(root), datetime(2025, 4, 15, 9))
     return root
 
 

@@ -42,7 +42,7 @@ class Clock:
 def root(tmp_path) -> Path:
     ws = make_ws(tmp_path / "ws")
     try:
-        generate.run(ws, "status", "2025-03", now=datetime(2025, 4, 1, 9))
+        generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 9))
         issue(ws, "status", "2025-03", at=datetime(2025, 4, 1, 9, 5))
         give_back(ws, "status", "2025-03", U[0], {"progress": "完成", "problems": "无", "next_steps": "继续", "achieved": "是"},
                   datetime(2025, 4, 3, 10))

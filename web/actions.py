@@ -26,50 +26,39 @@ def _locked(ws: Workspace) -> Iterator[None]:
         yield
 
 
-def generate(ws: Workspace, kind: str, month: str | None, *, now: datetime) -> Report:
-    from jobs import generate as job
+def _call(name: str, ws: Workspace, now: datetime, **fields: object) -> Report:
+    """Run a command of the table (jobs/commands.py) as the command line does, holding the lock."""
+    from jobs.commands import call
 
     with _locked(ws):
-        return job.run(ws, kind, month if kind == "status" else None, now=now)
+        return call(name, ws, now, **fields)
+
+
+def generate(ws: Workspace, kind: str, month: str | None, *, now: datetime) -> Report:
+    return _call("generate", ws, now, kind=kind, month=month if kind == "status" else None)
 
 
 def send(ws: Workspace, kind: str, month: str | None, *, now: datetime, dry_run: bool,
          units: list[str] | None = None) -> Report:
-    from jobs import send as job
-
-    with _locked(ws):
-        return job.run(ws, kind, month if kind == "status" else None, now=now, dry_run=dry_run, units=units or None)
+    return _call("send", ws, now, kind=kind, month=month if kind == "status" else None, dry_run=dry_run,
+                 units=units or None)
 
 
 def remind(ws: Workspace, month: str, *, now: datetime, dry_run: bool) -> Report:
-    from jobs import remind as job
-
-    with _locked(ws):
-        return job.run(ws, month, now=now, dry_run=dry_run)
+    return _call("remind", ws, now, month=month, dry_run=dry_run)
 
 
 def collect(ws: Workspace, *, now: datetime) -> Report:
     """collect, then the receipts it calls for: what ``collect`` on the command line does."""
-    from jobs import collect as job
-    from jobs import receipts
-
-    with _locked(ws):
-        report = job.run(ws, now=now)
-        return receipts.after_collect(ws, report, now=now)
+    return _call("collect", ws, now, receipts=True)
 
 
 def merge(ws: Workspace, month: str, *, now: datetime) -> Report:
-    from jobs import merge as job
-
-    with _locked(ws):
-        return job.run(ws, month, now=now)
+    return _call("merge", ws, now, month=month)
 
 
 def brief(ws: Workspace, *, month: str | None = None, quarter: str | None = None, now: datetime) -> Report:
-    from jobs import brief as job
-
-    with _locked(ws):
-        return job.run(ws, month=month or None, quarter=quarter or None, now=now)
+    return _call("brief", ws, now, month=month or None, quarter=quarter or None)
 
 
 def _imap_settings(ws: Workspace) -> object | None:
@@ -111,12 +100,12 @@ def fetch(ws: Workspace, *, now: datetime) -> Report:
 
 def year_schedule(ws: Workspace) -> list[dict]:
     """Every dated job of the year (send, remind, overdue, merge, brief), as run-due sees them."""
-    from jobs.schedule import calendar_of_year
+    from jobs.run_due import calendar_of_year
 
     return [d.as_json() for d in calendar_of_year(ws)]
 
 
 def parse_quarter(text: str) -> tuple[int, int]:
-    from jobs.brief import parse_quarter as parse
+    from office.dates import parse_quarter as parse
 
     return parse(text)

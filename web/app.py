@@ -27,8 +27,9 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from office.errors import DubanError, WorkspaceBusy
-from office.workspace import Workspace, open_workspace
+from office.workspace import open_workspace
 from web import auth
+from web.context import current_ws
 from web.uploads import MAX_FILES, MAX_REQUEST_BYTES
 
 SESSION_MINUTES = 30.0
@@ -91,23 +92,6 @@ def create_app(root: Path | str, *, now: datetime | None = None, bind_host: str 
 
 
 # ---------------------------------------------------------------- per request
-
-
-def current_ws() -> Workspace:
-    """The workspace, opened for this request."""
-    ws = g.get("ws")
-    if ws is None:
-        from flask import current_app
-
-        ws = g.ws = open_workspace(current_app.config["DUBAN_ROOT"])
-    return ws
-
-
-def current_now() -> datetime:
-    from flask import current_app
-
-    fixed = current_app.config["DUBAN_NOW"]
-    return fixed if fixed is not None else datetime.now().replace(microsecond=0)
 
 
 def csrf_token() -> str:

@@ -18,7 +18,7 @@ from office.month import FIELD_LABELS, FINDING_LABELS, build_month
 from office.workdays import year_deadlines
 from office.workspace import Workspace
 from web import actions, auth, files
-from web.app import current_now, current_ws
+from web.context import current_now, current_ws
 from web.board import (build_board, cn_day, default_period, month_label, month_statuses, pick_period, task_matches,
                        unit_lines)
 from web.busy import lock_holder
