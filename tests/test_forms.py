@@ -12,7 +12,6 @@ import python_calamine as pc
 
 from office.model import Task
 from sheets.forms import (
-    TEMPLATE_VERSION,
     FormRow,
     FormSpec,
     form_filename,

@@ -101,9 +101,9 @@ def test_filled_values_read_back_exactly(filled):
     assert read.footer == {"filler": "王小明", "phone": "0531-12345678", "filled_at": "2025年4月3日"}
     row = read.rows[0]
     assert row.text == TASKS[0].text and row.seq == 1 and row.kind == "annual"
-    assert row.cells == {"text": "B7", "target": "D7", "progress": "E7", "problems": "F7", "next_steps": "G7",
-                         "achieved": "H7"}
-    assert read.rows[3].cells["progress"] == "E11"  # livelihood-1 below its section row
+    assert row.cells == {"text": "B7", "target": "C7", "progress": "D7", "problems": "E7", "next_steps": "F7",
+                         "achieved": "G7"}
+    assert read.rows[3].cells["progress"] == "D11"  # livelihood-1 below its section row
 
 
 def test_plan_filled_values_read_back(tmp_path):
@@ -121,7 +121,7 @@ def test_plan_filled_values_read_back(tmp_path):
     for tid in IDS:
         want = {f: None for f in PLAN_FIELDS} | vals.get(tid, {})
         assert got[tid] == want, tid
-    assert read.rows[0].cells["q1"] == "D7" and read.rows[0].cells["note"] == "J7"
+    assert read.rows[0].cells["q1"] == "C7" and read.rows[0].cells["note"] == "I7"
     assert read.problems == []
 
 
@@ -183,8 +183,8 @@ def test_rows_reordered(filled, tmp_path):
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     by_id = {r.task_id: r for r in read.rows}
-    assert by_id["annual-1"].cells["progress"] == "E9"
-    assert by_id["annual-5"].cells["progress"] == "E7"
+    assert by_id["annual-1"].cells["progress"] == "D9"
+    assert by_id["annual-5"].cells["progress"] == "D7"
     assert by_id["annual-1"].text == TASKS[0].text
     assert read.extra_rows == []
 
@@ -201,14 +201,14 @@ def test_blank_rows_inserted(filled, tmp_path):
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     assert read.extra_rows == [] and read.problems == []
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "E15"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "D15"
 
 
 def test_sub_item_row_is_merged(filled, tmp_path):
     def fn(wb, ws):
         insert_rows(ws, 8, 1)  # under annual-1 (row 7)
-        set_text(ws["E8"], "分项二：招商引资项目落地3个")
-        set_text(ws["H8"], "否")
+        set_text(ws["D8"], "分项二：招商引资项目落地3个")
+        set_text(ws["G8"], "否")
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
     got = values_by_id(read)
@@ -218,7 +218,7 @@ def test_sub_item_row_is_merged(filled, tmp_path):
     assert got == want
     assert len(read.extra_rows) == 1
     assert "第8行" in read.extra_rows[0] and "年度工作任务第1项" in read.extra_rows[0]
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "E7"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "D7"
 
 
 def test_unknown_and_missing_rows(filled, tmp_path):
@@ -251,15 +251,15 @@ def test_bad_yes_no_is_a_problem(filled, tmp_path):
     path = fill_form(filled, tmp_path / "bad.xlsx", {"annual-2": {"achieved": "已完成大部分"}})
     read = read_return(path, "xlsx")
     assert values_by_id(read)["annual-2"]["achieved"] is None
-    assert read.problems == ["工作表“落实情况表”，H8：“已完成大部分”不是“是/否”，请从下拉列表选择。"]
+    assert read.problems == ["工作表“落实情况表”，G8：“已完成大部分”不是“是/否”，请从下拉列表选择。"]
 
 
 def test_values_are_normalized(filled, tmp_path):
     def fn(wb, ws):
         # _x0007_ is how a control character (BEL) is stored in an xlsx string
-        set_text(ws["E7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
-        ws["F7"] = 85  # a number in a text field
-        ws["F8"] = 12.5
+        set_text(ws["D7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
+        ws["E7"] = 85  # a number in a text field
+        ws["E8"] = 12.5
         set_text(ws["A8"], "２")  # 序号 retyped as full-width text
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
@@ -276,7 +276,7 @@ def test_very_long_text_kept_with_warning(filled, tmp_path):
     marked = fill_form(filled, tmp_path / "marked.xlsx", {"livelihood-3": {"progress": "LONG-TEXT-MARKER"}})
     read = read_return(replace_in_package(marked, tmp_path / "long.xlsx", "LONG-TEXT-MARKER", long), "xlsx")
     assert values_by_id(read)["livelihood-3"]["progress"] == long
-    assert any("E12" in m and "32767" in m for m in read.extra_rows)
+    assert any("D12" in m and "32767" in m for m in read.extra_rows)
 
 
 def test_missing_identity_sheet(filled, tmp_path):
