@@ -235,7 +235,7 @@ def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) ->
 def form_template(ws: Workspace, kind: str) -> FormTemplate:
     """The template the workspace's forms of `kind` are made from: its own templates/ copy, or
     the packaged official one (read once per run; a broken one is refused with ConfigError)."""
-    return load_template(ws.template_file(kind), kind)
+    return load_template(ws.template_file(kind), kind, ws.template_cache)
 
 
 def run(ws: Workspace, kind: str, month: str | None = None, *, now: datetime | None = None) -> Report:

@@ -26,7 +26,7 @@ def run(ws: Workspace, month: str, *, now: datetime | None = None) -> Report:
         # 牵头领导 from the rows' tasks: build_month read them from this very ledger (reading
         # the task list a second time cost ~50 MB at 100,000 tasks).
         # The answer columns are headed and extended as the workspace's status form template has them.
-        form = load_template(ws.template_file("status"), "status")
+        form = load_template(ws.template_file("status"), "status", ws.template_cache)
         write_tracker(tmp, data, ws.settings.office, labels=form.labels, extras=form.extras)
     warnings = ([data.not_issued_note] if data.not_issued_note else []) + list(data.warnings)
     if path != wanted:

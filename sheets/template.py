@@ -26,24 +26,37 @@ import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from office.atomic import write_text
 from office.errors import ConfigError
 from sheets import columns as C
 from sheets.cells import clean_text, col_letter, parse_seq
+from sheets.form_spec import (  # noqa: F401 - the spec's names are part of this module's interface
+    SPEC_VERSION,
+    Block,
+    Column,
+    FixedCell,
+    FixedRow,
+    FormTemplate,
+    Page,
+    Style,
+    Validation,
+    from_json,
+    options,
+    restyle,
+    spec_file,
+    style,
+    to_json,
+)
 
 KIND_NAMES = {"plan": "落实计划表", "status": "落实情况表"}
 HEADER_SCAN_ROWS = 30
-SPEC_VERSION = "2"  # bump when the way a template is read changes
 DEFAULT_WIDTH = 8.43
 DEFAULT_HEIGHT = 15.0
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_TAIL_ROWS = 40  # rows under the table that are copied (footer, instructions)
 MAX_HEADER_TEXT = 40  # a longer cell is not a column header
-
-# A style: xlsxwriter format options as sorted (name, value) pairs (hashable, plain data).
-Style = tuple
 
 _BORDERS = {
     "thin": 1, "medium": 2, "dashed": 3, "dotted": 4, "thick": 5, "double": 6, "hair": 7, "mediumDashed": 8,
@@ -52,117 +65,6 @@ _BORDERS = {
 _HALIGN = {"left": "left", "center": "center", "right": "right", "fill": "fill", "justify": "justify",
            "centerContinuous": "center_across", "distributed": "distributed"}
 _VALIGN = {"top": "top", "center": "vcenter", "bottom": "bottom", "justify": "vjustify", "distributed": "vdistributed"}
-
-
-def style(options: dict) -> Style:
-    return tuple(sorted(options.items()))
-
-
-def options(s: Style) -> dict:
-    return dict(s)
-
-
-def restyle(s: Style, **changes) -> Style:
-    """`s` with some options set (a value of None removes the option)."""
-    d = dict(s)
-    for k, v in changes.items():
-        if v is None:
-            d.pop(k, None)
-        else:
-            d[k] = v
-    return style(d)
-
-
-@dataclass(frozen=True)
-class FixedCell:
-    col: int  # 0-based
-    value: object  # str, int, float or None
-    style: Style
-
-
-@dataclass(frozen=True)
-class FixedRow:
-    height: float | None
-    cells: tuple[FixedCell, ...]
-
-
-@dataclass(frozen=True)
-class Block:
-    """Rows copied as they are (placeholders aside); merges are (row, col, row, col), rows
-    counted from the block's first row."""
-
-    rows: tuple[FixedRow, ...]
-    merges: tuple[tuple[int, int, int, int], ...]
-
-
-@dataclass(frozen=True)
-class Column:
-    col: int  # 0-based
-    key: str | None  # a meaning (sheets.columns), "extra:<header>", or None (a column without header)
-    label: str  # its header text in the template
-    cell: str  # the header cell ("D5"), for messages
-    width: float
-    style: Style  # the sample task row's cell
-    font_size: float
-
-
-@dataclass(frozen=True)
-class Validation:
-    col: int
-    options: tuple  # xlsxwriter data_validation options as sorted pairs (lists as tuples)
-
-
-@dataclass(frozen=True)
-class Page:
-    landscape: bool = True
-    paper: int = 9
-    fit_width: int | None = 1  # None: no fit-to-page
-    fit_height: int = 0
-    margins: tuple[float, float, float, float] = (0.4, 0.4, 0.6, 0.6)  # left, right, top, bottom (inches)
-    header_margin: float = 0.3
-    footer_margin: float = 0.3
-    header: str = ""
-    footer: str = "&C第 &P 页，共 &N 页"
-    center_horizontally: bool = True
-    center_vertically: bool = False
-
-
-@dataclass(frozen=True)
-class FormTemplate:
-    kind: str  # "plan" | "status"
-    name: str  # the template's file name, for messages
-    sheet: str  # the form sheet's name
-    version: str  # changes whenever anything below changes
-    ncols: int
-    widths: tuple[float, ...]  # per column
-    top: Block  # rows above the table and the header rows
-    header_first: int  # 0-based, within top
-    header_last: int
-    columns: tuple[Column, ...]
-    section_style: Style
-    section_height: float | None
-    row_height: float  # the sample task row's height: the least a task row gets
-    validations: tuple[Validation, ...]
-    tail: Block  # rows under the table, from the first row after the last task
-    page: Page
-    fill_color: str  # background of the cells a unit fills in
-
-    def column(self, key: str) -> Column | None:
-        return next((c for c in self.columns if c.key == key), None)
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(c.key for c in self.columns if c.key)
-
-    @property
-    def extras(self) -> tuple[tuple[str, str], ...]:
-        """(key, header) of the extra columns, in form order."""
-        return tuple((c.key, c.label) for c in self.columns if c.key and C.is_extra(c.key))
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """key -> the template's header for it."""
-        return {c.key: c.label for c in self.columns if c.key}
 
 
 # ---------------------------------------------------------------- styles from openpyxl
@@ -257,20 +159,23 @@ def _text(v: object) -> str:
     return clean_text(v) or ""
 
 
-def _open(path: Path):  # noqa: ANN202
-    import openpyxl
-
-    name = path.name
+def _read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"无法读取报送表模板“{path}”：{e.strerror or e}。") from e
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise _refuse(name, f"超过 {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB，不像一份空白报送表。")
+        raise _refuse(path.name, f"超过 {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB，不像一份空白报送表。")
+    return data
+
+
+def _open(name: str, data: bytes):  # noqa: ANN202
+    import openpyxl  # only here: importing it (with numpy) costs more than reading the template
+
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse(name, "不是 .xlsx 文件（报送表模板须为 Excel 2007 及以上格式）。")
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=False), data
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many unrelated types for a broken file
         raise _refuse(name, f"无法打开（{type(e).__name__}），文件可能已损坏。") from e
 
@@ -455,13 +360,13 @@ def _form_sheet(wb, name: str):  # noqa: ANN001, ANN202
                         f"工作表：{'、'.join(found) or '无'}）。")
 
 
-def read_template(path: Path, kind: str) -> FormTemplate:
-    """Read the template workbook at `path` for forms of `kind` ("plan" | "status")."""
+def read_template(path: Path, kind: str, data: bytes | None = None) -> FormTemplate:
+    """Read the template workbook at `path` (or its bytes `data`) for forms of `kind` ("plan" | "status")."""
     if kind not in KIND_NAMES:
         raise ValueError(f"unknown form kind {kind!r}")
     path = Path(path)
     name = path.name
-    wb, data = _open(path)
+    wb = _open(name, _read_bytes(path) if data is None else data)
     ws, hr = _form_sheet(wb, name)
     ranges, merged_at = _merges(ws)
     max_col = min(ws.max_column, 60)
@@ -568,20 +473,44 @@ def read_template(path: Path, kind: str) -> FormTemplate:
 _cache: dict[tuple, FormTemplate] = {}
 
 
-def load_template(path: Path, kind: str) -> FormTemplate:
-    """:func:`read_template`, remembered per file (path, size, modification time): a template
-    is read once per process however many runs use it."""
+def load_template(path: Path, kind: str, cache_dir: Path | None = None) -> FormTemplate:
+    """The template at `path` for forms of `kind`: from the JSON spec kept for these very bytes
+    (beside the template, or in `cache_dir`), else read with openpyxl (and then kept in
+    `cache_dir`, if given). Remembered in the process, too."""
     path = Path(path)
-    try:
-        st = path.stat()
-    except OSError as e:
-        raise ConfigError(f"找不到报送表模板“{path}”：{e.strerror or e}。") from e
-    key = (str(path.resolve()), kind, st.st_size, st.st_mtime_ns)
+    if kind not in KIND_NAMES:
+        raise ValueError(f"unknown form kind {kind!r}")
+    if not path.is_file():
+        raise ConfigError(f"找不到报送表模板“{path}”。")
+    data = _read_bytes(path)
+    sha = hashlib.sha256(data).hexdigest()
+    key = (sha, kind, path.name)
     got = _cache.get(key)
+    if got is not None:
+        return got
+    cached = Path(cache_dir) / f"{sha[:24]}-{kind}.json" if cache_dir is not None else None
+    for candidate in (spec_file(path), cached):
+        if candidate is None:
+            continue
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        got = from_json(text, sha, kind)
+        if got is not None and got.name == path.name:
+            break
+        got = None
     if got is None:
-        if len(_cache) > 16:
-            _cache.clear()
-        got = _cache[key] = read_template(path, kind)
+        got = read_template(path, kind, data)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                write_text(cached, to_json(got, sha))
+            except OSError:
+                pass  # only a cache
+    if len(_cache) > 16:
+        _cache.clear()
+    _cache[key] = got
     return got
 
 

@@ -7,6 +7,9 @@ with a section row and one sample task row that carry the formats of the generat
     python3 templates_xlsx/make_templates.py            # rewrite both files here
     python3 templates_xlsx/make_templates.py 文件夹      # write them into another folder
 
+Beside each workbook it writes the spec read from it (落实计划表.spec.json, 落实情况表.spec.json),
+so that generating forms from the official templates does not need openpyxl at all.
+
 A clerk may also edit the files directly in Excel (see README.md); this script is only the
 record of how the official ones were made.
 """
@@ -180,11 +183,27 @@ def make_status(path: Path) -> Path:
     return path
 
 
+def write_spec(path: Path, kind: str) -> Path:
+    """The JSON spec of the template at `path`, beside it (see sheets.template.load_template)."""
+    import hashlib
+
+    if str(HERE.parent) not in sys.path:
+        sys.path.insert(0, str(HERE.parent))
+    from sheets.template import read_template, spec_file, to_json
+
+    data = path.read_bytes()
+    out = spec_file(path)
+    out.write_text(to_json(read_template(path, kind, data), hashlib.sha256(data).hexdigest()), encoding="utf-8")
+    return out
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else HERE
     out.mkdir(parents=True, exist_ok=True)
-    for path in (make_plan(out / "落实计划表.xlsx"), make_status(out / "落实情况表.xlsx")):
+    for kind, make, name in (("plan", make_plan, "落实计划表.xlsx"), ("status", make_status, "落实情况表.xlsx")):
+        path = make(out / name)
         print(path)
+        print(write_spec(path, kind))
     return 0
 
 

@@ -176,6 +176,42 @@ def test_make_templates_script_makes_the_committed_templates(tmp_path):
         assert made == read_template(template_file(kind), kind), kind
 
 
+def test_packaged_specs_are_those_of_the_packaged_templates():
+    """The JSON beside each official template (read instead of the workbook, so that generate
+    does not need openpyxl) is what reading that very workbook gives."""
+    import hashlib
+
+    from sheets.template import from_json, spec_file
+
+    for kind in ("plan", "status"):
+        path = template_file(kind)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        got = from_json(spec_file(path).read_text(encoding="utf-8"), sha, kind)
+        assert got is not None, f"{spec_file(path).name} is stale: python3 templates_xlsx/make_templates.py"
+        assert got == read_template(path, kind)
+
+
+def test_a_workspace_template_is_read_once_then_kept(tmp_path, monkeypatch):
+    import sheets.template as T
+
+    own = _edited_template(tmp_path, "status", lambda ws: setattr(ws["F5"], "value", "下一步工作打算"))
+    cache = tmp_path / "cache"
+    first = T.load_template(own, "status", cache)
+    assert first.labels["next_steps"] == "下一步工作打算" and len(list(cache.glob("*-status.json"))) == 1
+    T._cache.clear()
+
+    def no_openpyxl(*a, **k):  # noqa: ANN002, ANN003
+        raise AssertionError("read with openpyxl again")
+
+    monkeypatch.setattr(T, "_open", no_openpyxl)
+    assert T.load_template(own, "status", cache) == first
+    T._cache.clear()
+    _edited_template(tmp_path, "status", lambda ws: setattr(ws["F5"], "value", "下步打算"))  # the clerk edits it again
+    with pytest.raises(AssertionError):
+        T.load_template(own, "status", cache)  # new bytes: read afresh
+    T._cache.clear()
+
+
 def test_vocabulary():
     assert C.meaning_of("下一步工作打算") == "next_steps" == C.meaning_of("下一步\n计划")
     assert C.meaning_of("工作完成情况") == "progress" and C.meaning_of("季度目标及推进计划") == C.GROUP
