@@ -127,8 +127,8 @@ def make_plan(path: Path) -> Path:
     for col in "CDEFGHI":
         _put(ws, f"{col}7", None, border=BOX, fill=FILL, locked=False)
     ws.row_dimensions[7].height = 48
-    _footer(ws, 9, (("A9:B9", "填报人："), ("C9:D9", None), ("E9", "联系电话："), ("F9:G9", None),
-                    ("H9", "负责人签字："), ("I9", None)))
+    _footer(ws, 9, (("A9:B9", "填报人："), ("C9:D9", None), ("E9", "联系电话："), ("F9", None),
+                    ("G9:H9", "负责人签字："), ("I9", None)))
     _put(ws, "A10:I10", "说明：1.分解序号和任务内容已预填，请勿改动。2.一项任务需分项填报的，可在该任务下方插入行，序号栏留空。"
                         "3.季度目标请写明可检查的工作节点和完成时限。")
     ws.row_dimensions[10].height = 36
