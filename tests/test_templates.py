@@ -10,7 +10,6 @@ the writer, with ``python3 tests/test_templates.py --write-references``).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
