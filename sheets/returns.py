@@ -552,8 +552,7 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
     footer = _footer_values(sh, footer_rows)
     if best.footer_start is not None:
         footer.update({k: v for k, v in _footer_values(sh, range(best.footer_start, len(sh.rows))).items()})
-    unit = (identity or {}).get("unit") or visible.get("unit") or ""
-    period = (identity or {}).get("period") or ""
+    unit, period = _unit_period(identity, visible, kind)
     findings = [dataclasses.replace(f, unit=unit, period=period) for f in best.findings] if unit or period else best.findings
     return ReturnRead(
         sheet=sh.name,
@@ -571,12 +570,24 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
     )
 
 
+def _unit_period(identity: dict | None, visible: dict, kind: str | None) -> tuple[str, str]:
+    """The unit and period a read form is for: its identity's, else what its visible cells say."""
+    if identity:
+        return identity.get("unit") or "", identity.get("period") or ""
+    year, month = visible.get("year"), visible.get("month")
+    period = ""
+    if kind == "plan" and year:
+        period = str(year)
+    elif kind == "status" and year and month:
+        period = f"{year}-{month:02d}"
+    return visible.get("unit") or "", period
+
+
 def edited_tasks(read: ReturnRead, issued: dict[str, str], file: str = "") -> list[Finding]:
     """A ``task_edited`` finding for each row whose task text differs (spaces aside) from the
     text issued (``issued``: task id -> text), with the cell of the text."""
     out = []
-    unit = (read.identity or {}).get("unit") or read.visible.get("unit") or ""
-    period = (read.identity or {}).get("period") or ""
+    unit, period = _unit_period(read.identity, read.visible, read.kind)
     for r in read.rows:
         want = issued.get(r.task_id)
         if want is None or not r.text or "".join(r.text.split()) == "".join(want.split()):

@@ -354,6 +354,10 @@ def test_missing_identity_sheet(filled, tmp_path):
     assert read.visible["unit"] == "区商务局" and read.visible["month"] == 3 and read.visible["year"] == 2025
     assert read.kind == "status"
     assert values_by_id(read) == expected_status()
+    # a finding still names the unit and period, from the visible cells
+    bad = read_return(fill_form(_edited(filled, tmp_path, fn, "lost.xlsx"), tmp_path / "lost_bad.xlsx",
+                                {"annual-1": {"achieved": "大概"}}), "xlsx")
+    assert [(f.kind, f.unit, f.period, f.cell) for f in bad.findings] == [("bad_yes_no", "区商务局", "2025-03", "G7")]
 
 
 def test_unrelated_workbook(tmp_path):
