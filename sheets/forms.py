@@ -182,60 +182,89 @@ _PLACEHOLDER = re.compile(r"\{(年度|月份|填报单位|截止日期|督查室
 class _Col:
     col: int
     key: str | None
-    style: tuple  # the cell's format (prefilled: locked; fill-in: unlocked and shaded)
-    placeholder: tuple | None  # target only: the open, grey cell of a target not (yet) planned
+    style: int  # index in _Layout.styles (prefilled: locked; fill-in: unlocked and shaded)
+    placeholder: int  # target only: the open, grey cell of a target not (yet) planned (-1: none)
     width: float
     font_size: float
 
 
+# A fixed cell to write: (row in its block, col, value, style index, fill per form?, merge end or None)
+_Op = tuple
+
+
 @dataclass(frozen=True)
 class _Layout:
+    """How to write a template, worked out once: every distinct format (a form creates them
+    in this order), the fixed cells of the rows above and under the table, the columns."""
+
+    styles: tuple[tuple, ...]
     cols: tuple[_Col, ...]
-    top_texts: tuple[tuple[int, int, str], ...]  # (row, col, how) of top-block cells to fill in per form
-    tail_texts: tuple[tuple[int, int, str], ...]
-    header_heights: tuple[float | None, ...]
+    top: tuple[_Op, ...]
+    top_heights: tuple[float | None, ...]
+    tail: tuple[_Op, ...]
+    tail_heights: tuple[float | None, ...]
+    section: int
     fill_first: int  # column of the first fill-in cell
 
 
-def _how(text: object, above_header: bool) -> str:
-    """How a fixed cell's text changes per form: "" (it does not), or "fill"."""
+def _fills(text: object, above_header: bool) -> bool:
+    """Whether a fixed cell's text changes per form (placeholders; above the header also the
+    title's year, an empty “（  月）” and an empty “填报单位：”)."""
     if not isinstance(text, str):
-        return ""
+        return False
     if _PLACEHOLDER.search(text):
-        return "fill"
-    if above_header and (_TITLE_YEAR.search(text) or _EMPTY_MONTH.search(text) or _EMPTY_UNIT.match(text)):
-        return "fill"
-    return ""
+        return True
+    return above_header and bool(_TITLE_YEAR.search(text) or _EMPTY_MONTH.search(text) or _EMPTY_UNIT.match(text))
+
+
+def _ops(block, above: int, style_index) -> tuple[_Op, ...]:  # noqa: ANN001 - a form_spec.Block
+    """The writes of a block: merged ranges first, then the other cells (rows before `above` are
+    above the header)."""
+    cells = {(i, c.col): c for i, row in enumerate(block.rows) for c in row.cells}
+    out = []
+    for r0, c0, r1, c1 in block.merges:
+        cell = cells.pop((r0, c0), None)
+        value = cell.value if cell is not None else None
+        out.append((r0, c0, value, style_index(cell.style) if cell is not None else -1, _fills(value, r0 < above), (r1, c1)))
+    for (i, col), cell in cells.items():
+        out.append((i, col, cell.value, style_index(cell.style), _fills(cell.value, i < above), None))
+    return tuple(out)
 
 
 @lru_cache(maxsize=16)
 def _layout(tpl: FormTemplate) -> _Layout:
+    styles: dict[tuple, int] = {}
+
+    def index(st: tuple) -> int:
+        return styles.setdefault(st, len(styles))
+
     cols = []
     for c in tpl.columns:
-        st, placeholder = c.style, None
+        st, placeholder = c.style, -1
         bg = dict(st).get("bg_color") or tpl.fill_color
         if c.key in ("seq", "text", "role", "target"):
             st = restyle(st, locked=None)
             if c.key == "target":
-                placeholder = restyle(st, locked=False, bg_color=bg, font_color=PLACEHOLDER_COLOR)
+                placeholder = index(restyle(st, locked=False, bg_color=bg, font_color=PLACEHOLDER_COLOR))
         elif c.key is not None:
             st = restyle(st, locked=False, bg_color=bg)
-        cols.append(_Col(c.col, c.key, st, placeholder, c.width, c.font_size))
-    top = tuple((i, cell.col, h) for i, row in enumerate(tpl.top.rows) for cell in row.cells
-                if (h := _how(cell.value, i < tpl.header_first)))
-    tail = tuple((i, cell.col, h) for i, row in enumerate(tpl.tail.rows) for cell in row.cells if (h := _how(cell.value, False)))
+        cols.append(_Col(c.col, c.key, index(st), placeholder, c.width, c.font_size))
+    top = _ops(tpl.top, tpl.header_first, index)
+    tail = _ops(tpl.tail, 0, index)
+    section = index(tpl.section_style)
     # header rows at least as tall as their wrapped labels (a clerk may have typed a longer one)
     spanned = {(r0, c) for r0, c0, r1, c1 in tpl.top.merges if c1 > c0 for c in range(c0, c1 + 1)}
-    heights = []
+    heights = [row.height for row in tpl.top.rows]
     for i in range(tpl.header_first, tpl.header_last + 1):
         row = tpl.top.rows[i]
         lines = max((_lines(str(cell.value), tpl.widths[cell.col], dict(cell.style).get("font_size", 11.0))
                      for cell in row.cells if isinstance(cell.value, str) and (i, cell.col) not in spanned), default=1)
         size = max((dict(cell.style).get("font_size", 11.0) for cell in row.cells), default=11.0)
         want = lines * size * LINE_EM + 8 if lines > 1 else 0
-        heights.append(max(row.height or 0, want) or None)
+        heights[i] = max(row.height or 0, want) or None
     fill_first = next((c.col for c in cols if c.key and c.key not in ("seq", "text", "role", "target")), 0)
-    return _Layout(tuple(cols), top, tail, tuple(heights), fill_first)
+    return _Layout(tuple(styles), tuple(cols), top, tuple(heights), tail, tuple(r.height for r in tpl.tail.rows),
+                   section, fill_first)
 
 
 def _office_short(office: str) -> str:
@@ -265,33 +294,24 @@ def _filler(spec: FormSpec):  # noqa: ANN202
     return fill
 
 
-def _write_block(ws, block, first: int, fmt, texts: dict, fill, heights=None) -> int:  # noqa: ANN001
-    """Write a template block from row `first`; returns the row after it."""
-    cells = {(i, c.col): c for i, row in enumerate(block.rows) for c in row.cells}
-    for i, row in enumerate(block.rows):
-        h = heights[i] if heights is not None else row.height
+def _write_ops(ws, ops: tuple, heights: tuple, first: int, formats: list, fill) -> int:  # noqa: ANN001
+    """Write a block's fixed cells from row `first`; returns the row after the block."""
+    for i, h in enumerate(heights):
         if h:
             ws.set_row(first + i, h)
-
-    def value_of(i: int, col: int, cell) -> object:  # noqa: ANN001
-        v = cell.value
-        return fill(v) if (i, col) in texts else v
-
-    for r0, c0, r1, c1 in block.merges:
-        cell = cells.pop((r0, c0), None)
-        v = value_of(r0, c0, cell) if cell is not None else None
-        f = fmt(cell.style) if cell is not None else None
-        ws.merge_range(first + r0, c0, first + r1, c1, "" if v is None else v, f)
-    for (i, col), cell in cells.items():
-        v = value_of(i, col, cell)
-        f = fmt(cell.style)
-        if isinstance(v, str):
-            ws.write_string(first + i, col, v, f)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            ws.write_number(first + i, col, v, f)
+    for i, col, value, st, fills, merge in ops:
+        f = formats[st] if st >= 0 else None
+        if fills:
+            value = fill(value)
+        if merge is not None:
+            ws.merge_range(first + i, col, first + merge[0], merge[1], "" if value is None else value, f)
+        elif isinstance(value, str):
+            ws.write_string(first + i, col, value, f)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            ws.write_number(first + i, col, value, f)
         else:
             ws.write_blank(first + i, col, None, f)
-    return first + len(block.rows)
+    return first + len(heights)
 
 
 # ---------------------------------------------------------------- writing a form
@@ -320,22 +340,11 @@ def write_form(spec: FormSpec, path: Path, checksum: str | None = None, template
     try:
         wb.set_properties({"title": title_text(spec), "subject": spec.unit, "author": spec.office,
                            "company": spec.office, "comments": f"duban template {tpl.version}"})
-        formats: dict[tuple, object] = {}
-
-        def fmt(style: tuple):  # noqa: ANN202
-            f = formats.get(style)
-            if f is None:
-                f = formats[style] = wb.add_format(dict(style))
-            return f
-
+        formats = [wb.add_format(dict(st)) for st in lay.styles]
         ws = wb.add_worksheet(tpl.sheet)
         for i, w in enumerate(tpl.widths):
             ws.set_column(i, i, w)
-
-        heights = [row.height for row in tpl.top.rows]
-        heights[tpl.header_first:tpl.header_last + 1] = lay.header_heights
-        top_texts = {(i, c): h for i, c, h in lay.top_texts}
-        r = _write_block(ws, tpl.top, 0, fmt, top_texts, fill, heights)
+        r = _write_ops(ws, lay.top, lay.top_heights, 0, formats, fill)
         first_data = r
 
         # Per-row constants, looked up once: the task rows are most of the cells.
@@ -344,15 +353,15 @@ def write_form(spec: FormSpec, path: Path, checksum: str | None = None, template
         c_role = next((c for c in lay.cols if c.key == "role"), None)
         c_target = next((c for c in lay.cols if c.key == "target"), None) if not plan else None
         c_seq = next(c for c in lay.cols if c.key == "seq")
-        f_seq, f_text = fmt(c_seq.style), fmt(c_text.style)
-        f_role = fmt(c_role.style) if c_role else None
-        f_target = fmt(c_target.style) if c_target else None
-        f_placeholder = fmt(c_target.placeholder) if c_target else None
-        blanks = [(c.col, fmt(c.style)) for c in lay.cols if c.key not in ("seq", "text", "role", "target")]
+        f_seq, f_text = formats[c_seq.style], formats[c_text.style]
+        f_role = formats[c_role.style] if c_role else None
+        f_target = formats[c_target.style] if c_target else None
+        f_placeholder = formats[c_target.placeholder] if c_target else None
+        blanks = [(c.col, formats[c.style]) for c in lay.cols if c.key not in ("seq", "text", "role", "target")]
         w_text, s_text = c_text.width, c_text.font_size
         line_h = s_text * LINE_EM
         row_min = tpl.row_height
-        f_section = fmt(tpl.section_style)
+        f_section = formats[lay.section]
         section_h = tpl.section_height or SECTION_HEIGHT
         blocks: list[tuple[int, int]] = []
         n_section = 0
@@ -398,7 +407,7 @@ def write_form(spec: FormSpec, path: Path, checksum: str | None = None, template
                 ws.data_validation(a, v.col, b, v.col, dict(opts))
 
         tail_first = r
-        end = _write_block(ws, tpl.tail, tail_first, fmt, {(i, c): h for i, c, h in lay.tail_texts}, fill)
+        end = _write_ops(ws, lay.tail, lay.tail_heights, tail_first, formats, fill)
         last_row = max(end - 1, tail_first - 1)
 
         # protection, print and view settings

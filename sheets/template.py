@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import zipfile
 from pathlib import Path
 
 from office.atomic import write_text
@@ -170,6 +169,8 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _open(name: str, data: bytes):  # noqa: ANN202
+    import zipfile
+
     import openpyxl  # only here: importing it (with numpy) costs more than reading the template
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
