@@ -16,7 +16,8 @@ from office.ledger import generated as ledger_generated, mail as ledger_mail, me
 from office.model import KIND_LABELS, Report, Task
 from office.month import entries, line_units, quarter_target, reporting_units, submissions, via_lead
 from sheets import identity
-from sheets.forms import TEMPLATE_VERSION, FormRow, FormSpec, form_filename, ordered_rows, prefilled_checksum, write_form
+from sheets.forms import FormRow, FormSpec, form_filename, ordered_rows, prefilled_checksum, write_form
+from sheets.template import FormTemplate, load_template
 from office.units import notes_once
 from office.workdays import parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
@@ -91,10 +92,8 @@ def unit_rows(
         if lead_only:
             role = "牵头"
             partners = tuple(u for u in t.units if u not in line_units(t, True))
-        elif role == "牵头":
+        else:  # every other unit on the task, its lead units first (the form names them as such)
             partners = tuple(u for u in t.units if u != unit)
-        else:
-            partners = tuple(u for u in t.lead_units if u != unit)
         rows.append(FormRow(task=t, role=role, target=None if targets is None else targets.get(t.id), partners=partners,
                             gather=lead_only))
     return tuple(rows)
@@ -228,6 +227,12 @@ def replace_folder(ws: Workspace, staging: Path, target: Path, now: datetime) ->
         shutil.rmtree(folder)
 
 
+def form_template(ws: Workspace, kind: str) -> FormTemplate:
+    """The template the workspace's forms of `kind` are made from: its own templates/ copy, or
+    the packaged official one (read once per run; a broken one is refused with ConfigError)."""
+    return load_template(ws.template_file(kind), kind, ws.template_cache)
+
+
 @dataclass(frozen=True)
 class Request:
     kind: str  # plan | status
@@ -240,6 +245,7 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
         raise DubanError(f"未知的报送表类型“{kind}”，应为 plan（计划表）或 status（落实情况表）。")
     period = normalize_period(ws, kind, request.month)
     deadline = deadline_for(ws, kind, period)
+    template = form_template(ws, kind)
     specs, warnings = build_specs(ws, kind, period, deadline)
     no_plan_sentence, no_plan_warnings, no_plan = plans_notice(ws, kind, specs)
     warnings += no_plan_warnings
@@ -258,14 +264,14 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
     for spec in specs:
         name = form_filename(spec)
         prefilled = prefilled_checksum(spec)
-        checksum = f"{prefilled}/{spec.deadline.isoformat()}"
+        checksum = f"{prefilled}/{spec.deadline.isoformat()}/{template.version}"
         previous = (source or target) / name
         if spec.unit in old and old[spec.unit]["checksum"] == checksum and previous.exists():
             shutil.copy2(previous, staging / name)  # unchanged: keep the very file already sent
         else:
-            write_form(spec, staging / name, checksum=identity.seal(
+            write_form(spec, staging / name, template=template, checksum=identity.seal(
                 secret, workspace_id=spec.workspace_id, unit=spec.unit, kind=spec.kind, period=spec.period, year=spec.year,
-                template_version=TEMPLATE_VERSION, task_ids=[r.task.id for r in ordered_rows(spec)]))
+                template_version=template.version, task_ids=[r.task.id for r in ordered_rows(spec)]))
             (changed if spec.unit in old else added).append(spec.unit)
         files.append({"unit": spec.unit, "file": str(target / name), "tasks": len(spec.rows), "checksum": checksum})
     made = {s.unit for s in specs}

@@ -9,6 +9,7 @@ from pathlib import Path
 from office.atomic import atomic_path, free_name
 from office.model import Report
 from office.month import MonthData, build_month
+from sheets.template import load_template
 from sheets.tracker import write_tracker
 from office.workspace import Workspace
 
@@ -29,7 +30,9 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
     with atomic_path(path) as tmp:
         # 牵头领导 from the rows' tasks: build_month read them from this very ledger (reading
         # the task list a second time cost ~50 MB at 100,000 tasks).
-        write_tracker(tmp, data, ws.settings.office)
+        # The answer columns are headed and extended as the workspace's status form template has them.
+        form = load_template(ws.template_file("status"), "status", ws.template_cache)
+        write_tracker(tmp, data, ws.settings.office, labels=form.labels, extras=form.extras)
     data.close()  # written: the month's lines are not read again
     warnings = ([data.not_issued_note] if data.not_issued_note else []) + list(data.warnings)
     if path != wanted:

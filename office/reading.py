@@ -16,6 +16,10 @@ from collections.abc import Iterable
 from office.model import KIND_LABELS
 
 Found = tuple[str, str, str, str]  # (kind, task_id, cell, message)
+# The reader's kinds (sheets.returns.READ_FINDING_LABELS) stored as findings of the month, by the
+# month's kind. An edited task text is left to the month's rules (one finding, not two); rows
+# too long, unknown or repeated stay warnings of the file (the collect report shows them).
+READER_KINDS = {"bad_yes_no": "bad_choice", "bad_choice": "bad_choice"}
 _BAD_YES_NO = re.compile(r"([A-Z]{1,3}[0-9]+)：“(.*?)”不是“是/否”")
 
 
@@ -37,10 +41,10 @@ def found_in(read, unit: str, tasks: Iterable[str]) -> list[Found]:  # noqa: ANN
     if listed is not None:
         for p in listed:
             task = getattr(p, "task", "") or getattr(p, "task_id", "") or ""
-            if task and task not in mine:
-                continue
-            out.append((getattr(p, "kind", "") or "cell_problem", task, _bare(getattr(p, "cell", "")),
-                        getattr(p, "message", "") or str(p)))
+            kind = READER_KINDS.get(getattr(p, "kind", "") or "")
+            if kind is None or (task and task not in mine):
+                continue  # the month's rules judge it (an edited task text), or it stays a warning of the file
+            out.append((kind, task, _bare(getattr(p, "cell", "")), getattr(p, "message", "") or str(p)))
         return out
     by_cell = {r.cells.get("achieved"): r.task_id for r in read.rows if r.task_id in mine and r.cells.get("achieved")}
     return from_texts(read.problems, unit, by_cell)

@@ -20,7 +20,10 @@ from office.model import Unit
 from office.settings import CONFIG_NAME, Settings, load_settings, render_config
 from office.units import REGISTRY_NAME, Registry, load_registry, write_registry
 from office.workdays import WorkCalendar
+from templates_xlsx import TEMPLATE_FILES, template_file
 
+TEMPLATES_FOLDER = "templates"  # a workspace's own form templates, overriding templates_xlsx/
+TEMPLATE_CACHE = ".duban-cache/templates"
 FOLDERS = ("inbox", "outbox", "archive", "trackers", "briefings", "logs")
 LEDGER_NAME = "duban.db"
 LOCK_NAME = ".duban.lock"
@@ -66,6 +69,17 @@ class Workspace:
         p = self.root / name
         p.mkdir(parents=True, exist_ok=True)
         return p
+
+    def template_file(self, kind: str) -> Path:
+        """The form template for `kind` ("plan" | "status"): the workspace's own
+        templates/落实计划表.xlsx or templates/落实情况表.xlsx if there is one, else the packaged one."""
+        own = self.root / TEMPLATES_FOLDER / TEMPLATE_FILES[kind]
+        return own if own.is_file() else template_file(kind)
+
+    @property
+    def template_cache(self) -> Path:
+        """Where the specs read from the workspace's own templates are kept (sheets.template.load_template)."""
+        return self.root / TEMPLATE_CACHE
 
     def reload_registry(self) -> None:
         self.registry = load_registry(self.root / REGISTRY_NAME)

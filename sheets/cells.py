@@ -29,6 +29,9 @@ _NEEDS_SLOW_CLEAN = re.compile(
 ).search
 
 PLACEHOLDER_NO_PLAN = "（未报送计划）"
+# The line the form writer puts under a shared task's text when the form has no 本单位职责
+# column (sheets.forms.role_note): “（本单位配合。牵头单位：…）”. The reader takes it off.
+_ROLE_NOTE_RE = re.compile(r"\n（本单位(?:牵头|配合)[^\n]*）\s*$")
 
 YES = "是"
 NO = "否"
@@ -262,3 +265,8 @@ def row_height(lines: int, font_size: float = 12, padding: float = 4.0) -> float
     return min(MAX_ROW_HEIGHT, lines * line_height(font_size) + padding)
 
 
+def strip_role_note(text: str) -> str:
+    """A task cell's text without the role note the writer put under it (see _ROLE_NOTE_RE)."""
+    if "（本单位" not in text:
+        return text
+    return _ROLE_NOTE_RE.sub("", text)

@@ -9,16 +9,17 @@ calamine); formulas and macros never run.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine as pc
 
 from office.errors import InputFileError, TemplateMismatch
-from office.model import KIND_LABELS, KINDS, task_id
+from office.model import KIND_LABELS, KINDS, Finding, task_id
+from sheets import columns as C
 from sheets import identity as ident
 from sheets.cells import (
     NO,
@@ -30,26 +31,19 @@ from sheets.cells import (
     label_key,
     parse_seq,
     parse_yes_no,
+    strip_role_note,
 )
 
-PLAN_FIELDS = ("q1", "q2", "q3", "q4", "main_leader", "deputy", "note")
-STATUS_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
-FIELD_LABELS = {
-    "seq": "序号",
-    "text": "重点任务、民生实事内容",
-    "role": "本单位职责",
-    "q1": "一季度",
-    "q2": "二季度",
-    "q3": "三季度",
-    "q4": "四季度",
-    "main_leader": "主要负责人",
-    "deputy": "分管负责人",
-    "note": "备注",
-    "target": "季度计划完成目标",
-    "progress": "完成情况",
-    "problems": "存在问题",
-    "next_steps": "下一步计划",
-    "achieved": "是否完成阶段任务目标",
+PLAN_FIELDS = C.PLAN_FIELDS
+STATUS_FIELDS = C.STATUS_FIELDS
+FIELD_LABELS = C.LABELS
+# Kinds of the findings made while reading (Finding.kind), with their labels.
+READ_FINDING_LABELS = {
+    "bad_yes_no": "是否填写有误",
+    "too_long": "内容超长",
+    "unknown_row": "序号不符",
+    "duplicate_row": "任务重复",
+    "task_edited": "改动任务",
 }
 MAX_CELL_TEXT = 32767
 HEADER_SCAN_ROWS = 60
@@ -79,6 +73,11 @@ class ReturnRead:
     footer: dict = field(default_factory=dict)  # {"filled_at", "filler", "phone", "signer"} if filled
     # "tampered": an identity sheet was there but its seal failed; it was read as if lost
     identity_note: str = ""
+    # The cell-level problems as data, each with its file and cell (kinds: READ_FINDING_LABELS).
+    # unit and period are the identity's (or the visible cells'); "" when unknown.
+    findings: list[Finding] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)  # key -> the header as found in the file
+    extras: list = field(default_factory=list)  # keys of the extra (free-text) columns, in form order
 
 
 # ---------------------------------------------------------------- workbook access
@@ -124,7 +123,9 @@ class _Sheet:
         self.rows = rows
         self._clean: dict[int, list] = {}
         self.merged: dict[tuple[int, int], tuple[int, int]] = {}
+        self.ranges: list[tuple[int, int, int, int]] = []
         for (r0, c0), (r1, c1) in merges or []:
+            self.ranges.append((r0, c0, r1, c1))
             if (r1 - r0 + 1) * (c1 - c0 + 1) > 20000:
                 continue
             for r in range(r0, r1 + 1):
@@ -158,49 +159,13 @@ class _Sheet:
 # ---------------------------------------------------------------- header
 
 
-_QUARTER_RE = re.compile(r"^第?([一二三四1234])季度")
-_QUARTERS = {"一": "q1", "1": "q1", "二": "q2", "2": "q2", "三": "q3", "3": "q3", "四": "q4", "4": "q4"}
-
-
-def _field_for(key: str) -> str | None:
-    if not key:
-        return None
-    if "序号" in key:
-        return "seq"
-    if "重点任务" in key or "民生实事" in key:
-        return "text"
-    if "职责" in key:
-        return "role"
-    m = _QUARTER_RE.match(key)
-    if m:
-        return _QUARTERS[m.group(1)]
-    if "是否完成" in key or "阶段任务目标" in key or "阶段目标" in key:
-        return "achieved"
-    if "推进计划" in key:
-        return None  # the group label over 一季度…四季度
-    if "计划完成目标" in key or ("目标" in key and "季度" in key):
-        return "target"
-    if "完成情况" in key or "进展情况" in key:
-        return "progress"
-    if "存在问题" in key or key == "问题":
-        return "problems"
-    if "下一步" in key:
-        return "next_steps"
-    if "主要负责人" in key:
-        return "main_leader"
-    if "分管负责人" in key:
-        return "deputy"
-    if "备注" in key:
-        return "note"
-    return None
-
-
 @dataclass
 class _Header:
     first: int  # 0-based first header row
     last: int  # 0-based last header row
-    cols: dict[str, int]
+    cols: dict[str, int]  # key (a meaning or "extra:<header>") -> 0-based column
     kind: str | None
+    labels: dict[str, str] = field(default_factory=dict)  # key -> the header as found
 
 
 def _label_keys(values) -> list[str]:
@@ -220,36 +185,38 @@ def _find_header(sh: _Sheet) -> _Header | None:
     width = sh.width()
     for r in range(min(len(sh.rows), HEADER_SCAN_ROWS)):
         keys = _label_keys(sh.value(r, c) for c in range(width))
-        if not any("序号" in k for k in keys):  # _field_for gives "seq" exactly for these
+        if not any("序号" in k for k in keys):  # meaning_of gives "seq" exactly for these
             continue
-        fields = [_field_for(k) for k in keys]
+        fields = [C.meaning_of_key(k) for k in keys]
         if "seq" not in fields or "text" not in fields:
             continue
-        # a second header row (一季度…四季度 under 季度目标及推进计划)?
-        below = [_field_for(label_key(sh.raw(r + 1, c))) for c in range(width)]
-        two_rows = any(f in ("q1", "q2", "q3", "q4") for f in below)
+        # a second header row: 一季度…四季度 (or other headers) under a label merged over them
+        groups = {c for r0, c0, r1, c1 in sh.ranges if r0 == r1 == r and c1 > c0 for c in range(c0, c1 + 1)}
+        below = [sh.raw(r + 1, c) for c in range(width)]
+        below_keys = [C.key_of(v) if v is not None else None for v in below]
+        two_rows = any(k in C.QUARTERS for k in below_keys) or any(below_keys[c] for c in groups if c < width)
         cols: dict[str, int] = {}
+        labels: dict[str, str] = {}
         for c in range(width):
-            f = below[c] if two_rows and below[c] else fields[c]
-            if f and f not in cols:
-                cols[f] = c
-        if any(q in cols for q in ("q1", "q2", "q3", "q4")):
+            if two_rows and below_keys[c] and (c in groups or below_keys[c] in C.BY_KEY):
+                key, raw = below_keys[c], below[c]
+            else:
+                raw = sh.value(r, c)
+                key = C.key_of(raw) if fields[c] != C.GROUP else None
+            if key and key not in cols:
+                cols[key] = c
+                labels[key] = C.header_text(raw)
+        if any(q in cols for q in C.QUARTERS):
             kind = "plan"
         elif any(f in cols for f in ("progress", "achieved", "problems", "next_steps", "target")):
             kind = "status"
         else:
             kind = None
-        return _Header(r, r + 1 if two_rows else r, cols, kind)
+        return _Header(r, r + 1 if two_rows else r, cols, kind, labels)
     return None
 
 
 # ---------------------------------------------------------------- rows
-
-
-_SECTION_RE = re.compile(
-    r"^(?:[一二三四五六七八九十\d]+[、.．]?)?(?:(年度工作任务)|(为民办(?:\d+件)?实事|民生实事))"
-)
-_FOOTER_RE = re.compile(r"^(填\s*报\s*人|联\s*系\s*电\s*话|负\s*责\s*人\s*签\s*字)\s*([:：]|$)")
 
 
 def _section_kind(cleaned: list) -> str | None:
@@ -257,16 +224,14 @@ def _section_kind(cleaned: list) -> str | None:
     texts = {t for t in cleaned if t}
     if len(texts) != 1:
         return None
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", texts.pop()))
-    m = _SECTION_RE.match(text)
-    if not m or len(text) > 30:
-        return None
-    return "annual" if m.group(1) else "livelihood"
+    return C.section_kind(texts.pop())
 
 
 def _is_footer(cleaned: list) -> bool:
-    # _FOOTER_RE can only match a text starting with 填, 联 or 负
-    return any(_FOOTER_RE.match(t) for t in cleaned if t and t[0] in "填联负")
+    """填报人/联系电话/负责人签字 anywhere in the row, or 说明：/注： in its first column."""
+    if any(C.is_sign_text(t) for t in cleaned if t):
+        return True
+    return bool(cleaned) and cleaned[0] is not None and C.is_note_text(cleaned[0])
 
 
 # per label: (its key, "label: value" pattern, "starts with the label" pattern)
@@ -322,16 +287,27 @@ def _combine(old: object, new: object, fld: str) -> object:
     return f"{old}\n{new}"
 
 
+def _fields(kind: str, header: _Header) -> tuple[str, ...]:
+    """What a form of `kind` is read into: its standard answers, then the optional and extra
+    columns it has (in column order)."""
+    standard = C.FIELDS[kind]
+    more = sorted((c, k) for k, c in header.cols.items()
+                  if k not in standard and k not in C.PREFILLED and C.belongs_to(k, kind))
+    return standard + tuple(k for _, k in more)
+
+
 class _Parser:
-    def __init__(self, sh: _Sheet, header: _Header, kind: str, identity: dict | None) -> None:
+    def __init__(self, sh: _Sheet, header: _Header, kind: str, identity: dict | None, file: str = "") -> None:
         self.sh = sh
         self.h = header
         self.kind = kind
         self.identity = identity
-        self.fields = PLAN_FIELDS if kind == "plan" else STATUS_FIELDS
+        self.file = file
+        self.fields = _fields(kind, header)
         self.rows: dict[str, ReturnRow] = {}
         self.extra: list[str] = []
         self.problems: list[str] = []
+        self.findings: list[Finding] = []
         self.filled = 0
         self.footer_start: int | None = None
         self.known_ids = set(identity["task_ids"]) if identity else None
@@ -342,6 +318,13 @@ class _Parser:
 
     # -- values
 
+    def label(self, fld: str) -> str:
+        """The header of a field as this file shows it."""
+        return self.h.labels.get(fld) or C.label_of(fld)
+
+    def _find(self, kind: str, task: str, cell: str, message: str) -> None:
+        self.findings.append(Finding(kind, "", task, "", self.file, cell, message))
+
     def _read_field(self, r: int, fld: str, cleaned: list) -> object:
         c = self.h.cols.get(fld)
         if c is None:
@@ -349,20 +332,25 @@ class _Parser:
         if fld == "achieved":
             value, ok = parse_yes_no(self.sh.raw(r, c))
             if not ok:
-                self.problems.append(
-                    f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：“{_short(str(value), 40)}”不是“是/否”，请从下拉列表选择。"
-                )
+                message = (f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：“{_short(str(value), 40)}”不是“是/否”，"
+                           "请从下拉列表选择。")
+                self.problems.append(message)
+                self._find("bad_yes_no", self._row_task(r), cell_address(r, c), message)
                 return None
             return value
         value = cleaned[c] if c < len(cleaned) else None
         if fld == "target" and value == PLACEHOLDER_NO_PLAN:
             return None
         if value is not None and len(value) > MAX_CELL_TEXT:
-            self.extra.append(
-                f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：内容有 {len(value)} 个字符，超过 Excel 单元格上限 "
-                f"{MAX_CELL_TEXT}，已完整读取，但在 Excel 中打开可能被截断，请精简。"
-            )
+            message = (f"{_sheet_label(self.sh.name)}，{cell_address(r, c)}：内容有 {len(value)} 个字符，超过 Excel 单元格上限 "
+                       f"{MAX_CELL_TEXT}，已完整读取，但在 Excel 中打开可能被截断，请精简。")
+            self.extra.append(message)
+            self._find("too_long", self._row_task(r), cell_address(r, c), message)
         return value
+
+    def _row_task(self, r: int) -> str:
+        """The task id of row r as far as the walk knows it (for a finding made while reading it)."""
+        return self._tid
 
     def _kind_for(self, current: str | None, seq: int) -> str:
         if current:
@@ -380,6 +368,7 @@ class _Parser:
         seq_col, text_col = h.cols["seq"], h.cols["text"]
         current_kind: str | None = None
         last: ReturnRow | None = None
+        self._tid = ""
         for r in range(h.last + 1, len(sh.rows)):
             cl = sh.clean(r)  # every cell cleaned once; all checks below use it
             if all(t is None for t in cl):
@@ -393,28 +382,31 @@ class _Parser:
                 if kind is not None:
                     current_kind, last = kind, None
                     continue
+            if seq is not None:
+                self._tid = task_id(self._kind_for(current_kind, seq), seq)
+            else:  # a sub-item row: its task's
+                self._tid = last.task_id if last is not None else ""
             values = {f: self._read_field(r, f, cl) for f in self.fields}
             self.filled += sum(1 for v in values.values() if v is not None)
-            text = (cl[text_col] if text_col < len(cl) else None) or ""
+            text = strip_role_note((cl[text_col] if text_col < len(cl) else None) or "")
             if seq is None:
                 self._sub_item(r, last, values, text)
                 continue
             k = self._kind_for(current_kind, seq)
             tid = task_id(k, seq)
             if self.known_ids is not None and tid not in self.known_ids:
-                self.extra.append(
-                    f"{_sheet_label(sh.name)}第{r + 1}行：序号“{seq}”不在本单位的{KIND_LABELS[k]}任务中，"
-                    f"已忽略该行（{_short(text) or '无内容'}）。"
-                )
+                message = (f"{_sheet_label(sh.name)}第{r + 1}行：序号“{seq}”不在本单位的{KIND_LABELS[k]}任务中，"
+                           f"已忽略该行（{_short(text) or '无内容'}）。")
+                self.extra.append(message)
+                self._find("unknown_row", "", cell_address(r, seq_col), message)
                 last = None
                 continue
             if tid in self.rows:
                 prev = self.rows[tid]
-                self.extra.append(
-                    f"{_sheet_label(sh.name)}第{r + 1}行：{_task_label(k, seq)}重复出现"
-                    f"（首次在第{self.row_no[tid]}行），"
-                    "已将该行填报内容并入首次出现的行。"
-                )
+                message = (f"{_sheet_label(sh.name)}第{r + 1}行：{_task_label(k, seq)}重复出现"
+                           f"（首次在第{self.row_no[tid]}行），已将该行填报内容并入首次出现的行。")
+                self.extra.append(message)
+                self._find("duplicate_row", tid, cell_address(r, seq_col), message)
                 for f, v in values.items():
                     prev.values[f] = _combine(prev.values.get(f), v, f)
                 last = prev
@@ -444,7 +436,7 @@ class _Parser:
             return
         for f, v in filled.items():
             last.values[f] = _combine(last.values.get(f), v, f)
-        what = "、".join(f"“{FIELD_LABELS[f]}”" for f in filled)
+        what = "、".join(f"“{self.label(f)}”" for f in filled)
         self.extra.append(
             f"{where}没有序号，视为{_task_label(last.kind, last.seq)}的分项，已将其{what}并入该任务"
             f"{'（分项内容：“' + _short(text) + '”）' if text else ''}。"
@@ -518,7 +510,7 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
         parsed = []
         for sh, header, visible in candidates:
             kind = (identity or {}).get("kind") or header.kind or "status"
-            p = _Parser(sh, header, kind, identity)
+            p = _Parser(sh, header, kind, identity, path.name)
             p.run()
             parsed.append((p, visible))
         # the visible sheet with the most filled values wins (a unit may have copied the sheet)
@@ -541,8 +533,7 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
             f"{_sheet_label(sh.name)}的表头像是{'落实计划表' if h.kind == 'plan' else '落实情况表'}，"
             f"与文件识别信息（{'落实计划表' if identity['kind'] == 'plan' else '落实情况表'}）不一致。"
         )
-    fields = PLAN_FIELDS if kind == "plan" else STATUS_FIELDS
-    for f in fields:
+    for f in C.REQUIRED.get(kind or "", ()):
         if f not in h.cols:
             problems.append(
                 f"{_sheet_label(sh.name)}中没有找到“{FIELD_LABELS[f]}”列，该项无法读取；请使用督查室下发的表格填报。"
@@ -561,6 +552,8 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
     footer = _footer_values(sh, footer_rows)
     if best.footer_start is not None:
         footer.update({k: v for k, v in _footer_values(sh, range(best.footer_start, len(sh.rows))).items()})
+    unit, period = _unit_period(identity, visible, kind)
+    findings = [dataclasses.replace(f, unit=unit, period=period) for f in best.findings] if unit or period else best.findings
     return ReturnRead(
         sheet=sh.name,
         identity=identity,
@@ -571,4 +564,35 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
         problems=problems,
         header_row=h.first + 1,
         footer=footer,
+        findings=findings,
+        labels=dict(h.labels),
+        extras=[k for k in best.fields if C.is_extra(k)],
     )
+
+
+def _unit_period(identity: dict | None, visible: dict, kind: str | None) -> tuple[str, str]:
+    """The unit and period a read form is for: its identity's, else what its visible cells say."""
+    if identity:
+        return identity.get("unit") or "", identity.get("period") or ""
+    year, month = visible.get("year"), visible.get("month")
+    period = ""
+    if kind == "plan" and year:
+        period = str(year)
+    elif kind == "status" and year and month:
+        period = f"{year}-{month:02d}"
+    return visible.get("unit") or "", period
+
+
+def edited_tasks(read: ReturnRead, issued: dict[str, str], file: str = "") -> list[Finding]:
+    """A ``task_edited`` finding for each row whose task text differs (spaces aside) from the
+    text issued (``issued``: task id -> text), with the cell of the text."""
+    out = []
+    unit, period = _unit_period(read.identity, read.visible, read.kind)
+    for r in read.rows:
+        want = issued.get(r.task_id)
+        if want is None or not r.text or "".join(r.text.split()) == "".join(want.split()):
+            continue
+        cell = r.cells.get("text", "")
+        out.append(Finding("task_edited", unit, r.task_id, period, file, cell,
+                           f"{_sheet_label(read.sheet)}，{cell}：{_task_label(r.kind, r.seq)}的任务内容被改动，台账以任务分解表为准。"))
+    return out

@@ -49,7 +49,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping, Sequence
 
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
@@ -59,6 +59,7 @@ from office.model import Task
 from office.month_data import FIELD_LABELS, FINDING_LABELS, Line, MonthData, TaskRow
 from office.wording import STATUS_RULES, is_no_problem, status_legend
 from sheets.cells import MAX_ROW_HEIGHT, estimate_lines, line_height
+from sheets.columns import is_extra, label_of
 
 COMMENT_LIMIT = 5_000  # cell comments (one per sourced value cell)
 COMMENT_LINE_LIMIT = 20_000
@@ -105,6 +106,8 @@ TASK_COLUMNS = (
 PRINTED_COLUMNS = ("seq", "category", "text", "leaders", "unit", "role", "progress", "problems", "achieved", "status")
 TASK_FIELDS = ("seq", "category", "text", "leaders", "lead_units", "co_units", "status")
 VALUE_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
+LABELLED = ("progress", "problems", "target", "next_steps")  # headers that follow the form's (write_tracker labels)
+EXTRA_WIDTH = 24  # an extra column of the form (sheets.columns), after the answers
 CENTERED = {"seq", "leaders", "role", "achieved", "status"}
 MERGED_FIELDS = ("lead_units", "co_units")  # not printed: merged over the task's lines (normal mode)
 LEGEND = ("红", "黄", "绿")  # rows above the 台账 header, in this order
@@ -197,14 +200,38 @@ def task_label(task_id: str) -> str:
     return f"{KIND_SHORT.get(kind, kind)}{seq}" if kind else task_id
 
 
-def write_tracker(path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None = None) -> None:
-    """Write the month's tracker workbook to ``path`` (the caller makes it atomic)."""
-    _TrackerWriter(Path(path), data, office, leaders_of).write()
+def write_tracker(path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None = None,
+                  labels: Mapping[str, str] | None = None, extras: Sequence[tuple[str, str]] = ()) -> None:
+    """Write the month's tracker workbook to ``path`` (the caller makes it atomic).
+
+    ``labels``: the status form's headers (key -> header, from its template), used for the
+    answer columns; ``extras``: (key, header) of the form's extra columns (sheets.columns), shown
+    after the answers. Extra columns found in the month's answers are shown as well (a month of
+    up to CONSTANT_MEMORY_LINES lines is looked through for them)."""
+    _TrackerWriter(Path(path), data, office, leaders_of, labels, extras).write()
+
+
+def extra_columns(rows: Sequence[TaskRow], given: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """(key, header) of the extra columns: those given, then any other ``extra:`` key the lines'
+    answers hold (only looked for in a month of up to CONSTANT_MEMORY_LINES lines: a big month's
+    lines are not read twice)."""
+    out = dict(given)
+    if sum(rows.line_count(i) for i in range(len(rows))) <= CONSTANT_MEMORY_LINES:
+        for r in rows:
+            for ln in r.lines:
+                for key in ln.values:
+                    if key not in out and is_extra(key):
+                        out[key] = label_of(key)
+    return list(out.items())
 
 
 class _TrackerWriter:
-    def __init__(self, path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None):
+    def __init__(self, path: Path, data: MonthData, office: str, leaders_of: Callable[[str], tuple[str, ...]] | None,
+                 labels: Mapping[str, str] | None = None, extras: Sequence[tuple[str, str]] = ()):
         self.path = path
+        self.labels = dict(labels or {})
+        self.extras = extra_columns(data.rows, extras)
+        self.value_fields = VALUE_FIELDS + tuple(k for k, _ in self.extras)
         self.data = data
         self.office = office or ""
         self.leaders_of = leaders_of
@@ -395,7 +422,7 @@ class _TrackerWriter:
     def _source(self, line: Line) -> str:
         """来源 column: file!cells of the line's values ("x.xlsx!F8:J8"), or just the file."""
         cells = line.cells
-        refs = [str(c) for c in (cells.get(f) for f in VALUE_FIELDS) if c]
+        refs = [str(c) for c in (cells.get(f) for f in self.value_fields) if c]
         if not refs:
             refs = [str(v) for v in cells.values() if v]
         if not refs:
@@ -459,7 +486,7 @@ class _TrackerWriter:
     # ------------------------------------------------------------ 问题清单
     def _problems_sheet(self, ws, per_unit: dict[str, list[tuple[Task, object, str, object]]]) -> None:
         widths = [20, 8, 44, 50, 30]
-        ncols = self._header(ws, ["单位", "序号", "任务", FIELD_LABELS["problems"], "来源"], widths)
+        ncols = self._header(ws, ["单位", "序号", "任务", self.labels.get("problems", FIELD_LABELS["problems"]), "来源"], widths)
         r = 1
         for unit, items in per_unit.items():
             for task, problem, file, cell in items:
@@ -713,7 +740,10 @@ class _TaskSheet:
 
     def __init__(self, w: _TrackerWriter, ws, with_category: bool):
         self.w, self.ws = w, ws
-        columns = [c for c in TASK_COLUMNS if with_category or c[0] != "category"]
+        columns = [(key, w.labels.get(key, head) if key in LABELLED else head, width)
+                   for key, head, width in TASK_COLUMNS if with_category or key != "category"]
+        at = next(i for i, c in enumerate(columns) if c[0] == "source")
+        columns[at:at] = [(key, label, EXTRA_WIDTH) for key, label in w.extras]
         self.col = {key: i for i, (key, _, _) in enumerate(columns)}
         self.width = {key: width for key, _, width in columns}
         self.width_of = {i: width for i, (_, _, width) in enumerate(columns)}  # by column index
@@ -809,7 +839,7 @@ class _TaskSheet:
                 ln = lines[i]
                 vals = ln.values
                 cells = [(c_unit, text(ln.unit), f_body), (c_role, text(ln.role), f_center)]
-                for key in VALUE_FIELDS:
+                for key in w.value_fields:
                     if key == "progress" and not ln.reported:
                         cells.append((col[key], NOT_REPORTED, f_grey))
                     else:
@@ -849,14 +879,14 @@ class _TaskSheet:
             _put(ws, row, c_status, status, f_status)
             if i >= len(lines):
                 _put(ws, row, c_unit, "（无应报单位）", f_grey)
-                for key in ("role", *VALUE_FIELDS, "source"):
+                for key in ("role", *w.value_fields, "source"):
                     ws.write_blank(row, col[key], None, f_body)
                 continue
             for c, value, fmt in cells:
                 _put(ws, row, c, value, fmt)
             if comments:
                 ln = lines[i]
-                for key in VALUE_FIELDS:
+                for key in w.value_fields:
                     if ln.cells.get(key):
                         ws.write_comment(row, col[key], "来源：" + text(w._ref(ln, ln.cells[key])), self.comment_opts)
         self.r = r + n

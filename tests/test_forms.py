@@ -11,14 +11,17 @@ import pytest
 import python_calamine as pc
 
 from office.model import Task
+from sheets.cells import strip_role_note
 from sheets.forms import (
-    TEMPLATE_VERSION,
     FormRow,
     FormSpec,
     form_filename,
     prefilled_checksum,
+    role_note,
+    role_text,
     write_form,
 )
+from sheets.template import default_template
 from sheets.identity import parse_identity
 from sheets.returns import read_return
 
@@ -88,28 +91,30 @@ def test_plan_prefilled_cells(written):
     assert ws["A1"].font.name == "方正小标宋简体" and ws["A1"].font.sz == 20
     assert "请于2025年2月18日前报送督查室" in ws["A2"].value
     assert ws["A3"].value == "填报单位：区商务局"
-    assert ws["H3"].value == "填报时间："
-    header = [ws.cell(4, c).value for c in range(1, 11)]
-    assert header == ["分解序号", "重点任务、民生实事内容", "本单位职责", "季度目标及推进计划", None, None, None,
+    assert ws["G3"].value == "填报时间："
+    header = [ws.cell(4, c).value for c in range(1, 10)]
+    assert header == ["分解序号", "重点任务、民生实事内容", "季度目标及推进计划", None, None, None,
                       "主要负责人", "分管负责人", "备注"]
-    assert [ws.cell(5, c).value for c in range(4, 8)] == ["一季度", "二季度", "三季度", "四季度"]
-    assert "D4:G4" in {str(r) for r in ws.merged_cells.ranges}
+    assert [ws.cell(5, c).value for c in range(3, 7)] == ["一季度", "二季度", "三季度", "四季度"]
+    assert "C4:F4" in {str(r) for r in ws.merged_cells.ranges}
     assert "A4:A5" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A4"].font.name == "黑体"
     assert ws["A6"].value == "一、年度工作任务"
     assert ws["A10"].value == "二、为民办实事"
     for tid, r in PLAN_ROWS.items():
-        task = next(x.task for x in ROWS_PLAN if x.task.id == tid)
-        assert ws.cell(r, 1).value == task.seq
-        assert ws.cell(r, 2).value == task.text
+        row = next(x for x in ROWS_PLAN if x.task.id == tid)
+        assert ws.cell(r, 1).value == row.task.seq
+        want = row.task.text + (f"\n{role_note(row)}" if row.partners else "")
+        assert ws.cell(r, 2).value == want
         assert ws.cell(r, 2).data_type == "s"  # "=SUM(...)" stays text
         assert ws.cell(r, 2).font.name == "仿宋_GB2312"
-        for c in range(4, 11):
+        for c in range(3, 10):
             assert ws.cell(r, c).value is None
-    assert ws["C7"].value == "牵头\n配合：区财政局、区统计局"
-    assert ws["C8"].value == "配合"
-    footer = [ws.cell(14, c).value for c in range(1, 11)]
+    # no 本单位职责 column in the official form: a shared task says who else works on it
+    assert ws["B7"].value.endswith("\n（本单位牵头。配合单位：区财政局、区统计局）")
+    footer = [ws.cell(14, c).value for c in range(1, 10)]
     assert "填报人：" in footer and "联系电话：" in footer and "负责人签字：" in footer
+    assert ws["A15"].value.startswith("说明：")
 
 
 def test_status_prefilled_cells(written):
@@ -119,18 +124,34 @@ def test_status_prefilled_cells(written):
     assert ws["A2"].value == "（3月）"
     assert "请于2025年4月8日前报送督查室" in ws["A3"].value
     assert ws["A4"].value == "填报单位：区商务局"
-    assert [ws.cell(5, c).value for c in range(1, 9)] == [
-        "序号", "重点任务、民生实事内容", "本单位职责", "季度计划完成目标", "完成情况", "存在问题", "下一步计划",
-        "是否完成阶段任务目标",
+    assert [ws.cell(5, c).value for c in range(1, 8)] == [
+        "序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况", "存在问题", "下一步计划", "是否完成阶段任务目标",
     ]
     assert ws["A6"].value == "一、年度工作任务" and ws["A10"].value == "二、为民办实事"
     for row in ROWS_STATUS:
         r = STATUS_ROWS[row.task.id]
         assert ws.cell(r, 1).value == row.task.seq
-        assert ws.cell(r, 2).value == row.task.text
-        assert ws.cell(r, 4).value == (row.target or "（未报送计划）")
-        for c in range(5, 9):
+        assert ws.cell(r, 2).value.split("\n（本单位")[0] == row.task.text
+        assert ws.cell(r, 3).value == (row.target or "（未报送计划）")
+        for c in range(4, 8):
             assert ws.cell(r, c).value is None
+
+
+def test_role_texts():
+    co = FormRow(T_A3, "配合", partners=("区工业和信息化局", "区财政局"))
+    lead = FormRow(T_A1, "牵头", partners=("区财政局", "区统计局"))
+    two_leads = FormRow(Task("annual", 9, "x", lead_units=("区商务局", "区发展改革局"), co_units=("区财政局",)), "牵头",
+                        partners=("区发展改革局", "区财政局"))
+    gather = FormRow(T_A1, "牵头", partners=("区财政局",), gather=True)
+    assert role_text(co) == "配合\n牵头单位：区工业和信息化局\n其他配合单位：区财政局"
+    assert role_note(co) == "（本单位配合。牵头单位：区工业和信息化局；其他配合单位：区财政局）"
+    assert role_text(lead) == "牵头\n配合单位：区财政局、区统计局"
+    assert role_text(two_leads) == "牵头\n其他牵头单位：区发展改革局\n配合单位：区财政局"
+    assert role_text(gather) == "牵头（汇总报送）\n请汇总配合单位区财政局的落实情况"
+    assert role_note(gather) == "（本单位牵头，汇总报送：请汇总配合单位区财政局的落实情况）"
+    assert role_text(FormRow(T_A7, "牵头")) == "牵头" and role_note(FormRow(T_A7, "牵头")) == ""
+    for row in (co, lead, two_leads, gather):  # the reader takes the note off again
+        assert strip_role_note(f"{row.task.text}\n{role_note(row)}") == row.task.text
 
 
 def test_empty_section_is_omitted(tmp_path):
@@ -145,7 +166,7 @@ def test_empty_section_is_omitted(tmp_path):
 
 
 def test_protection_locked_and_unlocked(written):
-    for kind, rows, fill_cols in (("plan", PLAN_ROWS, range(4, 11)), ("status", STATUS_ROWS, range(5, 9))):
+    for kind, rows, fill_cols in (("plan", PLAN_ROWS, range(3, 10)), ("status", STATUS_ROWS, range(4, 8))):
         _, ws = _ws(written, kind)
         assert ws.protection.sheet is True
         assert not ws.protection.password
@@ -155,7 +176,7 @@ def test_protection_locked_and_unlocked(written):
         assert ws.protection.insertRows is False
         assert ws.protection.formatCells is not False  # styles stay protected
         for r in rows.values():
-            for c in (1, 2, 3):
+            for c in (1, 2):
                 assert ws.cell(r, c).protection.locked is True, (kind, r, c)
             for c in fill_cols:
                 cell = ws.cell(r, c)
@@ -164,11 +185,11 @@ def test_protection_locked_and_unlocked(written):
         assert ws["A1"].protection.locked is True
     _, ws = _ws(written, "status")
     # target: locked when prefilled, open when no plan was reported
-    assert ws["D7"].protection.locked is True
-    assert ws["D8"].protection.locked is False and ws["D8"].value == "（未报送计划）"
+    assert ws["C7"].protection.locked is True
+    assert ws["C8"].protection.locked is False and ws["C8"].value == "（未报送计划）"
     # 填报时间 and footer fill-in cells are open
-    assert ws["G4"].protection.locked is False
-    assert ws["C14"].protection.locked is False and ws["F14"].protection.locked is False
+    assert ws["F4"].protection.locked is False
+    assert ws["C14"].protection.locked is False and ws["E14"].protection.locked is False
 
 
 def test_yes_no_validation(written):
@@ -184,9 +205,9 @@ def test_yes_no_validation(written):
         assert "下拉列表" in dv.prompt
     covered = lambda coord: any(coord in dv.sqref for dv in dvs)  # noqa: E731
     for r in STATUS_ROWS.values():
-        assert covered(f"H{r}")
-        assert not covered(f"G{r}")
-    assert not covered("H6") and not covered("H10")  # section rows
+        assert covered(f"G{r}")
+        assert not covered(f"F{r}")
+    assert not covered("G6") and not covered("G10")  # section rows
 
 
 def test_print_and_view_settings(written):
@@ -211,8 +232,8 @@ def test_row_heights_follow_text(written):
     short_h = ws.row_dimensions[STATUS_ROWS["annual-3"]].height
     assert short_h >= 60
     assert long_h > short_h
-    widths = {c: ws.column_dimensions[c].width for c in "ABE"}
-    assert widths["A"] < 10 and widths["B"] > 30 and widths["E"] > 25
+    widths = {c: ws.column_dimensions[c].width for c in "ABD"}
+    assert widths["A"] < 10 and widths["B"] > 30 and widths["D"] > 25
 
 
 def test_identity_sheet(written):
@@ -228,7 +249,7 @@ def test_identity_sheet(written):
             "kind": spec.kind,
             "period": spec.period,
             "year": 2025,
-            "template_version": TEMPLATE_VERSION,
+            "template_version": default_template(spec.kind).version,
             "task_ids": [r.task.id for r in rows],
             "checksum": checksum,
         }
@@ -309,8 +330,8 @@ def test_libreoffice_xlsx_keeps_protection_and_validation(converted):
     ws = openpyxl.load_workbook(converted[("status", "xlsx")]).worksheets[0]
     assert ws.protection.sheet is True
     assert ws["B7"].protection.locked is True
-    assert ws["E7"].protection.locked is False
-    assert any("H7" in dv.sqref and "是" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
+    assert ws["D7"].protection.locked is False
+    assert any("G7" in dv.sqref and "是" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
 
 
 @needs_lo

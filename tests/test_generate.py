@@ -60,9 +60,22 @@ def test_workbook_holds_exactly_the_units_tasks_with_roles(ws, unit):
     assert [r.task_id for r in read.rows] == sorted(named, key=lambda i: (i.split("-")[0] != "annual", int(i.split("-")[1])))
     assert identity(path)["task_ids"].split(",") == [r.task_id for r in read.rows]
     sheet = openpyxl.load_workbook(path)[read.sheet]
+    by_id = {t.id: t for t in tasks}
     for r in read.rows:
-        role_cell = sheet[r.cells["text"]].offset(column=1).value
-        assert role_cell.startswith(named[r.task_id]), (r.task_id, role_cell)
+        # the official form has no 本单位职责 column: a shared task names the unit's role and the
+        # other units under its text; a co-unit's names the lead as 牵头单位 and every other unit
+        task, cell = by_id[r.task_id], sheet[r.cells["text"]].value
+        assert r.text == task.text
+        others = [u for u in task.units if u != unit]
+        if not others:
+            assert cell == task.text, r.task_id
+            continue
+        text, note = cell.rsplit("\n", 1)
+        assert text == task.text and note.startswith(f"（本单位{named[r.task_id]}。"), (r.task_id, note)
+        assert all(u in note for u in others), (r.task_id, note)
+        leads = [u for u in task.lead_units if u != unit]
+        if named[r.task_id] == "配合" and leads:
+            assert f"牵头单位：{'、'.join(leads)}" in note, (r.task_id, note)
 
 
 def test_a_unit_that_only_co_leads(ws):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date
 from pathlib import Path
@@ -12,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from office.errors import InputFileError, TemplateMismatch
-from office.model import Task
+from office.model import Finding, Task
 from sheets.cells import clean_text, parse_seq, parse_yes_no
 from sheets.forms import FormRow, FormSpec, write_form
-from sheets.returns import PLAN_FIELDS, STATUS_FIELDS, read_return
+from sheets.returns import PLAN_FIELDS, STATUS_FIELDS, edited_tasks, read_return
 
 try:
     from tests.fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
@@ -101,9 +102,9 @@ def test_filled_values_read_back_exactly(filled):
     assert read.footer == {"filler": "王小明", "phone": "0531-12345678", "filled_at": "2025年4月3日"}
     row = read.rows[0]
     assert row.text == TASKS[0].text and row.seq == 1 and row.kind == "annual"
-    assert row.cells == {"text": "B7", "target": "D7", "progress": "E7", "problems": "F7", "next_steps": "G7",
-                         "achieved": "H7"}
-    assert read.rows[3].cells["progress"] == "E11"  # livelihood-1 below its section row
+    assert row.cells == {"text": "B7", "target": "C7", "progress": "D7", "problems": "E7", "next_steps": "F7",
+                         "achieved": "G7"}
+    assert read.rows[3].cells["progress"] == "D11"  # livelihood-1 below its section row
 
 
 def test_plan_filled_values_read_back(tmp_path):
@@ -121,7 +122,7 @@ def test_plan_filled_values_read_back(tmp_path):
     for tid in IDS:
         want = {f: None for f in PLAN_FIELDS} | vals.get(tid, {})
         assert got[tid] == want, tid
-    assert read.rows[0].cells["q1"] == "D7" and read.rows[0].cells["note"] == "J7"
+    assert read.rows[0].cells["q1"] == "C7" and read.rows[0].cells["note"] == "I7"
     assert read.problems == []
 
 
@@ -183,8 +184,8 @@ def test_rows_reordered(filled, tmp_path):
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     by_id = {r.task_id: r for r in read.rows}
-    assert by_id["annual-1"].cells["progress"] == "E9"
-    assert by_id["annual-5"].cells["progress"] == "E7"
+    assert by_id["annual-1"].cells["progress"] == "D9"
+    assert by_id["annual-5"].cells["progress"] == "D7"
     assert by_id["annual-1"].text == TASKS[0].text
     assert read.extra_rows == []
 
@@ -201,14 +202,14 @@ def test_blank_rows_inserted(filled, tmp_path):
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     assert read.extra_rows == [] and read.problems == []
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "E15"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "D15"
 
 
 def test_sub_item_row_is_merged(filled, tmp_path):
     def fn(wb, ws):
         insert_rows(ws, 8, 1)  # under annual-1 (row 7)
-        set_text(ws["E8"], "分项二：招商引资项目落地3个")
-        set_text(ws["H8"], "否")
+        set_text(ws["D8"], "分项二：招商引资项目落地3个")
+        set_text(ws["G8"], "否")
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
     got = values_by_id(read)
@@ -218,7 +219,7 @@ def test_sub_item_row_is_merged(filled, tmp_path):
     assert got == want
     assert len(read.extra_rows) == 1
     assert "第8行" in read.extra_rows[0] and "年度工作任务第1项" in read.extra_rows[0]
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "E7"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "D7"
 
 
 def test_unknown_and_missing_rows(filled, tmp_path):
@@ -229,6 +230,20 @@ def test_unknown_and_missing_rows(filled, tmp_path):
     assert "annual-2" not in values_by_id(read)
     assert any("第8行" in m and "99" in m for m in read.extra_rows)
     assert any("年度工作任务第2项" in m and "没有找到" in m for m in read.extra_rows)
+    assert [(f.kind, f.cell, f.file) for f in read.findings] == [("unknown_row", "A8", "edited.xlsx")]
+
+
+def test_duplicate_row_and_edited_text_are_findings(filled, tmp_path):
+    def fn(wb, ws):
+        set_text(ws["A8"], 1)  # annual-2's row renumbered as annual-1: twice
+        set_text(ws["B9"], "大力发展低空经济、航空航天等未来产业（单位改写）。")  # annual-5's task text
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    assert [(f.kind, f.task, f.cell) for f in read.findings] == [("duplicate_row", "annual-1", "A8")]
+    edited = edited_tasks(read, {t.id: t.text for t in TASKS}, "edited.xlsx")
+    assert [(f.kind, f.unit, f.task, f.period, f.file, f.cell) for f in edited] == [
+        ("task_edited", "区商务局", "annual-5", "2025-03", "edited.xlsx", "B9")]
+    assert edited_tasks(read_return(filled, "xlsx"), {t.id: t.text for t in TASKS}) == []
 
 
 YES_NO = [
@@ -251,15 +266,18 @@ def test_bad_yes_no_is_a_problem(filled, tmp_path):
     path = fill_form(filled, tmp_path / "bad.xlsx", {"annual-2": {"achieved": "已完成大部分"}})
     read = read_return(path, "xlsx")
     assert values_by_id(read)["annual-2"]["achieved"] is None
-    assert read.problems == ["工作表“落实情况表”，H8：“已完成大部分”不是“是/否”，请从下拉列表选择。"]
+    message = "工作表“落实情况表”，G8：“已完成大部分”不是“是/否”，请从下拉列表选择。"
+    assert read.problems == [message]
+    # the same problem as data, from the moment it is found: file, cell, unit, task and period
+    assert read.findings == [Finding("bad_yes_no", "区商务局", "annual-2", "2025-03", "bad.xlsx", "G8", message)]
 
 
 def test_values_are_normalized(filled, tmp_path):
     def fn(wb, ws):
         # _x0007_ is how a control character (BEL) is stored in an xlsx string
-        set_text(ws["E7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
-        ws["F7"] = 85  # a number in a text field
-        ws["F8"] = 12.5
+        set_text(ws["D7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
+        ws["E7"] = 85  # a number in a text field
+        ws["E8"] = 12.5
         set_text(ws["A8"], "２")  # 序号 retyped as full-width text
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
@@ -276,7 +294,55 @@ def test_very_long_text_kept_with_warning(filled, tmp_path):
     marked = fill_form(filled, tmp_path / "marked.xlsx", {"livelihood-3": {"progress": "LONG-TEXT-MARKER"}})
     read = read_return(replace_in_package(marked, tmp_path / "long.xlsx", "LONG-TEXT-MARKER", long), "xlsx")
     assert values_by_id(read)["livelihood-3"]["progress"] == long
-    assert any("E12" in m and "32767" in m for m in read.extra_rows)
+    assert any("D12" in m and "32767" in m for m in read.extra_rows)
+    [f] = read.findings
+    assert (f.kind, f.task, f.file, f.cell, f.unit) == ("too_long", "livelihood-3", "long.xlsx", "D12", "区商务局")
+
+
+def test_rows_under_the_table_are_not_tasks(filled, tmp_path):
+    def fn(wb, ws):
+        insert_rows(ws, 13, 2)  # between the last task (row 12) and the footer
+        set_text(ws["A13"], "注：数据截至3月31日。")
+        set_text(ws["D13"], "这一行不是分项")
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    assert values_by_id(read) == expected_status() and read.extra_rows == [] and read.problems == []
+
+
+def test_role_note_under_the_task_text_is_not_the_text(tmp_path):
+    rows = tuple(FormRow(t, t.role_of("区商务局"), target=TARGETS[t.id], partners=("区财政局",)) for t in TASKS)
+    blank = tmp_path / "noted.xlsx"
+    write_form(dataclasses.replace(STATUS, rows=rows), blank)
+    assert "\n（本单位" in openpyxl.load_workbook(blank).worksheets[0]["B7"].value
+    read = read_return(fill_form(blank, tmp_path / "noted_filled.xlsx", FILLED), "xlsx")
+    assert [r.text for r in read.rows] == [t.text for t in TASKS]
+    assert values_by_id(read) == expected_status()
+    assert edited_tasks(read, {t.id: t.text for t in TASKS}) == []
+
+
+def test_renamed_optional_and_extra_columns_are_read(filled, tmp_path):
+    def fn(wb, ws):
+        set_text(ws["F5"], "下一步\n工作打算")  # renamed (and wrapped) by the unit
+        set_text(ws["H5"], "完成进度（%）")
+        set_text(ws["I5"], "佐证材料")
+        set_text(ws["H7"], "85%")
+        set_text(ws["I7"], "照片3张")
+        set_text(ws["H8"], "40")
+        insert_rows(ws, 8, 1)  # a sub-item of annual-1 with evidence of its own
+        set_text(ws["D8"], "分项二")
+        set_text(ws["I8"], "会议纪要")
+
+    read = read_return(_edited(filled, tmp_path, fn), "xlsx")
+    got = values_by_id(read)
+    assert got["annual-1"]["next_steps"] == FILLED["annual-1"]["next_steps"]
+    assert got["annual-1"]["percent"] == "85%" and got["annual-2"]["percent"] == "40"
+    assert got["annual-1"]["extra:佐证材料"] == "照片3张\n会议纪要"
+    assert got["annual-5"]["extra:佐证材料"] is None
+    assert read.labels["next_steps"] == "下一步工作打算" and read.labels["percent"] == "完成进度（%）"
+    assert read.extras == ["extra:佐证材料"]
+    row = {r.task_id: r for r in read.rows}["annual-1"]
+    assert row.cells["percent"] == "H7" and row.cells["extra:佐证材料"] == "I7"
+    assert any("“完成情况”、“佐证材料”" in m for m in read.extra_rows)  # the sub-item, named by its headers
 
 
 def test_missing_identity_sheet(filled, tmp_path):
@@ -288,6 +354,10 @@ def test_missing_identity_sheet(filled, tmp_path):
     assert read.visible["unit"] == "区商务局" and read.visible["month"] == 3 and read.visible["year"] == 2025
     assert read.kind == "status"
     assert values_by_id(read) == expected_status()
+    # a finding still names the unit and period, from the visible cells
+    bad = read_return(fill_form(_edited(filled, tmp_path, fn, "lost.xlsx"), tmp_path / "lost_bad.xlsx",
+                                {"annual-1": {"achieved": "大概"}}), "xlsx")
+    assert [(f.kind, f.unit, f.period, f.cell) for f in bad.findings] == [("bad_yes_no", "区商务局", "2025-03", "G7")]
 
 
 def test_unrelated_workbook(tmp_path):

@@ -81,11 +81,12 @@ def test_only_lead_units_get_status_forms_listing_their_co_units(month):
     def rows_of(unit):
         sheet = form_sheet(openpyxl.load_workbook(next(folder.glob(f"*_{unit}.xlsx"))))
         cols, rows, _ = locate(sheet)
-        return {tid: sheet.cell(r, cols["role"]).value for tid, r in rows.items()}
+        # the official form has no 本单位职责 column: the role is the line under the task text
+        return {tid: sheet.cell(r, cols["text"]).value.partition("\n")[2] for tid, r in rows.items()}
 
-    assert rows_of(U[0]) == {"annual-1": f"牵头（汇总报送）\n请汇总配合单位{U[1]}的落实情况"}
-    assert rows_of(U[3]) == {"annual-3": f"牵头（汇总报送）\n请汇总配合单位{CO_ONLY}的落实情况"}
-    assert rows_of(U[1]) == {"livelihood-1": "牵头"}  # its co-role on annual-1 is reported by 区测试一局
+    assert rows_of(U[0]) == {"annual-1": f"（本单位牵头，汇总报送：请汇总配合单位{U[1]}的落实情况）"}
+    assert rows_of(U[3]) == {"annual-3": f"（本单位牵头，汇总报送：请汇总配合单位{CO_ONLY}的落实情况）"}
+    assert rows_of(U[1]) == {"livelihood-1": ""}  # its co-role on annual-1 is reported by 区测试一局
     # the plan is still every unit's own
     assert len(list((ws.root / "outbox" / "plan").glob("*.xlsx"))) == 7
 
