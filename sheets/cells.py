@@ -31,7 +31,9 @@ _NEEDS_SLOW_CLEAN = re.compile(
 PLACEHOLDER_NO_PLAN = "（未报送计划）"
 # The line the form writer puts under a shared task's text when the form has no 本单位职责
 # column (sheets.forms.role_note): “（本单位配合。牵头单位：…）”. The reader takes it off.
-_ROLE_NOTE_RE = re.compile(r"\n（本单位(?:牵头|配合)[^\n]*）\s*$")
+# The note as the writer puts it: its own （…） may hold unit names with （…） of their own, and
+# it must end the cell (text a unit added after it is kept: an edited task text shows).
+_ROLE_NOTE_RE = re.compile(r"\n（本单位(?:牵头|配合)(?:[^\n（）]|（[^\n（）]*）)*）\s*$")
 
 YES = "是"
 NO = "否"

@@ -27,7 +27,7 @@ MONTH_TESTS = ["tests/test_merge.py", "tests/test_issued.py", "tests/test_via_le
 DESELECT = "not killed_merge and not cli_json_and_lock"
 # Test modules that test the reader itself (or read a generated form to check the generator):
 # they may import sheets.returns; no other test module, and no filler, may.
-READER_TESTS = {"test_returns.py", "test_forms.py", "test_generate.py", "test_identity.py",
+READER_TESTS = {"test_returns.py", "test_forms.py", "test_generate.py", "test_identity.py", "test_templates.py",
                 "mutants.py"}  # (mutants.py wraps the reader to plant a bug in it)
 # The demo's simulated units and the demo itself.
 DEMO_FILLERS = [ROOT / "jobs" / "simulate.py", ROOT / "jobs" / "demo.py"]
