@@ -21,6 +21,7 @@ import zipfile
 from datetime import date, datetime
 from email import policy
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
 import openpyxl
@@ -31,7 +32,7 @@ from fill import fill_form, form_sheet, locate
 from smtp_server import smtp_server, use_server  # noqa: F401
 
 pytest.importorskip("selenium")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -135,10 +136,22 @@ def board(d) -> dict[str, tuple[str, str]]:  # noqa: ANN001
     return out
 
 
+def _gone(element) -> Callable:  # noqa: ANN001
+    """The page holding ``element`` has been replaced. Chromium reports a node of a document
+    being torn down either as stale or as "Node ... does not belong to the document"."""
+    def check(driver) -> bool:  # noqa: ANN001
+        try:
+            element.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException included
+            return True
+        return False
+    return check
+
+
 def submit_and_wait(d, button) -> None:  # noqa: ANN001
     old = d.find_element(By.TAG_NAME, "html")
     button.click()
-    wait(d, 60).until(EC.staleness_of(old))
+    wait(d, 60).until(_gone(old))
     wait(d).until(lambda drv: drv.execute_script("return document.readyState") == "complete")
 
 
