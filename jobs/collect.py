@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable
 
 from office.errors import TemplateMismatch
-from office.model import Report
+from office.ledger import mailbox
+from office.model import Finding, Report
 from sheets.identity import Verifier, verifier
 from sheets.returns import ReturnRead, read_return
 from sheets.collect_report import write_collect_report
@@ -50,6 +51,8 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     mtime: float = 0.0  # the file's own time: orders two versions taken in the same run
     at: str = ""  # received time as recorded
+    source: str = ""  # where the received time came from (office.ledger.mailbox.SOURCE_LABELS)
+    sender: dict = field(default_factory=dict)  # mailed files: the sender check (jobs.fetch.check_sender)
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -61,6 +64,8 @@ def inbox_files(inbox: Path) -> list[Path]:
             if p.parent == inbox and name == REPORT_NAME:
                 continue
             if is_temp_file(name) or name.startswith(".tmp-"):
+                continue
+            if name.lower().endswith(".eml"):  # a saved message: opened by jobs.fetch, its workbooks taken from it
                 continue
             out.append(p)
     return out
@@ -251,6 +256,9 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     """
     now = now or datetime.now()
     inbox = ws.folder("inbox")
+    from jobs import fetch
+
+    mail = fetch.open_dropped_mail(ws, now)  # .eml files saved by hand: their workbooks join the inbox first
     # Oldest first by each file's own time (never by its path): of two versions of one return
     # taken in the same run, the later one is recorded last and counts.
     files = sorted(inbox_files(inbox), key=_file_time)
@@ -307,9 +315,20 @@ def run(ws: Workspace, *, now: datetime | None = None, received: datetime | None
     else:
         summary = "收件箱中没有新文件，无需处理。"
     versions = counted_versions(ws, accepted)
-    warnings = [w for o in accepted for w in o.warnings] + [v["note"] for v in versions]
+    senders = [o.sender for o in outcomes if o.sender.get("check") in ("mismatch", "unknown")]
+    warnings = ([w for o in accepted for w in o.warnings] + [v["note"] for v in versions] + mail["warnings"]
+                + [x["note"] for x in senders])
+    if mail["messages"]:
+        summary = f"打开 inbox 中保存的邮件 {len(mail['messages'])} 封。" + summary
     return Report(job="collect", summary=summary, warnings=warnings, ok=not rejected, data={
         "accepted": [{"file": o.file, "unit": o.unit, "kind": o.kind, "period": o.period, "sha256": o.sha256, "warnings": o.warnings} for o in accepted],
+        # every file taken this run: its received time as recorded and where it came from (SOURCE_LABELS)
+        "received": [{"file": o.file, "sha256": o.sha256, "at": o.at, "source": o.source}
+                     for o in outcomes if o.verdict in ("accepted", "rejected")],
+        "mail": mail["messages"],
+        "senders": senders,
+        "findings": [Finding("sender_mismatch", x["unit"], "", x["period"], x["file"], "", x["note"]).as_json()
+                     for x in senders if x["check"] == "mismatch"],  # this run's; all: mailbox.sender_findings
         "rejected": [{"file": o.file, "reason": o.reason, "sha256": o.sha256} for o in rejected],
         "versions": versions,
         "waiting": [{"file": o.file, "reason": o.reason} for o in waiting],
@@ -383,6 +402,7 @@ class _Item:
     known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
     recorded: sqlite3.Row | None = None  # the ledger's row for these bytes, from before this run
     pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
+    origin: dict | None = None  # the message it was taken from (office.ledger.mailbox.mail_origin)
 
 
 @dataclass
@@ -448,13 +468,16 @@ def _take(ws: Workspace, path: Path, now: datetime, received: datetime | None, s
     out.sha256 = sha
     out.mtime = st.st_mtime
     db = ws.ledger.db
+    item.origin = mailbox.mail_origin(db, sha)  # taken from a message: its received time and sender
     if received is not None:
-        got = received
+        got, out.source = received, "given"
+    elif item.origin is not None:
+        got, out.source = datetime.fromisoformat(item.origin["received_at"]), item.origin["received_from"]
     elif ws.settings.received_time == "file_mtime":
-        got = datetime.fromtimestamp(st.st_mtime)
+        got, out.source = datetime.fromtimestamp(st.st_mtime), "file_mtime"
     else:
         pend = db.execute("SELECT first_seen FROM pending WHERE path=?", (str(path),)).fetchone()
-        got = datetime.fromisoformat(pend["first_seen"]) if pend else now
+        got, out.source = (datetime.fromisoformat(pend["first_seen"]) if pend else now), "first_seen"
     item.data, item.at = data, got.isoformat(timespec="seconds")
     out.at = item.at
     item.recorded = db.execute("SELECT verdict, unit, kind, period FROM files WHERE sha256=?", (sha,)).fetchone()
@@ -533,6 +556,7 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
                     warnings.append(f"{name}，{read.sheet}!{r.cells.get('text', '')}：任务内容被改动，台账以任务分解表为准。")
             warnings.extend(f"{name}：{p}" for p in read.problems + read.extra_rows)
     verdict = "rejected" if reason else "accepted"
+    origin_row = _origin(ws, item, unit, kind, period)
     file_row = (sha, name, len(data), at, str(dest.relative_to(ws.root)), sn.format, unit, kind, period, verdict, reason,
                 _dumps_text(warnings))
     entry_rows = [
@@ -554,6 +578,7 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
             for r in rows:
                 con.execute("UPDATE files SET verdict=? WHERE sha256=?", ("accepted" if r["sha256"] == newest else "superseded", r["sha256"]))
         con.execute("DELETE FROM pending WHERE path=?", (key,))
+        mailbox.record_origin(con, sha, out.source, **origin_row)
 
     batch.ops.append(record)
     batch.done.append(path)
@@ -561,3 +586,22 @@ def _finish(ws: Workspace, item: _Item, parsed: Parsed | WorkerCrashed | None,
     batch.seen[sha] = out
     out.verdict, out.unit, out.kind, out.period, out.reason, out.warnings = verdict, unit, kind, period, reason, warnings
     return out
+
+
+def _origin(ws: Workspace, item: _Item, unit: str, kind: str, period: str) -> dict:
+    """The ledger's origin record of a new file: for a mailed one, the sender checked against the
+    registry (confirmed / mismatch / unknown); also kept on the outcome for the report."""
+    o = item.origin
+    if o is None:
+        return {}
+    from jobs.fetch import check_sender, sender_note
+
+    row = {"message": o["message"], "sender": o["sender"]}
+    if unit:
+        check, sender, sender_unit = check_sender(ws, unit, o["senders"] or [o["sender"]])
+        note = sender_note(check, unit=unit, form=form_name(kind, period), file=item.out.file, sender=sender,
+                           sender_unit=sender_unit, subject=o["subject"], received=o["received_at"])
+        row |= {"sender": sender, "sender_unit": sender_unit, "check": check, "note": note}
+        item.out.sender = {"file": item.out.file, "unit": unit, "kind": kind, "period": period, "sender": sender,
+                           "sender_unit": sender_unit, "check": check, "note": note, "subject": o["subject"]}
+    return row

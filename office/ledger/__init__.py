@@ -80,6 +80,9 @@ class Ledger:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
         self._add_columns()
+        from office.ledger import mailbox  # mail taken in (fetch, .eml in the inbox)
+
+        mailbox.ensure_schema(self.db)
 
     def _add_columns(self) -> None:
         for table, column, decl in ADDED_COLUMNS:
