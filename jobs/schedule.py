@@ -97,7 +97,7 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
             ws.ledger.record_run(job, period, stamp, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", ok=False)
             ran.append({"job": job, "period": period, "result": f"失败：{type(exc).__name__}: {exc}", "ok": False})
             return None
-        ok = result.ok or job == "collect"  # a rejected file is a finding, not a failed job
+        ok = result.ok or job in ("collect", "fetch")  # a rejected file or refused message is a finding, not a failed job
         ws.ledger.record_run(job, period, stamp, result.summary, ok=ok)
         ran.append({"job": job, "period": period, "result": result.summary, "ok": ok})
         warnings.extend(f"{job}（{period}）：{w}" for w in result.warnings)
@@ -113,9 +113,15 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
                 "SELECT 1 FROM files WHERE kind='status' AND period=? AND verdict='accepted' LIMIT 1", (period,)).fetchone() is not None
         return issued_months[period]
 
-    # Returns first: whatever arrived is collected, and the months it touches re-merged.
+    # Returns first: the office mailbox is fetched ([mail.imap]), whatever arrived is collected,
+    # and the months it touches re-merged.
+    if ws.settings.mail.imap.configured:
+        from jobs import fetch
+
+        attempt("fetch", now.strftime("%Y-%m-%dT%H:%M"), lambda: fetch.run(ws, now=now, dry_run=dry_run))
     result: Report | None = None
-    if (ws.root / "inbox").is_dir() and collect_job.inbox_files(ws.root / "inbox"):
+    inbox = ws.root / "inbox"
+    if inbox.is_dir() and (collect_job.inbox_files(inbox) or _saved_mail(inbox)):
         result = attempt("collect", now.strftime("%Y-%m-%dT%H:%M"), lambda: collect_job.run(ws, now=now))
         accepted = result.data["accepted"] if result else []
         touched = sorted({a["period"] for a in accepted if a["kind"] == "status"})
@@ -169,6 +175,12 @@ def run_due(ws: Workspace, now: datetime, *, dry_run: bool = False, sleep: Calla
     summary = "；".join(f"{r['job']}（{r['period']}）：{r['result']}" for r in ran) if ran else "当前没有到期的任务。"
     return Report(job="run-due", summary=summary, ok=all(r["ok"] for r in ran), warnings=warnings,
                   data={"ran": [{k: r[k] for k in ("job", "period", "result")} for r in ran], "next": upcoming})
+
+
+def _saved_mail(inbox) -> bool:  # noqa: ANN001
+    from jobs.fetch import dropped_mail
+
+    return bool(dropped_mail(inbox))
 
 
 def _quarter_months(quarter: str) -> list[tuple[int, int]]:

@@ -64,6 +64,12 @@ def _collect(ws, args, now):  # noqa: ANN001, ANN202
     return receipts.after_collect(ws, report, now=now, dry_run=args.dry_run)
 
 
+def _fetch(ws, args, now):  # noqa: ANN001, ANN202
+    from jobs import fetch
+
+    return fetch.run(ws, now=now, dry_run=args.dry_run)
+
+
 def _merge(ws, args, now):  # noqa: ANN001, ANN202
     from jobs import merge
 
@@ -135,6 +141,11 @@ def register(sub: argparse._SubParsersAction, commands: dict[str, Handler]) -> N
     _dry_run_arg(p, "回执（给报回单位的回复邮件，见 duban.toml [mail] receipts）只写成 .eml 文件供检查，不发送；文件照常收集")
     _common(p)
     commands["collect"] = _with_ws(_collect)
+
+    p = sub.add_parser("fetch", help="从督查室邮箱（IMAP）收取单位报回的邮件", description="按 duban.toml [mail.imap] 读取督查室邮箱：每封带表格附件（.xlsx .xlsm .xls .et，包括压缩包 .zip 和转发邮件中的）的新邮件原样归档到 archive/mail/，附件放入 inbox/邮件/，之后由 collect 收集。收到时间取邮件服务器收到邮件的时间，发件地址与单位名册核对。邮件从不删除或移动；除非 mark_seen = true，已读/未读状态保持不变。已收取的邮件不会重复收取。密码放在环境变量中（[mail.imap] password_env）。")
+    _dry_run_arg(p, "只列出将要收取的邮件和附件，不写任何文件，也不改动邮箱")
+    _common(p)
+    commands["fetch"] = _with_ws(_fetch)
 
     p = sub.add_parser("merge", help="汇总生成月度台账（含迟报、未报、内容不全等问题）", description="根据已接收的报送生成 trackers/ 下的月度台账：总览、台账、报送情况、问题清单、发现问题和为民办实事。")
     p.add_argument("--month", type=MONTH_VALUE, required=True, metavar="月份", help="台账月份，如 2025-03")

@@ -243,7 +243,7 @@ class _Walk:
         if not data:
             self.skip(name, "附件是空文件，未收取。")
             return
-        self.attachments.append(Attachment(name, data, where, senders))
+        self.attachments.append(Attachment(name, data, where or "附件", senders))
 
     def file(self, name: str, data: bytes, where: str, depth: int, senders: tuple[str, ...]) -> None:
         """One file found in a message or a zip: a workbook, a zip, a message, or something else."""
@@ -344,7 +344,7 @@ class _Walk:
         except (ValueError, TypeError, LookupError):
             self.skip(name, "附件编码损坏，无法解出。")
             return
-        self.file(name, data, where or "附件", depth, senders)
+        self.file(name, data, where, depth, senders)
 
 
 def zip_member_name(info: zipfile.ZipInfo) -> str:
