@@ -612,6 +612,16 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
             st = {u: unit_state(cal, u, d, msubs.get(u), now, u in missued) for u in units}
         for u in units:
             history[u][f"{m}月"] = st[u].label
+    # When each unit's return of the month counts as received, and where that time came from
+    # (邮件服务器收到时间 for a fetched mail, 首次发现时间 for a file dropped in the inbox, ...).
+    from office.ledger.mailbox import received_labels
+
+    got_column = f"{month}月收到时间"
+    columns.append(got_column)
+    sources = received_labels(ws.ledger.db, [s.sha256 for s in subs.values()])
+    for u in units:
+        got, sub = state_of[u].received_at, subs.get(u)
+        history[u][got_column] = f"{got:%Y-%m-%d %H:%M}（{sources.get(sub.sha256, '首次发现时间')}）" if got and sub else ""
 
     generated = _generated_units(ws, "status", period)
     note = not_issued_note(ws, "status", period, [s.unit for s in states if s.state == "not_issued" and s.unit in generated],
