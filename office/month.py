@@ -616,12 +616,13 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
     # (邮件服务器收到时间 for a fetched mail, 首次发现时间 for a file dropped in the inbox, ...).
     from office.ledger.mailbox import received_labels
 
-    got_column = f"{month}月收到时间"
-    columns.append(got_column)
+    got_column, source_column = f"{month}月收到时间", "收到时间来源"
+    columns += [got_column, source_column]
     sources = received_labels(ws.ledger.db, [s.sha256 for s in subs.values()])
     for u in units:
         got, sub = state_of[u].received_at, subs.get(u)
-        history[u][got_column] = f"{got:%Y-%m-%d %H:%M}（{sources.get(sub.sha256, '首次发现时间')}）" if got and sub else ""
+        history[u][got_column] = f"{got:%m-%d %H:%M}" if got and sub else ""
+        history[u][source_column] = sources.get(sub.sha256, "首次发现时间") if got and sub else ""
 
     generated = _generated_units(ws, "status", period)
     note = not_issued_note(ws, "status", period, [s.unit for s in states if s.state == "not_issued" and s.unit in generated],

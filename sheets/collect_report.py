@@ -14,9 +14,21 @@ from office.ledger import Ledger, mailbox
 VERDICTS = {"accepted": "已接收", "superseded": "已被新版本替代", "rejected": "退回", "duplicate": "重复，只记一次"}
 # 收到时间来源 and 发件人 came later: at the end, so that the earlier columns keep their places
 HEADERS = ("收到时间", "文件名", "单位", "类型", "期次", "结果", "原因或提示", "大小（字节）", "SHA-256", "归档位置", "收到时间来源", "发件人")
-WIDTHS = (18, 40, 26, 10, 10, 14, 70, 12, 20, 40, 18, 34)
+WIDTHS = (18, 40, 26, 10, 10, 14, 70, 12, 20, 40, 18, 46)
 MAIL_HEADERS = ("收到时间", "收到时间来源", "发件人", "主题", "取出的表格", "未收取的部分及原因", "Message-ID", "邮件归档位置")
 MAIL_WIDTHS = (18, 16, 30, 36, 46, 50, 30, 40)
+
+
+def row_height(values: tuple[str, ...], widths: tuple[int, ...]) -> float:
+    """A row tall enough for its wrapped text (CJK characters count two column units, others one)."""
+    lines = 1
+    for v, w in zip(values, widths):
+        n = 0
+        for part in str(v or "").split("\n"):
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
+            n += max(1, -(-units // max(int(w) - 1, 1)))
+        lines = max(lines, n)
+    return min(15.0 * lines + 3, 409.0)
 
 
 def report_rows(ledger: Ledger) -> list[dict]:
@@ -67,6 +79,7 @@ def write_collect_report(path: Path, ledger: Ledger, now: datetime) -> None:
             ws.write_string(i, 9, r["archive"], fmt)
             ws.write_string(i, 10, source, fmt)
             ws.write_string(i, 11, sender_text(origin), fmt)
+            ws.set_row(i, row_height((*values, "", r["sha256"], r["archive"], source, sender_text(origin)), WIDTHS))
         for j, w in enumerate(WIDTHS):
             ws.set_column(j, j, w)
         ws.freeze_panes(2, 0)
@@ -85,7 +98,7 @@ def sender_text(origin: dict | None) -> str:
     check = origin.get("sender_check") or ""
     words = mailbox.CHECK_LABELS.get(check, "")
     if check == "mismatch":
-        words += f"（登记在{origin.get('sender_unit', '')}名下）"
+        words += f"：登记在{origin.get('sender_unit', '')}名下"
     return f"{origin['sender']}（{words}）" if words else origin["sender"]
 
 
@@ -113,6 +126,7 @@ def _mail_sheet(wb, ledger: Ledger, head, body, bad) -> None:  # noqa: ANN001 - 
     for i, (values, odd) in enumerate(rows, start=2):
         for j, v in enumerate(values):
             ws.write_string(i, j, (v or "")[:32000], bad if odd else body)
+        ws.set_row(i, row_height(values, MAIL_WIDTHS))
     for j, w in enumerate(MAIL_WIDTHS):
         ws.set_column(j, j, w)
     ws.freeze_panes(2, 0)

@@ -215,7 +215,7 @@ def test_a_return_received_a_working_day_late_is_late_by_one_day_even_when_fetch
     sheet = list(wb["报送情况"].iter_rows(values_only=True))
     head = sheet[0]
     line = dict(zip(head, next(r for r in sheet if r[0] == U[0])))
-    assert line["3月收到时间"] == "2025-04-09 01:30（邮件服务器收到时间）"
+    assert (line["3月"], line["3月收到时间"], line["收到时间来源"]) == ("迟报1个工作日", "04-09 01:30", "邮件服务器收到时间")
 
 
 # ---------------------------------------------------------------------------- the archive and the mailbox
@@ -438,7 +438,7 @@ def test_the_sender_is_checked_against_the_registry(env):
     finally:
         ws.close()
     rows = {r["文件名"]: r for r in report_rows(root / "inbox" / collect.REPORT_NAME)}
-    assert rows["邮件/2025-04-07/一局.xlsx"]["发件人"] == f"{ADDR[U[1]]}（发件人与报送单位不符（登记在{U[1]}名下））"
+    assert rows["邮件/2025-04-07/一局.xlsx"]["发件人"] == f"{ADDR[U[1]]}（发件人与报送单位不符：登记在{U[1]}名下）"
     assert "发件人与报送单位不符" in rows["邮件/2025-04-07/一局.xlsx"]["原因或提示"]
     assert rows["邮件/2025-04-07/三局.xlsx"]["发件人"] == "stranger@elsewhere.example（发件地址不在单位名册中）"
 
