@@ -184,6 +184,11 @@ def _write_planned(ws: Workspace, sha: str, msg: MailMessage, received_at: str) 
         if att is None:  # cannot happen with the same archived bytes; recorded, not raised
             done.append((a_sha, "duplicate"))
             continue
+        if target.exists():  # another file took the name meanwhile: it is never overwritten
+            rel = _inbox_path(ws, Path(row["inbox"]).parent.name, row["name"], set())
+            with ws.ledger.transaction() as con:
+                mailbox.move_attachment(con, a_sha, sha, rel)
+            target = ws.root / rel
         write_bytes(target, att.data)
         os.utime(target, (stamp, stamp))  # the file's own time is when the server received it
         done.append((a_sha, "written"))
@@ -384,7 +389,7 @@ def run(ws: Workspace, *, now: datetime, dry_run: bool = False) -> Report:
     stamp = now.isoformat(timespec="seconds")
     account = f"{imap.user}@{imap.host}:{imap.port}" if imap.user else f"{imap.host}:{imap.port}"
     data: dict = {"account": account, "folder": imap.folder, "dry_run": dry_run, "taken": [], "known": [],
-                  "refused": [], "resumed": [], "files": []}
+                  "refused": [], "ignored": [], "resumed": [], "files": []}
     warnings: list[str] = []
     if not dry_run:
         for t in resume(ws, now):
@@ -399,14 +404,14 @@ def run(ws: Workspace, *, now: datetime, dry_run: bool = False) -> Report:
         uidvalidity = int(info.get(b"UIDVALIDITY", 0))
         criteria = ["SINCE", imap.since] if imap.since else ["ALL"]
         uids = sorted(int(u) for u in client.search(criteria))
-        old = mailbox.seen_uids(ws.ledger.db, account, imap.folder, uidvalidity)
+        limit = int(imap.max_message_mb * 1024 * 1024)
+        old = mailbox.seen_uids(ws.ledger.db, account, imap.folder, uidvalidity, limit)
         new = [u for u in uids if u not in old]
         if old == set() and uids and ws.ledger.db.execute(
                 "SELECT 1 FROM mail_seen WHERE account=? AND folder=? AND uidvalidity<>? LIMIT 1",
                 (account, imap.folder, uidvalidity)).fetchone():
             warnings.append(f"邮箱文件夹“{imap.folder}”的 UIDVALIDITY 已变化（服务器重建了该文件夹），已重新读取全部邮件；"
                             "已收取过的邮件按内容（SHA-256）识别，不会重复收取。")
-        limit = int(imap.max_message_mb * 1024 * 1024)
         for i in range(0, len(new), FETCH_CHUNK):
             chunk = new[i:i + FETCH_CHUNK]
             heads = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE",
@@ -435,15 +440,27 @@ def run(ws: Workspace, *, now: datetime, dry_run: bool = False) -> Report:
                 raw = got.get(b"BODY[]")
                 if raw is None:  # gone meanwhile (expunged by another client): seen again next run if it is back
                     continue
+                msg = read_message(raw, limits_of(ws))
+                if not msg.attachments and not msg.refused and mailbox.message_row(ws.ledger.db, hashlib.sha256(raw).hexdigest()) is None:
+                    # no workbook in it: not a return; not archived, listed if it carried other files
+                    reason = ("邮件中没有表格文件，未收取：" + "；".join(f"{x.name}（{x.reason}）" for x in msg.skipped)) if msg.skipped else ""
+                    data["ignored"].append(row | {"reason": reason})
+                    if reason:
+                        warnings.append(f"{head.sender or '（无发件人）'}于{when:%m-%d %H:%M}发来的邮件“{head.subject}”：{reason}")
+                    if not dry_run:
+                        with ws.ledger.transaction() as con:
+                            mailbox.record_seen(con, state="ignored", at=stamp, reason=reason, size=size, sha256=hashlib.sha256(raw).hexdigest(),
+                                                message_id=msg.message_id, sender=msg.sender, subject=msg.subject, **seen)
+                    continue
                 if dry_run:
-                    msg = read_message(raw, limits_of(ws))
                     sha = hashlib.sha256(raw).hexdigest()
                     known = mailbox.message_row(ws.ledger.db, sha) is not None
                     (data["known"] if known else data["taken"]).append(row | {
                         "sha256": sha, "files": [{"name": a.name, "part": a.where} for a in msg.attachments],
                         "skipped": [{"name": s.name, "reason": s.reason} for s in msg.skipped]})
                     continue
-                taken = take_message(ws, raw, received_at=when, received_from="imap", origin="imap", now=now, seen=seen)
+                taken = take_message(ws, raw, received_at=when, received_from="imap", origin="imap", now=now, seen=seen,
+                                     message=msg)
                 entry = row | taken.as_json(ws)
                 if taken.state == "known":
                     data["known"].append(entry)
@@ -476,4 +493,6 @@ def run(ws: Workspace, *, now: datetime, dry_run: bool = False) -> Report:
         summary = f"邮箱 {account} 的“{imap.folder}”中没有新邮件。"
     if data["known"] and not dry_run:
         summary += f"已收取过的邮件 {len(data['known'])} 封未重复收取。"
+    if data["ignored"]:
+        summary += f"没有表格附件的邮件 {len(data['ignored'])} 封未收取。"
     return Report(job="fetch", summary=summary, warnings=warnings, ok=not data["refused"], data=data)

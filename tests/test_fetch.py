@@ -376,6 +376,30 @@ def test_a_30_mb_message_is_refused_with_a_reason_and_the_run_goes_on(env):
     run_collect(root)
     [row] = [r for r in report_rows(root / "inbox" / collect.REPORT_NAME, "邮件") if r["主题"] == "二局（附现场照片）"]
     assert "超过上限" in row["未收取的部分及原因"] and row["取出的表格"] == "（未收取）"
+    # the office raises the limit: the message is taken at the next run
+    set_config(root / "duban.toml", "mail.imap", max_message_mb=40)
+    raised = run_fetch(root)
+    assert [t["subject"] for t in raised.data["taken"]] == ["二局（附现场照片）"] and raised.ok
+    assert list(inbox_files(root).values()) == [sha(forms[U[1]])]
+
+
+def test_mail_without_a_workbook_is_not_archived_and_one_with_other_files_is_listed(env):
+    root, forms, server = env
+    server.append(raw(message(ADDR[U[0]], "会议通知回执")), datetime(2025, 4, 7, 9, tzinfo=SHANGHAI))
+    m = message(ADDR[U[1]], "二局报送（Word 版）")
+    m.add_attachment(b"PK\x03\x04docx", maintype="application", subtype="octet-stream", filename="二局落实情况.docx")
+    server.append(raw(m), datetime(2025, 4, 7, 10, tzinfo=SHANGHAI))
+    got = run_fetch(root)
+    assert got.data["taken"] == [] and len(got.data["ignored"]) == 2
+    assert not (root / "archive" / "mail").exists() and inbox_files(root) == {}
+    assert [w for w in got.warnings if "二局落实情况.docx" in w and "不是表格文件" in w]
+    assert run_fetch(root).data["ignored"] == []  # once
+    ws = open_workspace(root)
+    try:
+        [listed] = mailbox.refused(ws.ledger.db)
+        assert listed["subject"] == "二局报送（Word 版）" and "二局落实情况.docx" in listed["reason"]
+    finally:
+        ws.close()
 
 
 # ---------------------------------------------------------------------------- forwarded, zipped, GBK names
@@ -551,3 +575,13 @@ def test_the_fetch_command(env):
     server.stop()
     down = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, env=env_, timeout=120)
     assert down.returncode == 2 and "无法连接收件服务器" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_since_leaves_older_mail_alone(env):
+    root, forms, server = env
+    set_config(root / "duban.toml", "mail.imap", since="2025-04-01")
+    server.append(raw(message(ADDR[U[0]], "去年的表", [("旧.xlsx", forms[U[0]])])), datetime(2025, 3, 20, 9, tzinfo=SHANGHAI))
+    server.append(raw(message(ADDR[U[1]], "二局", [("二局.xlsx", forms[U[1]])])), datetime(2025, 4, 7, 9, tzinfo=SHANGHAI))
+    got = run_fetch(root)
+    assert [t["subject"] for t in got.data["taken"]] == ["二局"]
+    assert list(inbox_files(root).values()) == [sha(forms[U[1]])]

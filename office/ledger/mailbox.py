@@ -8,7 +8,8 @@ Tables (created by ``ensure_schema``, called when the ledger opens):
   (office-local) and where that came from, the archived .eml. ``state``: archived (the files
   are being written into the inbox) | done.
 - ``mail_seen``: one row per message seen on the server, by account, folder, UIDVALIDITY and
-  UID: taken, known (the same bytes were already taken) or refused (with the reason).
+  UID: taken, known (the same bytes were already taken), ignored (no workbook in it: not
+  archived; the reason names what it carried) or refused (too large, with the reason).
 - ``mail_attachments``: each workbook taken from a message (its SHA-256 -> the message), the
   inbox file it was written to. ``state``: planned | written | duplicate (same bytes already taken).
 - ``file_origins``: for each collected file (files.sha256): where its received time came from
@@ -139,9 +140,15 @@ def messages(db: sqlite3.Connection) -> list[dict]:
 # ---------------------------------------------------------------------------- the server's messages
 
 
-def seen_uids(db: sqlite3.Connection, account: str, folder: str, uidvalidity: int) -> set[int]:
-    return {r[0] for r in db.execute("SELECT uid FROM mail_seen WHERE account=? AND folder=? AND uidvalidity=?",
-                                     (account, folder, uidvalidity))}
+def seen_uids(db: sqlite3.Connection, account: str, folder: str, uidvalidity: int, max_size: int | None = None) -> set[int]:
+    """UIDs already dealt with; a message refused as too large counts only while it still is
+    (``max_size``: the current limit, so that raising it takes them at the next run)."""
+    q = "SELECT uid FROM mail_seen WHERE account=? AND folder=? AND uidvalidity=?"
+    args: list = [account, folder, uidvalidity]
+    if max_size is not None:
+        q += " AND NOT (state='refused' AND size<=?)"
+        args.append(max_size)
+    return {r[0] for r in db.execute(q, args)}
 
 
 def record_seen(con: sqlite3.Connection, *, account: str, folder: str, uidvalidity: int, uid: int, state: str, at: str,
@@ -149,13 +156,16 @@ def record_seen(con: sqlite3.Connection, *, account: str, folder: str, uidvalidi
                 sender: str = "", subject: str = "") -> None:
     con.execute(
         "INSERT INTO mail_seen (account, folder, uidvalidity, uid, message_id, sha256, state, reason, size, internal_date, "
-        "sender, subject, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account, folder, uidvalidity, uid) DO NOTHING",
+        "sender, subject, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (account, folder, uidvalidity, uid) "
+        "DO UPDATE SET state=excluded.state, sha256=excluded.sha256, reason=excluded.reason, at=excluded.at",
         (account, folder, uidvalidity, uid, message_id, sha256, state, reason, size, internal_date, sender, subject, at))
 
 
 def refused(db: sqlite3.Connection) -> list[dict]:
-    """Messages on the server that were not taken, with the reason."""
-    return [dict(r) for r in db.execute("SELECT * FROM mail_seen WHERE state='refused' ORDER BY internal_date DESC, uid DESC")]
+    """Messages on the server that were not taken, with the reason: too large, or carrying
+    attachments none of which is a workbook (mail without attachments is not listed)."""
+    return [dict(r) for r in db.execute(
+        "SELECT * FROM mail_seen WHERE state IN ('refused','ignored') AND reason<>'' ORDER BY internal_date DESC, uid DESC")]
 
 
 # ---------------------------------------------------------------------------- files taken from messages
@@ -179,6 +189,10 @@ def inbox_path_used(db: sqlite3.Connection, path: str) -> bool:
 def record_attachment(con: sqlite3.Connection, sha: str, message: str, name: str, part: str, inbox: str, state: str) -> None:
     con.execute("INSERT INTO mail_attachments (sha256, message, name, part, inbox, state) VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT (sha256, message) DO NOTHING", (sha, message, name, part, inbox, state))
+
+
+def move_attachment(con: sqlite3.Connection, sha: str, message: str, inbox: str) -> None:
+    con.execute("UPDATE mail_attachments SET inbox=? WHERE sha256=? AND message=?", (inbox, sha, message))
 
 
 def planned_attachments(db: sqlite3.Connection, message: str) -> list[sqlite3.Row]:
