@@ -22,16 +22,24 @@ def _common(p: argparse.ArgumentParser, now: bool = True, as_json: bool = True) 
         _json_arg(p)
 
 
+def _office_now(ws, text: str | None):  # noqa: ANN001, ANN202
+    """--now, or the office's time now ([office] timezone); a time given with a zone is converted."""
+    from office.cli import _now
+    from office.clock import office_now, to_office_local
+
+    return to_office_local(_now(text), ws.settings.timezone) if text else office_now(ws.settings.timezone)
+
+
 def _with_ws(job: Callable, lock: bool = True) -> Handler:
     def handler(args: argparse.Namespace) -> Report:
-        from office.cli import _now, _open
+        from office.cli import _open
 
         ws = _open(args)
         try:
             if lock:
                 with ws.lock():
-                    return job(ws, args, _now(getattr(args, "now", None)))
-            return job(ws, args, _now(getattr(args, "now", None)))
+                    return job(ws, args, _office_now(ws, getattr(args, "now", None)))
+            return job(ws, args, _office_now(ws, getattr(args, "now", None)))
         finally:
             ws.close()
 
@@ -108,10 +116,14 @@ def _schedule(args):  # noqa: ANN001, ANN202
     root = Path(args.workspace)
     ws = open_workspace(root)
     interval = args.interval or ws.settings.interval_minutes
+    zone = ws.settings.timezone
     ws.close()
     log = root / "logs" / "schedule.log"
     log.parent.mkdir(exist_ok=True)
-    return schedule.serve(lambda: open_workspace(root), interval_minutes=interval, log_path=log, dry_run=args.dry_run)
+    from office.clock import office_now
+
+    return schedule.serve(lambda: open_workspace(root), interval_minutes=interval, log_path=log, dry_run=args.dry_run,
+                          clock=lambda: office_now(zone))
 
 
 def _demo(args):  # noqa: ANN001, ANN202

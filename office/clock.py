@@ -38,3 +38,8 @@ def to_office_local(dt: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> date
 def utc_as_office_local(dt: datetime, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> datetime:
     """A naive time known to be UTC (a Date: header written with -0000), as office-local."""
     return to_office_local(dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt, tz)
+
+
+def office_now(tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> datetime:
+    """The office's wall-clock time now (naive), whatever zone the machine's clock is set to."""
+    return to_office_local(datetime.now(timezone.utc), tz)

@@ -235,3 +235,20 @@ def test_imap_and_timezone_settings(tmp_path):
             load_settings(cfg)
         assert words in str(exc.value)
         cfg.write_text(text, encoding="utf-8")
+
+
+def test_office_now_is_the_office_wall_clock_whatever_the_machine_zone(monkeypatch):
+    import time
+
+    from office.clock import office_now
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        shanghai = office_now("Asia/Shanghai")
+        truth = datetime.now(timezone.utc).astimezone(SHANGHAI).replace(tzinfo=None)
+        assert shanghai.tzinfo is None and abs((truth - shanghai).total_seconds()) < 5
+        assert abs((datetime.now() - shanghai).total_seconds()) > 3600  # the machine's local time is another
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
