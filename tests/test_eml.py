@@ -10,7 +10,6 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
