@@ -27,7 +27,6 @@ import hashlib
 import os
 import socket
 import ssl
-import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +39,7 @@ from office.model import Report
 from office.units import is_email
 from office.workspace import Workspace
 from sheets.mail import Limits, MailMessage, read_message
+from jobs.inbox import settled
 
 MAIL_FOLDER = "邮件"  # under inbox/: the files taken from messages, by day received
 ARCHIVE_FOLDER = "mail"  # under archive/
@@ -300,8 +300,8 @@ def open_dropped_mail(ws: Workspace, now: datetime) -> dict:
     for path in dropped_mail(inbox):
         rel = path.relative_to(inbox).as_posix()
         try:
-            st = path.stat()
-            if _time.time() - st.st_mtime < settle:
+            ok, _ = settled(ws, path, settle)
+            if not ok:
                 out["waiting"].append({"file": rel, "reason": "文件仍在变化（可能正在复制），下次运行时再处理。"})
                 continue
             raw = path.read_bytes()

@@ -30,7 +30,8 @@ from imap_server import PASSWORD, PASSWORD_ENV, imap_server, use_imap  # noqa: F
 from month_fixture import U, full, issue, make_ws
 from smtp_server import set_config, smtp_server, use_server  # noqa: F401  (fixture)
 
-from jobs import collect, fetch, generate, merge, receipts, schedule
+from conftest import collect_inbox, generate_forms, merge_month, run_due_at
+from jobs import collect, fetch
 from office.ledger import mailbox
 from office.month import build_month
 from office.workspace import open_workspace
@@ -52,7 +53,7 @@ def template(tmp_path_factory):
     form filled in (bytes) by the independent filler."""
     base = tmp_path_factory.mktemp("fetch")
     ws = make_ws(base / "ws")
-    generate.run(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
+    generate_forms(ws, "status", PERIOD, now=datetime(2025, 4, 1, 9))
     issue(ws, "status", PERIOD, datetime(2025, 4, 1, 9, 5))
     forms = {}
     for u in U:
@@ -154,7 +155,7 @@ def file_row(root: Path, digest: str) -> dict:
 def run_fetch(root: Path, now: datetime = FETCHED, **kw):  # noqa: ANN201
     ws = open_workspace(root)
     try:
-        return fetch.run(ws, now=now, **kw)
+        return fetch.run(ws, fetch.Request(**kw), now)
     finally:
         ws.close()
 
@@ -162,7 +163,7 @@ def run_fetch(root: Path, now: datetime = FETCHED, **kw):  # noqa: ANN201
 def run_collect(root: Path, now: datetime = FETCHED):  # noqa: ANN201
     ws = open_workspace(root)
     try:
-        return collect.run(ws, now=now)
+        return collect_inbox(ws, now)
     finally:
         ws.close()
 
@@ -200,7 +201,7 @@ def test_a_return_received_a_working_day_late_is_late_by_one_day_even_when_fetch
         assert data.deadline.isoformat() == "2025-04-08"
         assert (state[U[0]].state, state[U[0]].late_days) == ("late", 1)
         assert (state[U[2]].state, state[U[2]].late_days) == ("on_time", 0)
-        report = merge.run(ws, PERIOD, now=FETCHED)
+        report = merge_month(ws, PERIOD, FETCHED)
         [late] = [f for f in report.data["findings"] if f["kind"] == "late"]
         assert late["unit"] == U[0] and "迟报1个工作日" in late["message"]
     finally:
@@ -310,7 +311,7 @@ def checkpoint(stage, sha):
             os._exit(9)  # as a kill would: no cleanup, no commit of anything pending
 fetch._checkpoint = checkpoint
 ws = open_workspace(__import__("pathlib").Path({ws!r}))
-fetch.run(ws, now=datetime(2025, 4, 16, 9))
+fetch.run(ws, fetch.Request(), datetime(2025, 4, 16, 9))
 """
 
 
@@ -459,6 +460,10 @@ def test_the_sender_is_checked_against_the_registry(env):
         assert mailbox.sender_findings(ws.ledger.db, "status", "2025-02") == []
         o = mailbox.origins(ws.ledger.db)
         assert o[sha(forms[U[3]])]["sender_check"] == "confirmed"  # the registered address (case does not matter)
+        # a finding of the month, as the tracker and the web page show it
+        month = [(f.kind, f.unit, f.file) for f in build_month(ws, PERIOD, FETCHED).findings if f.kind == "sender_mismatch"]
+        assert month == [("sender_mismatch", U[0], "邮件/2025-04-07/一局.xlsx")]
+        assert not [f for f in build_month(ws, "2025-02", FETCHED).findings if f.kind == "sender_mismatch"]
     finally:
         ws.close()
     rows = {r["文件名"]: r for r in report_rows(root / "inbox" / collect.REPORT_NAME)}
@@ -475,7 +480,7 @@ def test_receipts_go_to_the_sender_as_well_as_the_registered_address(env, smtp_s
     run_fetch(root)
     ws = open_workspace(root)
     try:
-        report = receipts.after_collect(ws, collect.run(ws, now=FETCHED), now=FETCHED)
+        report = collect.run(ws, collect.Request(receipts=True), FETCHED, sleep=lambda seconds: None)
     finally:
         ws.close()
     [sent] = report.data["receipts"]["sent"]
@@ -549,7 +554,7 @@ def test_run_due_fetches_before_it_collects(env):
     server.append(raw(message(ADDR[U[0]], "一局", [("一局.xlsx", forms[U[0]])])), datetime(2025, 4, 9, 9, tzinfo=SHANGHAI))
     ws = open_workspace(root)
     try:
-        report = schedule.run_due(ws, datetime(2025, 4, 9, 9, 5))
+        report = run_due_at(ws, datetime(2025, 4, 9, 9, 5))
     finally:
         ws.close()
     jobs = [r["job"] for r in report.data["ran"]]

@@ -183,7 +183,7 @@ def mail_origin(source: Source, sha: str) -> dict | None:
     r = connection(source).execute(
         f"SELECT m.sha256 AS message, m.message_id, m.sender, m.senders, m.subject, m.received_at, m.received_from, "
         "m.archive, a.part FROM mail_attachments a JOIN mail_messages m ON m.sha256 = a.message "
-        "WHERE a.sha256=? AND a.state IN ('planned','written') ORDER BY m.received_at, m.{sqlite.INSERTION_ORDER} LIMIT 1", (sha,)).fetchone()
+        f"WHERE a.sha256=? AND a.state IN ('planned','written') ORDER BY m.received_at, m.{sqlite.INSERTION_ORDER} LIMIT 1", (sha,)).fetchone()
     if r is None:
         return None
     d = dict(r)
