@@ -590,3 +590,28 @@ def test_since_leaves_older_mail_alone(env):
     got = run_fetch(root)
     assert [t["subject"] for t in got.data["taken"]] == ["二局"]
     assert list(inbox_files(root).values()) == [sha(forms[U[1]])]
+
+
+def test_the_web_page_fetches_then_collects(env):
+    from web import actions
+
+    root, forms, server = env
+    server.append(raw(message(ADDR[U[1]], "二局", [("二局.xlsx", forms[U[1]])])), datetime(2025, 4, 8, 16, tzinfo=SHANGHAI))
+    ws = open_workspace(root)
+    try:
+        assert actions.fetch_available(ws) == (True, "")
+        report = actions.fetch(ws, now=FETCHED)
+        assert [t["subject"] for t in report.data["fetch"]["taken"]] == ["二局"]
+        assert [a["unit"] for a in report.data["accepted"]] == [U[1]]
+        assert report.summary.startswith("从邮箱") and "本次处理 1 个文件" in report.summary
+    finally:
+        ws.close()
+    assert inbox_files(root) == {}
+    assert file_row(root, sha(forms[U[1]]))["received_at"] == "2025-04-08T16:00:00"
+    set_config(root / "duban.toml", "mail.imap", host="")
+    ws = open_workspace(root)
+    try:
+        ok, why = actions.fetch_available(ws)
+        assert not ok and "[mail.imap]" in why
+    finally:
+        ws.close()
