@@ -4,7 +4,8 @@
 The only place that prints, draws progress and picks exit codes (0 ok, 1 finished with
 findings or failures, 2 cannot run). Commands come from the table in jobs/commands.py;
 this module opens the workspace, takes its lock, turns ``--now`` into the job's "now"
-(the one place the clock is read), runs the job and shows its Report.
+(the one place the clock is read: the office's wall-clock time, ``[office] timezone``),
+runs the job and shows its Report.
 """
 
 from __future__ import annotations
@@ -56,15 +57,20 @@ def _read_password() -> str:
 
 def run_command(cmd, args) -> Report:  # noqa: ANN001
     """Run one command of the table as typed: workspace opened (and locked), hooks handed over."""
+    from office.clock import DEFAULT_TIMEZONE, office_now, to_office_local
+
     options = vars(args)
-    now = options.get("now") or datetime.now()
     request = cmd.request_from_options(options)
-    hooks: dict[str, Any] = {"clock": datetime.now, "password": _read_password,
+    ws = _workspace(cmd, args)
+    # The office's time ([office] timezone), whatever the machine's zone; a --now with a zone is converted.
+    zone = ws.settings.timezone if ws is not None else DEFAULT_TIMEZONE
+    given = options.get("now")
+    now = to_office_local(given, zone) if given else office_now(zone)
+    hooks: dict[str, Any] = {"clock": lambda: office_now(zone), "password": _read_password,
                              "ready": lambda url: print(f"网页已启动：{url}（按 Ctrl-C 停止）", flush=True)}
     progress = _displays(cmd.progress) if cmd.progress and not options.get("json") else None
     if progress is not None:
         hooks["progress"] = progress
-    ws = _workspace(cmd, args)
     try:
         with ws.lock() if ws is not None and cmd.lock else nullcontext():
             return cmd.run(ws, request, now, **hooks)

@@ -10,8 +10,8 @@ from typing import Callable
 
 from office.dates import form_label
 from office.errors import TemplateMismatch
-from office.ledger import Connection, entries as ledger_entries, files as ledger_files, findings as ledger_findings, meta
-from office.model import Report
+from office.ledger import Connection, entries as ledger_entries, files as ledger_files, findings as ledger_findings, mailbox, meta
+from office.model import Finding, Report
 from office.reading import found_in
 from sheets.identity import Verifier
 from sheets.returns import ReturnRead, read_return
@@ -68,6 +68,9 @@ def run(ws: Workspace, request: Request, now: datetime, *, progress: Callable[[i
 def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: Callable[[int, int, str], None] | None,
              workers: int | None) -> Report:
     inbox = ws.folder("inbox")
+    from jobs import fetch
+
+    mail = fetch.open_dropped_mail(ws, now)  # .eml files saved by hand: their workbooks join the inbox first
     # Oldest first by each file's own time (never by its path): of two versions of one return
     # taken in the same run, the later one is recorded last and counts.
     files = sorted(inbox_files(inbox), key=file_time)
@@ -119,15 +122,27 @@ def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: 
     if outcomes:
         report_file = str(inbox / REPORT_NAME)
         rows = report_rows(ledger_files.all_files(ws.ledger), ledger_files.all_names(ws.ledger))
-        write_collect_report(Path(report_file), rows, now)
+        write_collect_report(Path(report_file), rows, now, origins=mailbox.origins(ws.ledger),
+                             messages=mailbox.messages(ws.ledger), refused=mailbox.refused(ws.ledger))
         summary = (f"本次处理 {len(outcomes)} 个文件：接收 {len(accepted)} 个，退回 {len(rejected)} 个，"
                    f"重复 {len(dupes)} 个，被新版本替代的旧版本 {len(superseded)} 个，等待复制完成 {len(waiting)} 个。结果已写入 {report_file}。")
     else:
         summary = "收件箱中没有新文件，无需处理。"
     versions = counted_versions(ws, accepted)
-    warnings = [w for o in accepted for w in o.warnings] + [v["note"] for v in versions]
+    senders = [o.sender for o in outcomes if o.sender.get("check") in ("mismatch", "unknown")]
+    warnings = ([w for o in accepted for w in o.warnings] + [v["note"] for v in versions] + mail["warnings"]
+                + [x["note"] for x in senders])
+    if mail["messages"]:
+        summary = f"打开 inbox 中保存的邮件 {len(mail['messages'])} 封。" + summary
     return Report(job="collect", summary=summary, warnings=warnings, ok=not rejected, data={
         "accepted": [{"file": o.file, "unit": o.unit, "kind": o.kind, "period": o.period, "sha256": o.sha256, "warnings": o.warnings} for o in accepted],
+        # every file taken this run: its received time as recorded and where it came from (RECEIVED_SOURCES)
+        "received": [{"file": o.file, "sha256": o.sha256, "at": o.at, "source": o.source}
+                     for o in outcomes if o.verdict in ("accepted", "rejected")],
+        "mail": mail["messages"],
+        "senders": senders,
+        "findings": [Finding("sender_mismatch", x["unit"], "", x["period"], x["file"], "", x["note"]).as_json()
+                     for x in senders if x["check"] == "mismatch"],  # this run's; all: mailbox.sender_findings
         "rejected": [{"file": o.file, "reason": o.reason, "sha256": o.sha256} for o in rejected],
         "versions": versions,
         "waiting": [{"file": o.file, "reason": o.reason} for o in waiting],
@@ -263,6 +278,7 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
                 reason = "表中没有本单位任何任务的序号，无法对应。请用下发的原表填写，不要改动序号列。"
             warnings.extend(f"{name}：{p}" for p in read.problems + read.extra_rows)
     verdict = "rejected" if reason else "accepted"
+    origin_row = _origin(ws, item, unit, kind, period)
     file_row = {"sha256": sha, "name": name, "size": len(data), "received_at": at, "archive": str(dest.relative_to(ws.root)),
                 "format": sn.format, "unit": unit, "kind": kind, "period": period, "verdict": verdict, "reason": reason,
                 "warnings": warnings}
@@ -279,6 +295,7 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
             # (earlier files of the same batch included: their writes ran before these in this transaction).
             ledger_files.settle_versions(con, unit, kind, period)
         ledger_files.forget_pending(con, key)
+        mailbox.record_origin(con, sha, out.source, **origin_row)
 
     batch.ops.append(record)
     batch.done.append(path)
@@ -286,3 +303,23 @@ def _finish(ws: Workspace, item: Taken, parsed: Parsed | WorkerCrashed | None,
     batch.seen[sha] = out
     out.verdict, out.unit, out.kind, out.period, out.reason, out.warnings = verdict, unit, kind, period, reason, warnings
     return out
+
+
+def _origin(ws: Workspace, item: Taken, unit: str, kind: str, period: str) -> dict:
+    """The ledger's origin record of a new file: for a mailed one, the sender checked against the
+    registry (confirmed / mismatch / unknown) once the form's unit is known; also kept on the
+    outcome for the report."""
+    o = item.origin
+    if o is None:
+        return {}
+    from jobs.fetch import check_sender, sender_note
+
+    row = {"message": o["message"], "sender": o["sender"]}
+    if unit:
+        check, sender, sender_unit = check_sender(ws, unit, o["senders"] or [o["sender"]])
+        note = sender_note(check, unit=unit, form=form_label(kind, period), file=item.out.file, sender=sender,
+                           sender_unit=sender_unit, subject=o["subject"], received=o["received_at"])
+        row |= {"sender": sender, "sender_unit": sender_unit, "check": check, "note": note}
+        item.out.sender = {"file": item.out.file, "unit": unit, "kind": kind, "period": period, "sender": sender,
+                           "sender_unit": sender_unit, "check": check, "note": note, "subject": o["subject"]}
+    return row

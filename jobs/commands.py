@@ -150,6 +150,13 @@ _TABLE = (
             dry_run("回执（给报回单位的回复邮件，见 duban.toml [mail] receipts）只写成 .eml 文件供检查，不发送；文件照常收集"),
         )),
     Command(
+        "fetch", "从督查室邮箱（IMAP）收取单位报回的邮件",
+        "按 duban.toml [mail.imap] 读取督查室邮箱：每封带表格附件（.xlsx .xlsm .xls .et，包括压缩包 .zip 和转发邮件中的）的新邮件"
+        "原样归档到 archive/mail/，附件放入 inbox/邮件/，之后由 collect 收集。收到时间取邮件服务器收到邮件的时间，发件地址与单位名册核对。"
+        "邮件从不删除或移动；除非 mark_seen = true，已读/未读状态保持不变。已收取的邮件不会重复收取。"
+        "密码放在环境变量中（[mail.imap] password_env）。",
+        "jobs.fetch", options=(dry_run("只列出将要收取的邮件和附件，不写任何文件，也不改动邮箱"),)),
+    Command(
         "merge", "汇总生成月度台账（含迟报、未报、内容不全等问题）",
         "根据已接收的报送生成 trackers/ 下的月度台账：总览、台账、报送情况、问题清单、发现问题和为民办实事。",
         "jobs.merge", options=(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from office.ledger import files as ledger_files
+from office.ledger import files as ledger_files, mailbox
 from office.workspace import Workspace
 from sheets.safety import is_temp_file
 
@@ -29,6 +29,8 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     mtime: float = 0.0  # the file's own time: orders two versions taken in the same run
     at: str = ""  # received time as recorded
+    source: str = ""  # where the received time came from (office.month_data.RECEIVED_SOURCES)
+    sender: dict = field(default_factory=dict)  # mailed files: the sender check (jobs.fetch.check_sender)
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -40,6 +42,8 @@ def inbox_files(inbox: Path) -> list[Path]:
             if p.parent == inbox and name == REPORT_NAME:
                 continue
             if is_temp_file(name) or name.startswith(".tmp-"):
+                continue
+            if name.lower().endswith(".eml"):  # a saved message: opened by jobs.fetch, its workbooks taken from it
                 continue
             out.append(p)
     return out
@@ -85,6 +89,7 @@ class Taken:
     known: bool = False  # the same bytes are already recorded, or earlier in this run: no parsing
     recorded: dict | None = None  # the ledger's record of these bytes, from before this run
     pending_row: tuple | None = None  # (path, size, mtime, first_seen) of a file still being copied
+    origin: dict | None = None  # the message it was taken from (office.ledger.mailbox.mail_origin)
 
 
 def take(ws: Workspace, path: Path, now: datetime, received: datetime | None, settle: float, seen: set[str]) -> Taken:
@@ -112,13 +117,16 @@ def take(ws: Workspace, path: Path, now: datetime, received: datetime | None, se
     sha = hashlib.sha256(data).hexdigest()
     out.sha256 = sha
     out.mtime = st.st_mtime
+    item.origin = mailbox.mail_origin(ws.ledger, sha)  # taken from a message: its received time and sender
     if received is not None:
-        got = received
+        got, out.source = received, "given"
+    elif item.origin is not None:
+        got, out.source = datetime.fromisoformat(item.origin["received_at"]), item.origin["received_from"]
     elif ws.settings.received_time == "file_mtime":
-        got = datetime.fromtimestamp(st.st_mtime)
+        got, out.source = datetime.fromtimestamp(st.st_mtime), "file_mtime"
     else:
         pend = ledger_files.pending(ws.ledger, str(path))
-        got = datetime.fromisoformat(pend["first_seen"]) if pend else now
+        got, out.source = (datetime.fromisoformat(pend["first_seen"]) if pend else now), "first_seen"
     item.data, item.at = data, got.isoformat(timespec="seconds")
     out.at = item.at
     item.recorded = ledger_files.known(ws.ledger, sha)

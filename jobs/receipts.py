@@ -409,6 +409,11 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
     stop = ""
     for reply in replies:
         to, why, more = addresses_of(ws.registry, reply.unit)
+        from jobs.fetch import senders_for_reply
+
+        sender = [a for a in senders_for_reply(ws, reply.shas) if a.lower() not in {t.lower() for t in to}]
+        if sender:  # the address the file was mailed from is answered too (and alone if none is registered)
+            to, why = to + sender, ""
         warnings.extend(more)
         names = [s.file for s in reply.sections]
         if why:

@@ -21,6 +21,7 @@ from office.workdays import plan_deadline
 from office.workspace import Workspace
 from jobs import receipts
 from jobs.commands import call
+from jobs.fetch import dropped_mail
 from jobs.inbox import inbox_files
 
 
@@ -130,7 +131,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
             ws.ledger.record_run(job, period, stamp, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", ok=False)
             ran.append({"job": job, "period": period, "result": f"失败：{type(exc).__name__}: {exc}", "ok": False})
             return None
-        ok = result.ok or job == "collect"  # a rejected file is a finding, not a failed job
+        ok = result.ok or job in ("collect", "fetch")  # a rejected file or refused message is a finding, not a failed job
         ws.ledger.record_run(job, period, stamp, result.summary, ok=ok)
         ran.append({"job": job, "period": period, "result": result.summary, "ok": ok})
         warnings.extend(f"{job}（{period}）：{w}" for w in result.warnings)
@@ -151,9 +152,14 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
             issued_months[period] = bool(issued_units(ws, "status", period)) or ledger_files.any_accepted(ws.ledger, "status", period)
         return issued_months[period]
 
-    # Returns first: whatever arrived is collected, and the months it touches re-merged.
+    # Returns first: the office mailbox is fetched ([mail.imap]), whatever arrived is collected,
+    # and the months it touches re-merged.
+    stamp = now.strftime("%Y-%m-%dT%H:%M")
+    if ws.settings.mail.imap.configured:
+        attempt("fetch", stamp, lambda: call("fetch", ws, now, hooks, dry_run=dry_run))
     result: Report | None = None
-    if (ws.root / "inbox").is_dir() and inbox_files(ws.root / "inbox"):
+    inbox = ws.root / "inbox"
+    if inbox.is_dir() and (inbox_files(inbox) or dropped_mail(inbox)):
         result = attempt("collect", now.strftime("%Y-%m-%dT%H:%M"), lambda: call("collect", ws, now, hooks))
         accepted = result.data["accepted"] if result else []
         touched = sorted({a["period"] for a in accepted if a["kind"] == "status"})

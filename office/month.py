@@ -42,9 +42,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 
 from office.errors import command
-from office.ledger import entries as entries_table, files, findings as findings_table, generated, lines, mail
+from office.ledger import entries as entries_table, files, findings as findings_table, generated, lines, mail, mailbox
 from office.model import Finding, KIND_LABELS, Task
-from office.month_data import (FIELD_LABELS, FINDING_LABELS, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
+from office.month_data import (FIELD_LABELS, FINDING_LABELS, RECEIVED_SOURCES, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
                                MonthRows, Submission, TaskRow, UnitState, row_statuses, row_tasks)
 from office.units import looks_like_group
 from office.workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
@@ -335,6 +335,8 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
 
         read_found = _reading_findings(ws, period, year, subs, plan_subs, state_of.keys())
         findings += read_found
+        # mailed from an address registered to another unit (the month's form, and the year's plan)
+        findings += mailbox.sender_findings(ws.ledger, "status", period) + mailbox.sender_findings(ws.ledger, "plan", str(year))
         unreadable: dict[str, set[str]] = {}  # unit -> cells of its return whose 是/否 could not be read
         edited: set[tuple[str, str]] = set()  # (unit, task) already reported as edited when read
         for f in read_found:
@@ -380,6 +382,15 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
                 st = {u: unit_state(cal, u, d, msubs.get(u), now, u in missued) for u in units}
             for u in units:
                 history[u][f"{m}月"] = st[u].label
+        # When each unit's return of the month counts as received, and where that time came from
+        # (邮件服务器收到时间 for a fetched mail, 首次发现时间 for a file dropped in the inbox, ...).
+        got_column, source_column = f"{month}月收到时间", "收到时间来源"
+        columns += [got_column, source_column]
+        sources = mailbox.received_labels(ws.ledger, [s.sha256 for s in subs.values()])
+        for u in units:
+            got, sub = state_of[u].received_at, subs.get(u)
+            history[u][got_column] = f"{got:%m-%d %H:%M}" if got and sub else ""
+            history[u][source_column] = sources.get(sub.sha256, RECEIVED_SOURCES["first_seen"]) if got and sub else ""
 
         made = generated.units(ws.ledger, "status", period)
         note = not_issued_note(ws, "status", period, [s.unit for s in states if s.state == "not_issued" and s.unit in made],

@@ -32,9 +32,23 @@ FINDING_LABELS = {
     # found while reading a return, in a cell (stored with the file when it is accepted); a new
     # kind the reader reports gets its label here
     "bad_choice": "是/否无法识别",
+    # found when a mailed return is collected: the form is one unit's, the address it was
+    # mailed from is registered to another (office.ledger.mailbox.sender_findings)
+    "sender_mismatch": "发件人与报送单位不符",
 }
 # The kinds the month's rules find (office.month); every other kind was found while reading a return.
 RULE_KINDS = ("missing", "late", "incomplete", "not_achieved", "no_plan", "copied", "task_edited", "blank")
+# How a return's received time was found (office.ledger.mailbox, the collect report, the tracker)
+RECEIVED_SOURCES = {
+    "imap": "邮件服务器收到时间",
+    "received": "邮件服务器收到时间（Received 头）",
+    "date": "发信时间（Date 头）",
+    "first_seen": "首次发现时间",
+    "file_mtime": "文件修改时间",
+    "given": "指定时间（--received）",
+}
+# The sender of a mailed return checked against the unit registry
+SENDER_CHECKS = {"confirmed": "发件人与报送单位一致", "mismatch": "发件人与报送单位不符", "unknown": "发件地址不在单位名册中"}
 STATUS_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 FIELD_LABELS = {
     "target": "季度计划完成目标", "progress": "完成情况", "problems": "存在问题",

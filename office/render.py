@@ -116,6 +116,7 @@ def job_label(job: str, period: str) -> str:
         "send-status": f"生成并发送{month}落实情况表",
         "remind": f"提醒尚未报送{month}落实情况表的单位",
         "overdue": f"催报逾期未报{month}落实情况表的单位",
+        "fetch": "从邮箱收取报回的邮件",
         "collect": "收集报回的文件",
         "merge": f"重新汇总{month}台账",
         "merge-final": f"生成{month}台账",

@@ -41,6 +41,28 @@ class MailTemplates:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    """[mail.imap]: the office mailbox that `fetch` reads. No host: nothing is fetched."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # ssl | starttls | none
+    user: str = ""
+    password_env: str = "DUBAN_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    since: date | None = None  # only messages the server received on or after this day
+    mark_seen: bool = False  # leave \Seen as it was unless true
+    max_message_mb: float = 25.0  # larger messages are not downloaded (recorded with the reason)
+    max_attachments: int = 30  # workbook files taken from one message at most
+    max_depth: int = 3  # forwarded messages / zip files inside one another
+    timeout_seconds: float = 60.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host.strip())
+
+
+@dataclass(frozen=True)
 class MailSettings:
     host: str = "localhost"
     port: int = 25
@@ -53,6 +75,7 @@ class MailSettings:
     backoff_seconds: float = 2.0
     receipts: str = "problems"  # 回执 after collect: problems (rejected and incomplete files) | all | off
     templates: MailTemplates = field(default_factory=MailTemplates)
+    imap: ImapSettings = field(default_factory=ImapSettings)
 
 
 RECEIPT_MODES = ("problems", "all", "off")
@@ -89,6 +112,7 @@ class Settings:
     interval_minutes: float = 5.0
     brief: BriefSettings = field(default_factory=BriefSettings)
     co_units: str = "direct"  # [workflow]: "direct" (every unit reports its rows) | "via_lead" (leads report for the task)
+    timezone: str = "Asia/Shanghai"  # [office] timezone: every time duban records or compares is local to this zone
 
 
 CO_UNITS = ("direct", "via_lead")
@@ -214,6 +238,52 @@ def _mail_value(key: str, value: object, path: Path) -> object:
     return value
 
 
+def _timezone(value: object, path: Path) -> str:
+    from office.clock import office_zone
+
+    name = str(value).strip()
+    try:
+        office_zone(name)
+    except ValueError:
+        raise ConfigError(f"{path}：[office] timezone 的值“{value}”不是时区名称，请写成 \"Asia/Shanghai\" 的形式。") from None
+    return name
+
+
+def _imap(mail: dict, path: Path) -> ImapSettings:
+    """[mail.imap], each value checked against its type."""
+    raw = _section(mail, "imap", path, "mail")
+    out: dict[str, object] = {}
+    for key in ("host", "user", "password_env", "folder"):
+        if key in raw:
+            if not isinstance(raw[key], str):
+                raise ConfigError(f"{path}：[mail.imap] {key} 应为用英文双引号括起来的文字，现为“{raw[key]}”。")
+            out[key] = raw[key].strip()
+    if "folder" in out and not out["folder"]:
+        raise ConfigError(f"{path}：[mail.imap] folder 不能为空（收件箱一般是 \"INBOX\"）。")
+    out["port"] = _int(raw, "[mail.imap] port", 993, path, 1, 65535)
+    security = str(raw.get("security", "ssl")).strip().lower()
+    if security not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"{path}：[mail.imap] security 只能是 ssl、starttls 或 none，现为“{raw.get('security')}”。")
+    out["security"] = security
+    since = raw.get("since", "")
+    if isinstance(since, date):
+        out["since"] = since
+    elif str(since).strip():
+        try:
+            out["since"] = date.fromisoformat(str(since).strip())
+        except ValueError:
+            raise ConfigError(f"{path}：[mail.imap] since 应为日期，如 \"2025-01-01\"（留空表示不限），现为“{since}”。") from None
+    seen = raw.get("mark_seen", False)
+    if not isinstance(seen, bool):
+        raise ConfigError(f"{path}：[mail.imap] mark_seen 只能是 true 或 false（不加引号），现为“{seen}”。")
+    out["mark_seen"] = seen
+    out["max_message_mb"] = _number(raw, "[mail.imap] max_message_mb", 25, path, 0.01, 2048)
+    out["max_attachments"] = _int(raw, "[mail.imap] max_attachments", 30, path, 1, 1000)
+    out["max_depth"] = _int(raw, "[mail.imap] max_depth", 3, path, 1, 10)
+    out["timeout_seconds"] = _number(raw, "[mail.imap] timeout_seconds", 60, path, 1, 3600)
+    return ImapSettings(**out)
+
+
 def load_settings(path: Path) -> Settings:
     """Read duban.toml; a broken file is a ConfigError naming the line."""
     try:
@@ -240,7 +310,7 @@ def load_settings(path: Path) -> Settings:
                               f"现为“{workflow.get('co_units')}”。")
         tpl_fields = MailTemplates.__dataclass_fields__
         templates = MailTemplates(**{k: str(v) for k, v in _section(mail, "templates", path, "mail").items() if k in tpl_fields})
-        mail_fields = {k: _mail_value(k, v, path) for k, v in mail.items() if k in MailSettings.__dataclass_fields__ and k != "templates"}
+        mail_fields = {k: _mail_value(k, v, path) for k, v in mail.items() if k in MailSettings.__dataclass_fields__ and k not in ("templates", "imap")}
         security = str(mail_fields.get("security", "none")).lower()
         if security not in ("ssl", "starttls", "none"):
             raise ConfigError(f"{path}：[mail] security 只能是 ssl、starttls 或 none，现为“{security}”。")
@@ -266,12 +336,13 @@ def load_settings(path: Path) -> Settings:
             received_time=received,
             settle_seconds=_number(collect, "[collect] settle_seconds", 2, path, 0, 3600),
             collect_workers=_workers(collect.get("workers", 0), path),
-            mail=MailSettings(templates=templates, **mail_fields),
+            mail=MailSettings(templates=templates, imap=_imap(mail, path), **mail_fields),
             plan_send=_month_day(sched.get("plan_send", "01-27"), "[schedule] plan_send", path),
             status_send_time=_clock(sched.get("status_send_time", "09:00"), "[schedule] status_send_time", path),
             interval_minutes=_number(sched, "[schedule] interval_minutes", 5, path, 0.01, 1440),
             brief=BriefSettings(**{k: str(v) for k, v in brief.items() if k in BriefSettings.__dataclass_fields__}),
             co_units=co_units,
+            timezone=_timezone(office.get("timezone", "Asia/Shanghai"), path),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"配置文件 {path} 中有无法识别的值：{exc}。请对照注释修改后重试。") from None

@@ -45,11 +45,17 @@ def reporting_column(path: str, month: str = "3月") -> dict[str, str]:
     return {r[0]: r[col] for r in rows[head + 1:] if r and r[0]}
 
 
+# Kinds the demo cannot produce: it takes no mail (nothing is fetched, no .eml is saved), so no
+# return has a sender to check; tests/test_fetch.py produces them with a real IMAP server.
+OUTSIDE_THE_DEMO = {"sender_mismatch"}
+
+
 def test_demo_tracker_has_every_kind_of_finding(demo):
     sheet = openpyxl.load_workbook(demo["tracker"])["发现"]
     kinds = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert set(FINDING_LABELS.values()) <= kinds
-    assert set(demo["findings"]) == set(FINDING_LABELS)
+    expected = {k: v for k, v in FINDING_LABELS.items() if k not in OUTSIDE_THE_DEMO}
+    assert set(expected.values()) <= kinds
+    assert set(demo["findings"]) == set(expected)
     assert demo["rejected"] and "不完整" in demo["rejected"][0]["reason"]
 
 

@@ -133,7 +133,7 @@ def test_no_import_cycles_among_project_modules():
 # jobs' "now") and the web page (each request's "now", unless started with --now; session
 # timeouts); jobs/inbox.py measures how long a file has been quiet (settling) on the real clock.
 CLOCK = re.compile(r"datetime\.now|datetime\.today|date\.today|datetime\.utcnow|time\.time\(\)|time\.localtime\(")
-CLOCK_ALLOWED = {"jobs/inbox.py": 1}
+CLOCK_ALLOWED = {"jobs/inbox.py": 1, "office/clock.py": 1}  # the settling timer; the office wall clock (run.py only)
 
 
 def test_no_job_reads_the_clock():

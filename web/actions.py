@@ -8,7 +8,6 @@ the jobs change their signature this is the only file of ``web/`` to change.
 
 from __future__ import annotations
 
-import importlib.util
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -61,36 +60,21 @@ def brief(ws: Workspace, *, month: str | None = None, quarter: str | None = None
     return _call("brief", ws, now, month=month or None, quarter=quarter or None)
 
 
-def _imap_settings(ws: Workspace) -> object | None:
-    """The ``[mail.imap]`` settings when the workspace has them (the fetch job reads them)."""
-    for holder in (ws.settings.mail, ws.settings):
-        imap = getattr(holder, "imap", None)
-        if imap is not None:
-            return imap
-    return None
-
-
 def fetch_available(ws: Workspace) -> tuple[bool, str]:
-    """(the mailbox can be fetched, why not)."""
-    if importlib.util.find_spec("jobs.fetch") is None:
-        return False, "本版本尚未包含从邮箱收取邮件的功能，请把附件保存到 inbox/ 或在“收件”页上传。"
-    imap = _imap_settings(ws)
-    host = str(getattr(imap, "host", "") or "").strip() if imap is not None else ""
-    if not host or host.endswith((".example.org", ".example.com", ".invalid", ".test")):
+    """(the mailbox can be fetched, why not): ``[mail.imap] host`` is filled in."""
+    if not ws.settings.mail.imap.configured:
         return False, "duban.toml 中尚未配置收件邮箱（[mail.imap]），配置后可在此收取邮件。"
     return True, ""
 
 
 def fetch(ws: Workspace, *, now: datetime) -> Report:
-    """Fetch the mailbox, then collect what it brought (as run-due does)."""
-    from jobs import fetch as job  # type: ignore[attr-defined]
-    from jobs import collect as collect_job
-    from jobs import receipts
+    """Fetch the mailbox, then collect what it brought and answer the units (as run-due does),
+    under one hold of the workspace lock."""
+    from jobs.commands import call
 
     with _locked(ws):
-        got = job.run(ws, now=now)
-        report = collect_job.run(ws, now=now)
-        report = receipts.after_collect(ws, report, now=now)
+        got = call("fetch", ws, now)
+        report = call("collect", ws, now, receipts=True)
     report.summary = f"{got.summary}{report.summary}"
     report.warnings = list(got.warnings) + report.warnings
     report.ok = got.ok and report.ok

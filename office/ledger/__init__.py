@@ -13,6 +13,7 @@ transaction) and return plain records (dicts, tuples, dataclasses, :class:`~offi
 - :mod:`~office.ledger.findings`: problems found in a cell while reading a return;
 - :mod:`~office.ledger.lines`: a month's (task, unit) lines, read back a chunk at a time;
 - :mod:`~office.ledger.mail`: every message handed to the mail server, or recorded as delivered;
+- :mod:`~office.ledger.mailbox`: mail taken in (fetch, .eml in the inbox) and each file's origin;
 - :mod:`~office.ledger.receipts`: the replies to received files;
 - :mod:`~office.ledger.generated`: the forms made for each unit;
 - :mod:`~office.ledger.runs`: what the scheduler ran.
@@ -105,8 +106,8 @@ class Ledger:
 
 
 # The per-concern modules (imported after Ledger: they take one).
-from office.ledger import entries, files, findings, generated, lines, mail, meta, receipts, runs, tasks  # noqa: E402
+from office.ledger import entries, files, findings, generated, lines, mail, mailbox, meta, receipts, runs, tasks  # noqa: E402
 from office.ledger import meta as _meta, runs as _runs, tasks as _tasks  # noqa: E402
 
-__all__ = ["Connection", "Ledger", "Source", "connection", "entries", "files", "findings", "generated", "lines", "mail", "meta",
+__all__ = ["Connection", "Ledger", "Source", "connection", "entries", "files", "findings", "generated", "lines", "mail", "mailbox", "meta",
            "receipts", "runs", "tasks"]

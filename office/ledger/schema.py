@@ -28,6 +28,12 @@ Migrations are never edited once released: a change is a new migration at the en
 3. ``findings``: problems found in a cell while reading a return (是/否 无法识别 …), one row
    per finding, keyed by the file's sha256; for the files taken before, the ones their
    warning texts name with a cell.
+4. Mail taken in (``fetch``, and .eml files saved into the inbox): ``mail_messages`` (one row
+   per message, keyed by the SHA-256 of its archived bytes), ``mail_seen`` (each message seen
+   on the server, by account, folder, UIDVALIDITY and UID), ``mail_attachments`` (each workbook
+   taken from a message, with the inbox file it was written to; foreign key to its message) and
+   ``file_origins`` (for each collected file: where its received time came from and the sender
+   check; foreign key to ``files``). CHECKs on their states and sources.
 
 The DDL is SQLite's (see :mod:`office.ledger.sqlite`); a PostgreSQL adapter carries its own.
 """
@@ -216,6 +222,53 @@ def _findings(db: Connection) -> None:
                        [(sha, i, *f) for i, f in enumerate(found)])
 
 
+# -- 4: mail taken in ------------------------------------------------------------------------
+
+MESSAGE_STATES = ("archived", "done")  # archived: its files are being written into the inbox
+SEEN_STATES = ("taken", "known", "ignored", "refused")
+ATTACHMENT_STATES = ("planned", "written", "duplicate")
+RECEIVED_FROM = ("imap", "received", "date", "first_seen")  # where a message's received time came from
+ORIGIN_SOURCES = RECEIVED_FROM + ("file_mtime", "given")  # where a collected file's received time came from
+SENDER_CHECKS = ("", "confirmed", "mismatch", "unknown")
+
+MAILBOX = f"""
+CREATE TABLE IF NOT EXISTS mail_messages (
+    sha256 TEXT PRIMARY KEY, message_id TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '',
+    sender_name TEXT NOT NULL DEFAULT '', senders TEXT NOT NULL DEFAULT '[]', subject TEXT NOT NULL DEFAULT '',
+    received_at TEXT NOT NULL, received_from TEXT NOT NULL CHECK (received_from IN {_in(RECEIVED_FROM)}),
+    origin TEXT NOT NULL CHECK (origin IN ('imap', 'inbox')),
+    account TEXT NOT NULL DEFAULT '', folder TEXT NOT NULL DEFAULT '', uidvalidity INTEGER, uid INTEGER,
+    archive TEXT NOT NULL, size INTEGER NOT NULL CHECK (size >= 0),
+    state TEXT NOT NULL CHECK (state IN {_in(MESSAGE_STATES)}), skipped TEXT NOT NULL DEFAULT '[]',
+    taken_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS mail_messages_id ON mail_messages (message_id);
+CREATE TABLE IF NOT EXISTS mail_seen (
+    account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,
+    message_id TEXT NOT NULL DEFAULT '', sha256 TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL CHECK (state IN {_in(SEEN_STATES)}),
+    reason TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
+    internal_date TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL, PRIMARY KEY (account, folder, uidvalidity, uid));
+CREATE TABLE IF NOT EXISTS mail_attachments (
+    sha256 TEXT NOT NULL, message TEXT NOT NULL REFERENCES mail_messages (sha256) ON DELETE CASCADE,
+    name TEXT NOT NULL, part TEXT NOT NULL, inbox TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN {_in(ATTACHMENT_STATES)}),
+    PRIMARY KEY (sha256, message));
+CREATE INDEX IF NOT EXISTS mail_attachments_inbox ON mail_attachments (inbox);
+CREATE INDEX IF NOT EXISTS mail_attachments_message ON mail_attachments (message);
+CREATE TABLE IF NOT EXISTS file_origins (
+    sha256 TEXT PRIMARY KEY REFERENCES files (sha256) ON DELETE CASCADE,
+    source TEXT NOT NULL CHECK (source IN {_in(ORIGIN_SOURCES)}), message TEXT NOT NULL DEFAULT '',
+    sender TEXT NOT NULL DEFAULT '', sender_unit TEXT NOT NULL DEFAULT '',
+    sender_check TEXT NOT NULL DEFAULT '' CHECK (sender_check IN {_in(SENDER_CHECKS)}),
+    note TEXT NOT NULL DEFAULT '')
+"""
+
+
+def _mailbox(db: Connection) -> None:
+    sqlite.run_script(db, MAILBOX)
+
+
 # -- running them ---------------------------------------------------------------------------
 
 
@@ -230,6 +283,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema as released before migrations", _released),
     Migration(2, "constraints: CHECKs, foreign keys to files, UNIQUE mail rows", _constraints),
     Migration(3, "findings from reading returns", _findings),
+    Migration(4, "mail taken in: messages, their place on the server, their files, each file's origin", _mailbox),
 )
 LATEST = MIGRATIONS[-1].version
 
