@@ -119,15 +119,19 @@ def _collect(ws: Workspace, now: datetime, received: datetime | None, progress: 
         for o in accepted:
             superseded += [dict(d) for d in older.get((o.unit, o.kind, o.period), ())]
     report_file = ""
-    if outcomes:
+    # Written after every run that handled a file, and whenever it is missing although files were
+    # recorded (a run killed while writing it leaves none; the next run has nothing new to handle).
+    missing_report = not (inbox / REPORT_NAME).exists() and ledger_files.all_files(ws.ledger)
+    if outcomes or missing_report:
         report_file = str(inbox / REPORT_NAME)
         rows = report_rows(ledger_files.all_files(ws.ledger), ledger_files.all_names(ws.ledger))
         write_collect_report(Path(report_file), rows, now, origins=mailbox.origins(ws.ledger),
                              messages=mailbox.messages(ws.ledger), refused=mailbox.refused(ws.ledger))
+    if outcomes:
         summary = (f"本次处理 {len(outcomes)} 个文件：接收 {len(accepted)} 个，退回 {len(rejected)} 个，"
                    f"重复 {len(dupes)} 个，被新版本替代的旧版本 {len(superseded)} 个，等待复制完成 {len(waiting)} 个。结果已写入 {report_file}。")
     else:
-        summary = "收件箱中没有新文件，无需处理。"
+        summary = "收件箱中没有新文件，无需处理。" + (f"检查结果已重新写入 {report_file}。" if report_file else "")
     versions = counted_versions(ws, accepted)
     senders = [o.sender for o in outcomes if o.sender.get("check") in ("mismatch", "unknown")]
     warnings = ([w for o in accepted for w in o.warnings] + [v["note"] for v in versions] + mail["warnings"]
