@@ -10,12 +10,11 @@ import json
 from collections.abc import Iterable
 
 from office.ledger import sqlite
-from office.ledger.base import Source, connection
+from office.ledger.base import Source, connection, rows_in
 
 COLUMNS = ("sha256", "name", "size", "received_at", "archive", "format", "unit", "kind", "period", "verdict", "reason",
            "warnings")
 _SELECT = ", ".join(COLUMNS)
-_IN_CHUNK = 500  # values per IN (...) list
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -36,15 +35,7 @@ def known(source: Source, sha256: str) -> dict | None:
 
 def by_sha(source: Source, shas: Iterable[str]) -> dict[str, dict]:
     """The file rows of these sha256 (those recorded)."""
-    shas = list(shas)
-    out: dict[str, dict] = {}
-    con = connection(source)
-    for i in range(0, len(shas), _IN_CHUNK):
-        part = shas[i:i + _IN_CHUNK]
-        marks = ", ".join("?" * len(part))
-        for r in con.execute(f"SELECT {_SELECT} FROM files WHERE sha256 IN ({marks})", part):
-            out[r[0]] = _row(tuple(r))
-    return out
+    return {r[0]: _row(tuple(r)) for r in rows_in(source, f"SELECT {_SELECT} FROM files WHERE sha256 IN ({{marks}})", shas)}
 
 
 def all_files(source: Source) -> list[dict]:

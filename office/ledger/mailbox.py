@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from office.ledger import sqlite
-from office.ledger.base import Source, connection
+from office.ledger.base import Source, connection, rows_in
 from office.model import Finding
 from office.month_data import RECEIVED_SOURCES as SOURCE_LABELS, SENDER_CHECKS as CHECK_LABELS  # noqa: F401
 
@@ -205,13 +205,7 @@ def origins(source: Source, shas: Iterable[str] | None = None) -> dict[str, dict
     """{file sha256: its origin row} (every file, or those of ``shas``)."""
     if shas is None:
         return {r["sha256"]: dict(r) for r in connection(source).execute("SELECT * FROM file_origins")}
-    want = list(dict.fromkeys(shas))
-    out: dict[str, dict] = {}
-    for i in range(0, len(want), 500):
-        part = want[i:i + 500]
-        q = f"SELECT * FROM file_origins WHERE sha256 IN ({','.join('?' * len(part))})"
-        out.update({r["sha256"]: dict(r) for r in connection(source).execute(q, part)})
-    return out
+    return {r["sha256"]: dict(r) for r in rows_in(source, "SELECT * FROM file_origins WHERE sha256 IN ({marks})", shas)}
 
 
 def received_labels(source: Source, shas: Iterable[str]) -> dict[str, str]:

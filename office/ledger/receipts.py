@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from office.ledger import sqlite
-from office.ledger.base import Source, connection
+from office.ledger.base import Source, connection, rows_in
 
 COLUMNS = ("sha256", "unit", "stage", "state", "at", "tries", "note")
 _SELECT = ", ".join(COLUMNS)
-_IN_CHUNK = 500
 
 
 def _row(values) -> dict:  # noqa: ANN001
@@ -22,14 +21,7 @@ def _row(values) -> dict:  # noqa: ANN001
 
 def states(source: Source, shas: Iterable[str]) -> dict[str, dict]:
     """The receipt rows of these files (those that have one)."""
-    shas = list(shas)
-    out: dict[str, dict] = {}
-    con = connection(source)
-    for i in range(0, len(shas), _IN_CHUNK):
-        part = shas[i:i + _IN_CHUNK]
-        for r in con.execute(f"SELECT {_SELECT} FROM receipts WHERE sha256 IN ({', '.join('?' * len(part))})", part):
-            out[r[0]] = _row(r)
-    return out
+    return {r[0]: _row(r) for r in rows_in(source, f"SELECT {_SELECT} FROM receipts WHERE sha256 IN ({{marks}})", shas)}
 
 
 def in_states(source: Source, wanted: Iterable[str]) -> list[dict]:
