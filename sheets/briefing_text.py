@@ -359,26 +359,21 @@ def _problem_groups(items: list[Issue], order: list[str]) -> str:
 def problem_text(facts: BriefFacts) -> list[str]:
     if not facts.issued:
         return ["落实情况表未下发，本期无报送内容可供分析。"]
-    out = []
-    n = 0
+    items = []
     if facts.problems:
-        n += 1
-        out.append(f"{n}.责任单位反映的困难和问题主要有：{_problem_groups(facts.problems, facts.unit_order)}。")
+        items.append(f"责任单位反映的困难和问题主要有：{_problem_groups(facts.problems, facts.unit_order)}。")
     if facts.blank:
-        n += 1
-        out.append(f"{n}.报回空表。{_grouped(facts.blank)}报回的表格基本空白，未填写季度目标或完成情况，"
-                   "不能视为已按要求报送，需重新填报。")
+        items.append(f"报回空表。{_grouped(facts.blank)}报回的表格基本空白，未填写季度目标或完成情况，"
+                     "不能视为已按要求报送，需重新填报。")
     if facts.copied:
-        n += 1
-        out.append(f"{n}.部分报送内容照搬上月。{_grouped(facts.copied)}报送的完成情况或下一步计划与上月完全相同，"
-                   "未反映本月实际进展。")
+        items.append(f"部分报送内容照搬上月。{_grouped(facts.copied)}报送的完成情况或下一步计划与上月完全相同，"
+                     "未反映本月实际进展。")
     if facts.incomplete:
-        n += 1
-        out.append(f"{n}.部分报送内容不全。{_grouped(facts.incomplete)}的必填内容未填写或缺项。")
+        items.append(f"部分报送内容不全。{_grouped(facts.incomplete)}的必填内容未填写或缺项。")
     if facts.unclear:
-        n += 1
-        out.append(f"{n}.部分填报内容无法识别。{_grouped(facts.unclear)}的“是否完成阶段任务目标”等栏目未按下拉选项填写，"
-                   "无法判断是否完成。")
+        items.append(f"部分填报内容无法识别。{_grouped(facts.unclear)}的“是否完成阶段任务目标”等栏目未按下拉选项填写，"
+                     "无法判断是否完成。")
+    out = [f"{n}.{item}" for n, item in enumerate(items, start=1)]
     if not out:
         out.append("本期各单位报送内容完整，未反映需要协调解决的困难和问题。")
     return out
