@@ -45,14 +45,15 @@ from office.errors import command
 from office.ledger import entries as entries_table, files, findings as findings_table, generated, lines, mail, mailbox
 from office.model import Finding, KIND_LABELS, Task
 from office.month_data import (FIELD_LABELS, FINDING_LABELS, RECEIVED_SOURCES, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
-                               MonthRows, Submission, TaskRow, UnitState, row_statuses, row_tasks)
+                               MonthRows, Progress, Submission, TaskRow, UnitState, row_statuses, row_tasks)
+from office.progress import schedule_pct
 from office.units import looks_like_group
 from office.workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
 
 __all__ = [
     "FIELD_LABELS", "FINDING_LABELS", "REQUIRED", "RULE_KINDS", "STATE_LABELS", "STATUS_FIELDS", "Line", "MonthData",
-    "MonthRows", "Submission", "TaskRow", "UnitState", "blank_files", "build_month", "end_of", "entries", "line_units",
+    "MonthRows", "Progress", "Submission", "TaskRow", "UnitState", "blank_files", "build_month", "end_of", "entries", "line_units",
     "month_deadline", "not_issued_note", "quarter_target", "reporting_units", "row_statuses", "row_tasks", "squash",
     "submissions", "traffic_light", "unit_state", "via_lead",
 ]
@@ -218,13 +219,13 @@ class _MonthLines:
                     raws.append(raw)
                 yield t, out, raws
 
-    def rows(self, statuses: list[str], text_chars: int, value_cells: int) -> MonthRows:
+    def rows(self, statuses: list[str], text_chars: int, value_cells: int, progress: list[Progress]) -> MonthRows:
         def produce(lo: int, hi: int) -> Iterator[TaskRow]:
             for i, (t, got, _) in enumerate(self.read(lo, hi), start=lo):
-                yield TaskRow(t, statuses[i], got)
+                yield TaskRow(t, statuses[i], got, progress[i])
 
         return MonthRows(self.tasks, statuses, self.line_counts(), produce, text_chars=text_chars,
-                         value_cells=value_cells, close=self.set.close)
+                         value_cells=value_cells, close=self.set.close, progress=progress)
 
     def close(self) -> None:
         self.set.close()
@@ -349,6 +350,8 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
         # One pass over the lines in task order: findings and 红/黄/绿; the rows read the lines
         # back when they are iterated.
         statuses: list[str] = []
+        progress: list[Progress] = []
+        schedule = schedule_pct(year, month)
         text_chars = value_cells = 0
         for t, got, raws in reader.read(0, len(tasks), with_checks=True):
             for ln, raw in zip(got, raws):
@@ -356,12 +359,13 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
                     _line_findings(findings, t, ln, raw.text, raw.previous, period, unreadable.get(ln.unit, nothing),
                                    (ln.unit, t.id) in edited)
             statuses.append(traffic_light(got, state_of))
+            progress.append(Progress(None, schedule, "yes_no"))
             for ln in got:
                 for v in ln.values.values():
                     if isinstance(v, str):
                         text_chars += len(v)
                 value_cells += sum(1 for f in STATUS_FIELDS if ln.cells.get(f))
-        rows = reader.rows(statuses, text_chars, value_cells)
+        rows = reader.rows(statuses, text_chars, value_cells, progress)
 
         columns = ["年度计划"] + [f"{m}月" for m in range(1, month + 1)]
         history: dict[str, dict[str, str]] = {u: {} for u in units}

@@ -35,9 +35,13 @@ FINDING_LABELS = {
     # found when a mailed return is collected: the form is one unit's, the address it was
     # mailed from is registered to another (office.ledger.mailbox.sender_findings)
     "sender_mismatch": "发件人与报送单位不符",
+    # a 完成进度（%） cell that is not a number from 0 to 100 ("八成"), found while reading
+    "bad_progress": "完成进度无法识别",
+    # a task already 已完成 (销号: its lead reported 100% and 是) reported as not done in a later month
+    "reopened": "已完成任务进度回退",
 }
 # The kinds the month's rules find (office.month); every other kind was found while reading a return.
-RULE_KINDS = ("missing", "late", "incomplete", "not_achieved", "no_plan", "copied", "task_edited", "blank")
+RULE_KINDS = ("missing", "late", "incomplete", "not_achieved", "no_plan", "copied", "task_edited", "blank", "reopened")
 # How a return's received time was found (office.ledger.mailbox, the collect report, the tracker)
 RECEIVED_SOURCES = {
     "imap": "邮件服务器收到时间",
@@ -109,11 +113,34 @@ class Line:
     reported: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A task's progress in the month, and which rule lit it (office.progress).
+
+    ``percent``: the lead units' 完成进度 (the lowest when several leads report), None when no lead
+    reported one; ``schedule``: 序时进度 at the month's end (of the task's own 完成时限 when the
+    plan gives one: ``due``); ``rule``: progress | yes_no | done (office.progress.RULE_LABELS);
+    ``done``: 已完成 (销号) since ``done_period`` ("2025-06")."""
+
+    percent: float | None
+    schedule: float
+    rule: str = "yes_no"
+    due: date | None = None
+    done: bool = False
+    done_period: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """序时进度 − 完成进度 (positive: behind), None without a 完成进度."""
+        return None if self.percent is None else round(self.schedule - self.percent, 1)
+
+
 @dataclass
 class TaskRow:
     task: Task
     status: str  # 红 | 黄 | 绿
     lines: list[Line]
+    progress: Progress | None = None
 
 
 class MonthRows(Sequence):
@@ -122,15 +149,17 @@ class MonthRows(Sequence):
     Holds the tasks, their 红/黄/绿 and how many lines each has; the lines come from
     ``produce(lo, hi)`` (the rows of tasks lo .. hi-1, in order) each time rows are read, so
     a big month is never held whole. :meth:`held` wraps rows already in memory (a month made
-    by hand). ``tasks``, ``statuses``, :meth:`line_count`, ``n_lines``, ``text_chars`` and
-    ``value_cells`` never read a line.
+    by hand). ``tasks``, ``statuses``, ``progress``, :meth:`line_count`, ``n_lines``,
+    ``text_chars`` and ``value_cells`` never read a line.
     """
 
     def __init__(self, tasks: list[Task], statuses: list[str], line_counts: Sequence[int],
                  produce: Callable[[int, int], Iterator[TaskRow]], *, text_chars: int, value_cells: int,
-                 close: Callable[[], None] | None = None):
+                 close: Callable[[], None] | None = None, progress: list[Progress | None] | None = None):
         self.tasks = tasks
         self.statuses = statuses
+        # per task, in order: its Progress (None for a month made by hand without one)
+        self.progress: list[Progress | None] = progress if progress is not None else [None] * len(tasks)
         self._counts = line_counts
         self._produce = produce
         self._close = close
@@ -144,7 +173,8 @@ class MonthRows(Sequence):
         text_chars = sum(len(v) for r in rows for ln in r.lines for v in ln.values.values() if isinstance(v, str))
         value_cells = sum(1 for r in rows for ln in r.lines for f in STATUS_FIELDS if ln.cells.get(f))
         return cls([r.task for r in rows], [r.status for r in rows], array("q", (len(r.lines) for r in rows)),
-                   lambda lo, hi: iter(rows[lo:hi]), text_chars=text_chars, value_cells=value_cells)
+                   lambda lo, hi: iter(rows[lo:hi]), text_chars=text_chars, value_cells=value_cells,
+                   progress=[r.progress for r in rows])
 
     def line_count(self, i: int) -> int:
         return self._counts[i]
@@ -246,6 +276,9 @@ class MonthData:
             "green": status["绿"],
             "yellow": status["黄"],
             "red": status["红"],
+            # 已完成 (销号) tasks, and of those the ones that became so this month
+            "done": sum(1 for p in self.rows.progress if p is not None and p.done),
+            "done_new": sum(1 for p in self.rows.progress if p is not None and p.done and p.done_period == self.period),
             "findings": dict(Counter(f.kind for f in self.findings)),
         }
 

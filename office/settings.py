@@ -10,6 +10,7 @@ from pathlib import Path
 
 from config import CONFIG_DIR
 from office.errors import ConfigError, command
+from office.progress import ProgressSettings
 
 CONFIG_NAME = "duban.toml"
 
@@ -92,6 +93,30 @@ class BriefSettings:
     closing: str = "请各责任单位对照通报内容，针对存在的问题认真研究整改措施，确保各项任务按期完成。"
 
 
+# The finding kinds [score.kinds] may give points to (office.month_data.FINDING_LABELS, less
+# the reporting events 迟报/未报/空表/计划未报, scored by late/missing per report).
+SCORE_KINDS = ("incomplete", "not_achieved", "copied", "task_edited", "bad_choice", "bad_progress", "reopened",
+               "sender_mismatch")
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """[score]: the 考核 points. ``late``/``missing``: per report (a month's status form or the
+    year's plan) returned late / not returned (a blank return counts as not returned);
+    ``kinds``: points per finding of that kind (0 unless the office sets it); ``co_unit_factor``:
+    what a finding on a task the unit only co-operates on (配合) counts for, and the reporting
+    events of a unit that leads no task. Negative numbers deduct."""
+
+    base: float = 100.0
+    late: float = -0.1
+    missing: float = -0.5
+    co_unit_factor: float = 0.5
+    kinds: dict = field(default_factory=dict)  # kind -> points per finding
+
+    def points(self, kind: str) -> float:
+        return float(self.kinds.get(kind, 0.0))
+
+
 @dataclass(frozen=True)
 class Settings:
     office: str
@@ -113,6 +138,8 @@ class Settings:
     brief: BriefSettings = field(default_factory=BriefSettings)
     co_units: str = "direct"  # [workflow]: "direct" (every unit reports its rows) | "via_lead" (leads report for the task)
     timezone: str = "Asia/Shanghai"  # [office] timezone: every time duban records or compares is local to this zone
+    progress: ProgressSettings = field(default_factory=ProgressSettings)
+    score: ScoreSettings = field(default_factory=ScoreSettings)
 
 
 CO_UNITS = ("direct", "via_lead")
@@ -284,6 +311,39 @@ def _imap(mail: dict, path: Path) -> ImapSettings:
     return ImapSettings(**out)
 
 
+def _progress(raw: dict, path: Path) -> ProgressSettings:
+    """[progress], each value checked."""
+    table = _section(raw, "progress", path)
+    yellow = _number(table, "[progress] yellow_gap", 10, path, 0, 100)
+    red = _number(table, "[progress] red_gap", 30, path, 0, 100)
+    if red < yellow:
+        raise ConfigError(f"{path}：[progress] red_gap（{red:g}）不能小于 yellow_gap（{yellow:g}）：落后超过 red_gap 个百分点为红，"
+                          "落后 yellow_gap 到 red_gap 个百分点为黄。")
+    forces = table.get("no_forces_red", True)
+    if not isinstance(forces, bool):
+        raise ConfigError(f"{path}：[progress] no_forces_red 只能是 true 或 false（不加引号），现为“{forces}”。")
+    return ProgressSettings(yellow_gap=yellow, red_gap=red, no_forces_red=forces)
+
+
+def _score(raw: dict, path: Path) -> ScoreSettings:
+    """[score] and [score.kinds], each value checked."""
+    table = _section(raw, "score", path)
+    kinds_raw = _section(table, "kinds", path, "score")
+    kinds: dict[str, float] = {}
+    for key, value in kinds_raw.items():
+        if key not in SCORE_KINDS:
+            raise ConfigError(f"{path}：[score.kinds] 中的“{key}”不是可计分的问题类型，可用的有："
+                              f"{'、'.join(SCORE_KINDS)}（迟报、未报用 [score] 的 late、missing 设置）。")
+        kinds[key] = _number(kinds_raw, f"[score.kinds] {key}", 0, path, -100, 100)
+    return ScoreSettings(
+        base=_number(table, "[score] base", 100, path, 0, 10000),
+        late=_number(table, "[score] late", -0.1, path, -100, 100),
+        missing=_number(table, "[score] missing", -0.5, path, -100, 100),
+        co_unit_factor=_number(table, "[score] co_unit_factor", 0.5, path, 0, 1),
+        kinds=kinds,
+    )
+
+
 def load_settings(path: Path) -> Settings:
     """Read duban.toml; a broken file is a ConfigError naming the line."""
     try:
@@ -343,6 +403,8 @@ def load_settings(path: Path) -> Settings:
             brief=BriefSettings(**{k: str(v) for k, v in brief.items() if k in BriefSettings.__dataclass_fields__}),
             co_units=co_units,
             timezone=_timezone(office.get("timezone", "Asia/Shanghai"), path),
+            progress=_progress(raw, path),
+            score=_score(raw, path),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"配置文件 {path} 中有无法识别的值：{exc}。请对照注释修改后重试。") from None
