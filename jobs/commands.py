@@ -190,6 +190,15 @@ _TABLE = (
             opt("--quarter", type=QUARTER_VALUE, metavar="季度", help="季度通报的季度，如 2025Q1"),
         ), required=True),)),
     Command(
+        "score", "年度（或季度）考核评分：按迟报、未报等逐条扣分",
+        "按 duban.toml 的 [score] 计算各单位的考核得分，写入 trackers/2025年_考核评分.xlsx（--quarter 时为 "
+        "trackers/2025年第一季度_考核评分.xlsx）：考核评分（按单位名册顺序）、扣分明细（每一项扣分的期次、问题、文件和单元格）"
+        "和计分规则。只计截止日期已过的期次；某期报送表未下发给某单位的，该期对该单位不计分。",
+        "jobs.score", options=(
+            opt("--year", type=YEAR_VALUE, metavar="年份", help="考核年度，如 2025（默认：工作区的年度）"),
+            opt("--quarter", type=QUARTER_VALUE, metavar="季度", help="只计算一个季度，如 2025Q3（年度计划表计入其截止日期所在的季度）"),
+        )),
+    Command(
         "run-due", "执行此刻到期的任务（适合由 cron 定时调用）",
         "按 duban.toml 的日程和报送日历，执行此刻到期且本期尚未执行过的任务：发送计划表、每月第一个工作日发送落实情况表、"
         "截止前提醒和截止后催报、有新文件时收集并汇总、截止后生成通报。可以每几分钟调用一次。",
