@@ -77,6 +77,12 @@ def _put(ws, row: int, col: int, value: object, fmt) -> None:  # noqa: ANN001
         ws.write_blank(row, col, None, fmt)
 
 
+def _merged(ws, row: int, last_col: int, text: str, fmt) -> None:  # noqa: ANN001
+    """Text across columns 0..last_col of ``row``, written as text whatever the workbook's options."""
+    ws.merge_range(row, 0, row, last_col, "", fmt)
+    _put(ws, row, 0, text, fmt)
+
+
 def _page(ws, header_row: int, landscape: bool) -> None:  # noqa: ANN001
     ws.set_paper(9)  # A4
     if landscape:
@@ -95,8 +101,8 @@ def _top(ws, f: ScoreFormats, columns, title: str, subtitle: str) -> int:  # noq
     last = len(columns) - 1
     width = sum(w for _, w in columns)
     ws.set_row(0, 36)
-    ws.merge_range(0, 0, 0, last, clean(title), f.title)
-    ws.merge_range(1, 0, 1, last, clean(subtitle), f.subtitle)
+    _merged(ws, 0, last, title, f.title)
+    _merged(ws, 1, last, subtitle, f.subtitle)
     ws.set_row(1, fit_height(text_lines(clean(subtitle), width)))
     lines = 1
     for c, (name, w) in enumerate(columns):
@@ -118,7 +124,7 @@ def _notes(ws, f: ScoreFormats, row: int, columns, notes: list[str]) -> None:  #
     width = sum(w for _, w in columns)
     for note in notes:
         text = clean(note)
-        ws.merge_range(row, 0, row, len(columns) - 1, text, f.note)
+        _merged(ws, row, len(columns) - 1, text, f.note)
         ws.set_row(row, fit_height(text_lines(text, width)))
         row += 1
 
@@ -170,7 +176,7 @@ def _detail_sheet(wb: xlsxwriter.Workbook, scores: Scores, f: ScoreFormats, offi
         _fit(ws, r, [(clean(v), widths[c]) for c, v in enumerate(values) if isinstance(v, str)])
         r += 1
     if not scores.deductions:
-        ws.merge_range(r, 0, r, len(DETAIL_COLUMNS) - 1, "计分期次内没有扣分。", f.center)
+        _merged(ws, r, len(DETAIL_COLUMNS) - 1, "计分期次内没有扣分。", f.center)
         r += 1
     if scores.deductions:
         ws.autofilter(header, 0, r - 1, len(DETAIL_COLUMNS) - 1)

@@ -321,3 +321,27 @@ def test_no_tasks_and_a_foreign_year_are_one_chinese_message(tmp_path):
 
 def test_points_are_printed_with_a_true_minus_and_no_trailing_zeros():
     assert [points_text(x) for x in (Decimal("-0.10"), -0.5, 0, 2, Decimal("-100"))] == ["−0.1", "−0.5", "0", "+2", "−100"]
+
+
+def test_the_score_sheets_go_into_another_workbook_as_text(scored, tmp_path):
+    """add_score_sheets in a workbook made with xlsxwriter's default options (strings starting
+    with "=" would be formulas through write()): every text is still text."""
+    import xlsxwriter
+
+    from sheets.score_book import add_score_sheets
+
+    ws, _ = scored
+    year, q2 = compute(ws, 2025, NOW), compute(ws, 2025, NOW, quarter=2)
+    path = tmp_path / "year.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("台账")
+    formats = add_score_sheets(wb, year, office="=1+1督查室")
+    add_score_sheets(wb, q2, formats, names=("二季度评分", "二季度扣分"))
+    wb.close()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["台账", "考核评分", "扣分明细", "二季度评分", "二季度扣分"]
+    subtitle = book["考核评分"]["A2"]
+    assert subtitle.data_type == "s" and subtitle.value.startswith("=1+1督查室")
+    assert any(c.value == LATE_FILE and c.data_type == "s" for r in book["扣分明细"].iter_rows() for c in r)
+    assert book["二季度扣分"]["A4"].value == "计分期次内没有扣分。"
+    assert [r[1].value for r in book["二季度评分"].iter_rows(min_row=4, max_row=3 + len(U))] == U
