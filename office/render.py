@@ -104,6 +104,19 @@ def _merge(report: Report) -> None:
         console.print(t)
 
 
+def _score(report: Report) -> None:
+    """The units that lost points, in official order (the book lists every unit and every deduction)."""
+    lost = [u for u in report.data.get("units", []) if u["total"]]
+    if not lost:
+        return
+    t = Table(title=f"扣分单位（{len(lost)} 个，其余单位未扣分）")
+    for head in ("单位", "迟报", "未报", "其他扣分", "得分"):
+        t.add_column(head, justify="left" if head == "单位" else "right")
+    for u in lost:
+        t.add_row(esc(u["unit"]), str(u["late"]), str(u["missing"]), f"{u['other']:g}", f"{u['score']:g}")
+    console.print(t)
+
+
 # ---- run-due: one Chinese line per job ------------------------------------
 
 def job_label(job: str, period: str) -> str:
@@ -142,7 +155,7 @@ def _run_due(report: Report) -> None:
 
 
 RENDERERS: dict[str, Callable[[Report], None]] = {"tasks": _tasks, "deadlines": _deadlines, "collect": _collect,
-                                                  "merge": _merge, "run-due": _run_due}
+                                                  "merge": _merge, "run-due": _run_due, "score": _score}
 OWN_SUMMARY = ("deadlines", "run-due")  # renderers that print the summary themselves
 
 
