@@ -183,12 +183,14 @@ _TABLE = (
         )),
     Command(
         "brief", "生成通报（Word）：月度为民办实事、季度全部任务",
-        "根据台账数据生成通报文稿（.docx）：--month 为为民办实事进展月度通报，--quarter 为重点任务落实情况季度通报。"
+        "根据台账数据生成通报文稿（.docx）：--month 为为民办实事进展月度通报，--quarter 为重点任务落实情况季度通报，"
+        "--done 为完成事项通报（当月新完成、尚未通报的任务，每项只通报一次）。"
         "文稿标题和各部分标题可在 duban.toml 的 [brief] 中修改。",
         "jobs.brief", options=(Group((
-            opt("--month", type=MONTH_VALUE, metavar="月份", help="月度通报的月份，如 2025-03"),
+            opt("--month", type=MONTH_VALUE, metavar="月份", help="月度通报的月份，如 2025-03；与 --done 同用时为完成事项通报的月份"),
             opt("--quarter", type=QUARTER_VALUE, metavar="季度", help="季度通报的季度，如 2025Q1"),
-        ), required=True),)),
+        )), opt("--done", action="store_true",
+                help="生成完成事项通报：列出该月新完成（销号）、尚未通报的任务；不加 --month 时取有此类任务的最近一个月"))),
     Command(
         "run-due", "执行此刻到期的任务（适合由 cron 定时调用）",
         "按 duban.toml 的日程和报送日历，执行此刻到期且本期尚未执行过的任务：发送计划表、每月第一个工作日发送落实情况表、"
