@@ -10,7 +10,7 @@ from pathlib import Path
 
 from office.atomic import atomic_path, free_name
 from office.dates import parse_quarter, period_label, quarter_label
-from office.errors import DubanError
+from office.errors import DubanError, command
 from office.ledger import files as ledger_files, notices
 from office.model import Report
 from office.month import build_month
@@ -37,8 +37,8 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
         return run_done(ws, request, now)
     month, quarter = request.month, request.quarter
     if bool(month) == bool(quarter):
-        raise DubanError("请指定 --month（月度为民办实事通报）或 --quarter（季度通报）其中之一；"
-                         "完成事项通报用 --done（可加 --month）。")
+        raise DubanError("--month、--quarter 必须指定其中之一：--month 为月度为民办实事通报，--quarter 为季度通报；"
+                         f"完成事项通报用 --done（可加 --month）。请运行 {command('brief -h')} 查看用法。")
     folder = ws.folder("briefings")
     if month:
         data = build_month(ws, month, now)
