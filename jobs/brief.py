@@ -1,32 +1,44 @@
-"""brief: the monthly livelihood briefing and the quarterly briefing on all tasks, as Word documents."""
+"""brief: the monthly livelihood briefing and the quarterly briefing on all tasks, as Word documents;
+with ``--done``, the 完成事项通报 on the tasks that became 已完成 in a month (:func:`run_done`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from pathlib import Path
+
 from office.atomic import atomic_path, free_name
 from office.dates import parse_quarter, period_label, quarter_label
-from office.errors import DubanError
+from office.errors import DubanError, command
+from office.ledger import files as ledger_files, notices
 from office.model import Report
 from office.month import build_month
+from office.workdays import parse_period
 from sheets.briefing import NO_FONT_WARNING, monthly_facts, quarterly_facts, render_chart, write_briefing
+from sheets.done_brief import done_facts, write_done_brief
 from office.workspace import Workspace
 
+DONE_NOTICE = "done"  # office.ledger.notices kind of a 完成事项通报
 
 
 @dataclass(frozen=True)
 class Request:
-    """One of the two: ``month`` (the monthly livelihood briefing) or ``quarter`` (2025Q1)."""
+    """One of the two: ``month`` (the monthly livelihood briefing) or ``quarter`` (2025Q1); or
+    ``done`` (the 完成事项通报 of ``month``, or of the latest month with a completion not yet announced)."""
 
     month: str | None = None
     quarter: str | None = None
+    done: bool = False
 
 
 def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    if request.done:
+        return run_done(ws, request, now)
     month, quarter = request.month, request.quarter
     if bool(month) == bool(quarter):
-        raise DubanError("请指定 --month（月度为民办实事通报）或 --quarter（季度通报）其中之一。")
+        raise DubanError("--month、--quarter 必须指定其中之一：--month 为月度为民办实事通报，--quarter 为季度通报；"
+                         f"完成事项通报用 --done（可加 --month）。请运行 {command('brief -h')} 查看用法。")
     folder = ws.folder("briefings")
     if month:
         data = build_month(ws, month, now)
@@ -66,3 +78,53 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
                   data={"briefing": str(path), "counts": counts, "title": facts.title,
                         "months": facts.months_issued, "months_not_issued": facts.months_not_issued,
                         "chart_font": chart.font if chart else None})
+
+
+# --------------------------------------------------------------------------- 完成事项通报
+
+
+def done_brief_path(ws: Workspace, period: str) -> Path:
+    """briefings/2025年6月_完成事项通报.docx; a later notice of the same month gets （2）, （3）…"""
+    folder = ws.folder("briefings")
+    stem = f"{period_label(period)}_完成事项通报"
+    wanted, n = folder / f"{stem}.docx", 2
+    while wanted.exists():
+        wanted, n = folder / f"{stem}（{n}）.docx", n + 1
+    return wanted
+
+
+def run_done(ws: Workspace, request: Request, now: datetime) -> Report:
+    """The 完成事项通报: the tasks that became 已完成 in ``request.month`` (without it: in the latest
+    month of the year that has such tasks not yet announced), each announced once: the ledger
+    records every (task, month) announced (office.ledger.notices). Nothing new: no document."""
+    if request.quarter:
+        raise DubanError("完成事项通报按月生成：--done 不能与 --quarter 同时使用，可以加 --month 指定月份。")
+    if request.month:
+        year, m = parse_period(request.month)
+        periods = [f"{year}-{m:02d}"]
+    else:
+        year = ws.settings.year
+        periods = [p for p in (f"{year}-{m:02d}" for m in range(12, 0, -1))
+                   if ledger_files.any_accepted(ws.ledger, "status", p)]
+    facts = None
+    for period in periods:
+        with build_month(ws, period, now) as data:
+            found = done_facts(data, ws.settings.office, notices.announced(ws.ledger, DONE_NOTICE, period))
+        if found.items:
+            facts = found
+            break
+    if facts is None:
+        where = period_label(periods[0]) if request.month else f"{ws.settings.year}年各月"
+        return Report(job="brief", summary=f"{where}没有新完成、尚未通报的任务，未生成完成事项通报。",
+                      data={"briefing": None, "period": periods[0] if request.month else "", "tasks": []})
+    wanted = done_brief_path(ws, facts.period)
+    path = free_name(wanted)
+    write_done_brief(path, facts)
+    ids = [it.task_id for it in facts.items]
+    with ws.ledger.transaction() as con:
+        notices.record(con, DONE_NOTICE, facts.period, ids, path.name, now.isoformat(timespec="seconds"))
+    warnings = [f"{wanted.name} 正在被打开，本次通报另存为 {path.name}。"] if path != wanted else []
+    named = "、".join(it.label for it in facts.items[:5]) + (f"等{len(ids)}项" if len(ids) > 5 else "")
+    return Report(job="brief", summary=f"{facts.period_label}完成事项通报已生成：{path}（{len(ids)}项任务：{named}）",
+                  warnings=warnings, data={"briefing": str(path), "period": facts.period, "tasks": ids,
+                                           "title": facts.title})

@@ -183,12 +183,14 @@ _TABLE = (
         )),
     Command(
         "brief", "生成通报（Word）：月度为民办实事、季度全部任务",
-        "根据台账数据生成通报文稿（.docx）：--month 为为民办实事进展月度通报，--quarter 为重点任务落实情况季度通报。"
+        "根据台账数据生成通报文稿（.docx）：--month 为为民办实事进展月度通报，--quarter 为重点任务落实情况季度通报，"
+        "--done 为完成事项通报（当月新完成、尚未通报的任务，每项只通报一次）。"
         "文稿标题和各部分标题可在 duban.toml 的 [brief] 中修改。",
         "jobs.brief", options=(Group((
-            opt("--month", type=MONTH_VALUE, metavar="月份", help="月度通报的月份，如 2025-03"),
+            opt("--month", type=MONTH_VALUE, metavar="月份", help="月度通报的月份，如 2025-03；与 --done 同用时为完成事项通报的月份"),
             opt("--quarter", type=QUARTER_VALUE, metavar="季度", help="季度通报的季度，如 2025Q1"),
-        ), required=True),)),
+        )), opt("--done", action="store_true",
+                help="生成完成事项通报：列出该月新完成（销号）、尚未通报的任务；不加 --month 时取有此类任务的最近一个月"))),
     Command(
         "score", "年度（或季度）考核评分：按迟报、未报等逐条扣分",
         "按 duban.toml 的 [score] 计算各单位的考核得分，写入 trackers/2025年_考核评分.xlsx（--quarter 时为 "

@@ -14,7 +14,9 @@ from typing import Callable
 from office.errors import DubanError, command
 from jobs import brief, collect, generate, importer, merge, send
 from office.model import Report
-from jobs.simulate import NO, PROBLEMS, YES, fill_workbook, form_rows, next_text, progress_text, quarter_target, save_as_xls
+from jobs.simulate import (NO, PROBLEMS, YES, fill_workbook, form_rows, next_text, percent_value, progress_text,
+                           quarter_target, save_as_xls)
+from office.model import Task
 from office.workspace import SAMPLE_DIR, init_workspace, open_workspace
 
 MARKER = ".duban-demo"
@@ -22,7 +24,7 @@ MARKER = ".duban-demo"
 STEPS = (
     "建立演示工作区", "导入任务分解表", "生成计划表，写出邮件预览", "模拟各单位填写计划表", "收集计划表（按时、逾期两批）",
     "2月落实情况表：生成、填写、收集", "生成3月落实情况表，写出邮件预览", "模拟各单位填写3月落实情况表",
-    "收集3月落实情况表（三批）", "汇总3月台账", "生成月度通报和季度通报",
+    "收集3月落实情况表（三批）", "汇总3月台账", "生成月度通报、季度通报和完成事项通报",
 )
 STAGING = ".demo-answers"
 
@@ -39,17 +41,64 @@ def _arrive(ws_root: Path, files: list[Path], collected_at: datetime) -> None:
         os.utime(dest, (past, past))
 
 
-def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float = 0.12) -> dict:
+def _status_values(rng: random.Random, read_rows, month: int, *, no_rate: float = 0.12,
+                   percents: random.Random | None = None) -> dict:
+    """Each row's answers; with ``percents`` (a generator of its own, so that the other answers of a
+    seed stay as they were) the unit's 完成进度 too, written where the form has that column."""
     values = {}
     for row in read_rows:
         achieved = rng.choice(NO) if rng.random() < no_rate else rng.choice(YES)
+        percent = percent_value(percents, month, achieved in NO) if percents is not None else None
+        number = float(str(percent).rstrip("%")) if percent is not None else None
         values[row.task_id] = {
-            "progress": progress_text(rng, month),
+            "progress": progress_text(rng, month, number),
             "problems": rng.choice(PROBLEMS) if rng.random() < 0.3 else "无",
             "next_steps": next_text(rng, month),
             "achieved": achieved,
         }
+        if percent is not None:
+            values[row.task_id]["percent"] = percent
     return values
+
+
+def _sole_leads(tasks: list[Task], units: set[str]) -> list[tuple[str, str]]:
+    """(task id, its one lead unit) of the tasks led by a single one of ``units``, in table order."""
+    return [(t.id, t.lead_units[0]) for t in tasks if len(t.lead_units) == 1 and t.lead_units[0] in units]
+
+
+def _complete(values: dict, month: int) -> None:
+    """The lead's row of a task reported complete: 100% and 是."""
+    values.update(percent=100, achieved="是", progress=f"{month}月份，各项工作已按计划全部完成，年度目标已全部完成。")
+
+
+def _progress_story(prng: random.Random, tasks: list[Task], values: dict[str, dict], month: int, normal: set[str],
+                    done_before: list[tuple[str, str]], new: int) -> list[tuple[str, str]]:
+    """The month's 完成进度 events, on the answers of ``values`` ({unit: {task id: answers}}) of the
+    units in ``normal``: the tasks done before stay done, but the first one whose lead reports
+    slips back (90%, 否: 已完成任务进度回退); ``new`` more tasks whose lead reports 是 reach 100%
+    (已完成); one other row's 完成进度 is written as "八成" (完成进度无法识别). Returns the tasks done this month."""
+    slipped = False
+    for tid, lead in done_before:
+        row = values.get(lead, {}).get(tid)
+        if row is None:
+            continue
+        if not slipped and lead in normal:
+            row.update(percent=90, achieved="否", progress=f"{month}月份，经复核部分项目需整改，完成进度回落至90%。")
+            slipped = True
+        else:
+            _complete(row, month)
+    taken = {tid for tid, _ in done_before}
+    pool = [(tid, lead) for tid, lead in _sole_leads(tasks, normal)
+            if tid not in taken and values.get(lead, {}).get(tid, {}).get("achieved") in YES]
+    chosen = prng.sample(pool, min(new, len(pool)))
+    for tid, lead in chosen:
+        _complete(values[lead][tid], month)
+    done = {tid for tid, _ in chosen} | taken
+    rest = [(u, tid) for u in sorted(normal) for tid in values.get(u, {}) if tid not in done]
+    if rest:
+        u, tid = prng.choice(rest)
+        values[u][tid]["percent"] = "八成"
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -93,6 +142,7 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
     init_workspace(folder, 2025)
     (folder / MARKER).write_text("demo\n", encoding="utf-8")
     ws = open_workspace(folder)
+    prng = random.Random(f"{seed}-完成进度")  # 完成进度 and its events: the other answers of the seed stay as they were
     inbox = folder / STAGING  # answers wait here until they "arrive" in inbox/
     steps: list[str] = []
     try:
@@ -141,8 +191,11 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         feb_values: dict[str, dict] = {}
         dropped = []
         for u in units:
-            rows = form_rows(feb_files[u])
-            feb_values[u] = _status_values(rng, rows, 2)
+            feb_values[u] = _status_values(rng, form_rows(feb_files[u]), 2, percents=prng)
+        tasks = ws.ledger.tasks()
+        # two tasks are complete already in February (one of them slips back in March)
+        feb_done = _progress_story(prng, tasks, feb_values, 2, set(units), [], 2)
+        for u in units:
             dst = inbox / "2月" / f"{u}2月落实情况.xlsx"
             fill_workbook(feb_files[u], dst, feb_values[u])
             dropped.append(dst)
@@ -164,11 +217,14 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         renamed, as_xls, corrupt, incomplete, copied, edited, sub_item, twice = special[:8]
         batches: dict[str, list[Path]] = {"on_time": [], "late1": [], "late2": [], "resend": []}
         notes = []
+        mar_values = {u: _status_values(rng, form_rows(mar[u]), 3, percents=prng) for u in units if u not in missing}
+        normal = set(units) - set(missing) - set(late1) - set(late2) - set(special[:8])
+        mar_done = _progress_story(prng, tasks, mar_values, 3, normal, feb_done, 2)
         for u in units:
             if u in missing:
                 continue
             rows = form_rows(mar[u])
-            vals = _status_values(rng, rows, 3)
+            vals = mar_values[u]
             kwargs: dict = {}
             if u == incomplete and rows:
                 vals[rows[0].task_id]["next_steps"] = None
@@ -225,15 +281,18 @@ def _run(folder: Path, seed: int, step: Callable[[str], None], started: float) -
         step(STEPS[10])
         b1 = brief.run(ws, brief.Request(month="2025-03"), now)
         b2 = brief.run(ws, brief.Request(quarter="2025Q1"), now)
+        b3 = brief.run(ws, brief.Request(month="2025-03", done=True), now)
         steps.append(m.summary)
         shutil.rmtree(inbox, ignore_errors=True)
         seconds = _time.monotonic() - started
         summary = "演示完成（用时 {:.0f} 秒）。\n".format(seconds) + "\n".join(f"· {s_}" for s_ in steps) + (
             f"\n台账：{m.data['tracker']}\n月度通报：{b1.data['briefing']}\n季度通报：{b2.data['briefing']}"
+            f"\n完成事项通报：{b3.data['briefing'] or '（' + b3.summary.rstrip('。') + '）'}"
             f"\n收件检查结果：{folder / 'inbox' / collect.REPORT_NAME}"
             f"\n这个文件夹是一个普通工作区，可以继续使用，例如：{command(f'tasks -w {folder}')}")
         return Report(job="demo", summary=summary, data={
             "workspace": str(folder), "tracker": m.data["tracker"], "briefings": [b1.data["briefing"], b2.data["briefing"]],
+            "done_brief": b3.data["briefing"], "completed": [tid for tid, _ in mar_done],
             "findings": m.data["counts"]["findings"], "rejected": rejected, "seconds": round(seconds, 1),
         })
     finally:

@@ -2,6 +2,11 @@
 
 Month boundaries and deadlines come from our own calendar code; the jobs run through the
 command table (jobs/commands.py). The `schedule` command wakes this at an interval.
+
+After each merge (of the months a collect touched, and the final one after a deadline) whose
+month shows tasks that became 已完成, the 完成事项通报 is drafted (``brief --done --month``) for
+those not yet announced: once per task and month (the ledger's notices), recorded as the run
+``brief-done``; nothing is drafted, and nothing recorded, when every completion was announced.
 """
 
 from __future__ import annotations
@@ -119,7 +124,9 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
         tasks_known = True
     calendar = calendar_of_year(ws)
 
-    def attempt(job: str, period: str, func: Callable[[], Report]) -> Report | None:
+    def attempt(job: str, period: str, func: Callable[[], Report],
+                quiet: Callable[[Report], bool] = lambda r: False) -> Report | None:
+        """Run ``func`` and record it; a result ``quiet`` says did nothing is neither recorded nor reported."""
         stamp = now.isoformat(timespec="seconds")
         try:
             result = func()
@@ -131,11 +138,21 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
             ws.ledger.record_run(job, period, stamp, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", ok=False)
             ran.append({"job": job, "period": period, "result": f"失败：{type(exc).__name__}: {exc}", "ok": False})
             return None
+        if quiet(result):
+            return result
         ok = result.ok or job in ("collect", "fetch")  # a rejected file or refused message is a finding, not a failed job
         ws.ledger.record_run(job, period, stamp, result.summary, ok=ok)
         ran.append({"job": job, "period": period, "result": result.summary, "ok": ok})
         warnings.extend(f"{job}（{period}）：{w}" for w in result.warnings)
         return result
+
+    def announce_done(merged: Report | None, period: str) -> None:
+        """A merge of ``period`` found tasks that became 已完成 this month: the 完成事项通报 of those
+        not yet announced (the brief job finds nothing new when every one was)."""
+        if merged is None or not merged.data.get("counts", {}).get("done_new"):
+            return
+        attempt("brief-done", period, lambda: call("brief", ws, now, hooks, month=period, done=True),
+                quiet=lambda r: not r.data.get("briefing"))
 
     def steps(due: Due) -> Report:
         """The due job's commands in turn; the report is the last one's (send's, after generate)."""
@@ -164,7 +181,7 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
         accepted = result.data["accepted"] if result else []
         touched = sorted({a["period"] for a in accepted if a["kind"] == "status"})
         for period in touched:
-            attempt("merge", period, lambda p=period: call("merge", ws, now, hooks, month=p))
+            announce_done(attempt("merge", period, lambda p=period: call("merge", ws, now, hooks, month=p)), period)
     answer = receipts.Request(files=receipts.collected_files(result), dry_run=dry_run)
     if receipts.due(ws, answer):  # 回执 for what was just collected, and earlier ones that failed
         attempt("receipts", now.strftime("%Y-%m-%dT%H:%M"),
@@ -181,7 +198,9 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
         if not tasks_known and due.job != "collect":
             continue
         if wanted(ws, due, now, issued):
-            attempt(key, due.period, lambda d=due: steps(d))
+            done = attempt(key, due.period, lambda d=due: steps(d))
+            if due.job == "merge":
+                announce_done(done, due.period)
 
     upcoming = [d.as_json() for d in calendar if d.at > now][:5]
     summary = "；".join(f"{r['job']}（{r['period']}）：{r['result']}" for r in ran) if ran else "当前没有到期的任务。"

@@ -2,7 +2,7 @@
 
 The workbooks are opened and saved with openpyxl (not our writer), with the
 typical habits of a real return: 是/否 written as √ or 已完成, trailing spaces,
-a sub-item row, a renamed file, an edited task text.
+a sub-item row, a renamed file, an edited task text, 完成进度 typed as a number or as "35%".
 
 The fill-in cells are found the way a clerk finds them, by the header text and the
 序号 under each part's heading, with a locator of this module's own: a simulated
@@ -34,11 +34,33 @@ YES = ["是", "是", "是", "√", "已完成", "是 "]
 NO = ["否", "否", "×", "未完成"]
 
 
-def progress_text(rng: random.Random, month: int) -> str:
+def progress_text(rng: random.Random, month: int, percent: float | None = None) -> str:
+    """A 完成情况; with ``percent`` (the unit's 完成进度) the share of the year's target it names is that one."""
     parts = [f"{month}月份，{rng.choice(ACTIONS)}{rng.randint(1, 6)}次"]
     parts.append(f"对接{rng.choice(OBJECTS)}{rng.randint(2, 40)}家（个）")
-    parts.append(f"累计完成年度目标的{min(100, month * rng.randint(6, 10))}%")
+    share = min(100, month * rng.randint(6, 10))  # drawn in any case: the same seed gives the same other answers
+    if percent is not None:
+        share = round(percent)
+    parts.append("年度目标已全部完成" if share >= 100 else f"累计完成年度目标的{share}%")
     return "，".join(parts) + "。"
+
+
+def percent_value(rng: random.Random, month: int, achieved_no: bool) -> int | str | None:
+    """A unit's 完成进度 for ``month``, against 序时进度 (month / 12): most units about on schedule,
+    some 10–20 points behind, one in ten leaving it empty; a unit reporting 否 is behind. Typed as a
+    number (35) or as text ("35%")."""
+    schedule = month * 100 / 12
+    r = rng.random()
+    if achieved_no:
+        value = schedule - rng.randint(12, 25)
+    elif r < 0.75:
+        value = schedule + rng.randint(-6, 12)
+    elif r < 0.9:
+        value = schedule - rng.randint(11, 20)
+    else:
+        return None
+    value = max(0, min(99, round(value)))
+    return value if rng.random() < 0.6 else f"{value}%"
 
 
 def next_text(rng: random.Random, month: int) -> str:
@@ -56,7 +78,7 @@ HEADERS = {
     "一季度": "q1", "二季度": "q2", "三季度": "q3", "四季度": "q4",
     "主要负责人": "main_leader", "分管负责人": "deputy", "备注": "note",
     "季度计划完成目标": "target", "完成情况": "progress", "存在问题": "problems",
-    "下一步": "next_steps", "是否完成": "achieved",
+    "下一步": "next_steps", "是否完成": "achieved", "完成进度": "percent",
 }
 PARTS = (("年度工作任务", "annual"), ("为民办实事", "livelihood"))
 HEADER_ROWS = 15
@@ -126,10 +148,11 @@ def form_rows(path: Path) -> list[FormRow]:
     return layout(openpyxl.load_workbook(path)).rows
 
 
-def fill_workbook(src: Path, dst: Path, values: dict[str, dict[str, str | None]], *, edit_text: dict[str, str] | None = None,
+def fill_workbook(src: Path, dst: Path, values: dict[str, dict[str, object]], *, edit_text: dict[str, str] | None = None,
                   sub_item: str | None = None) -> Path:
-    """Write `values` ({task_id: {field: text}}; None leaves a cell as generated) into the fill-in cells
-    of a generated workbook; `edit_text` ({task_id: text}) rewrites task texts; `sub_item` adds a
+    """Write `values` ({task_id: {field: text or number}}; None leaves a cell as generated) into the
+    fill-in cells of a generated workbook (a field the form has no column for is left out: 完成进度 on
+    a form without that column); `edit_text` ({task_id: text}) rewrites task texts; `sub_item` adds a
     sub-item row under the first task."""
     wb = openpyxl.load_workbook(src)
     found = layout(wb)
@@ -139,7 +162,8 @@ def fill_workbook(src: Path, dst: Path, values: dict[str, dict[str, str | None]]
             if text is not None and field in found.columns:
                 cell = ws.cell(row.row, found.columns[field])
                 cell.value = text
-                cell.data_type = "s"
+                if isinstance(text, str):
+                    cell.data_type = "s"
         if edit_text and row.task_id in edit_text:
             ws.cell(row.row, found.columns["text"]).value = edit_text[row.task_id]
     if sub_item and found.rows:

@@ -25,6 +25,7 @@ from office.atomic import atomic_path
 from office.dates import cn_date
 from sheets.briefing_chart import Chart
 from sheets.briefing_facts import BriefFacts, CategoryFact, TaskFact
+from office.progress import gap_text, percent_text
 from sheets.briefing_text import RECIPIENTS, body, cn_number, intro_text, text_width, title_lines
 
 # --- fonts and sizes of the official style -------------------------------------------------
@@ -49,8 +50,8 @@ STATUS_FILL = {"绿": "C6EFCE", "黄": "FFEB9C", "红": "FFC7CE"}
 ANNEX_MARGINS = {"top": 2.0, "bottom": 1.9, "left": 2.4, "right": 2.4}  # cm
 CELL_PAD = 0.1  # cm, left and right padding of a table cell
 # header, width (cm); the second header is 项目 (monthly) or 任务 (quarterly)
-ANNEX_COLUMNS = (("序号", 1.0), ("任务", 7.1), ("牵头单位", 2.9), ("完成情况", 6.9), ("存在问题", 4.2),
-                 ("是否完成", 1.7), ("状态", 1.1))
+ANNEX_COLUMNS = (("序号", 1.0), ("任务", 5.6), ("牵头单位", 2.6), ("完成情况", 5.4), ("存在问题", 3.2),
+                 ("完成进度", 1.4), ("序时进度", 1.4), ("差距", 1.8), ("是否完成", 1.4), ("状态", 1.1))
 # lines of text a cell may take before it is shortened: every project in full-ish, tasks in two lines
 ANNEX_LINES = {"monthly": 4, "quarterly": 2}
 
@@ -274,7 +275,8 @@ def _fit(text: str, width_cm: float, lines: int) -> str:
 
 
 def annex_values(t: TaskFact, scope: str) -> tuple[str, ...]:
-    """The annex row of a task: 序号, 任务, 牵头单位, 完成情况, 存在问题, 是否完成, 状态."""
+    """The annex row of a task: 序号, 任务, 牵头单位, 完成情况, 存在问题, 完成进度, 序时进度, 差距,
+    是否完成 (已完成 for a task 销号), 状态."""
     lines = ANNEX_LINES[scope]
     w = dict(ANNEX_COLUMNS)
     leads = {r.unit for r in t.leads}
@@ -286,8 +288,10 @@ def annex_values(t: TaskFact, scope: str) -> tuple[str, ...]:
         progress = "未报送"
     else:
         progress = t.progress or "—"
+    schedule = percent_text(t.schedule) if t.schedule is not None else "—"
     return (str(t.seq), _fit(t.text, w["任务"], lines), t.lead_names, _fit(progress, w["完成情况"], lines),
-            _fit(problems, w["存在问题"], lines) or "—", t.achieved, t.status)
+            _fit(problems, w["存在问题"], lines) or "—", percent_text(t.percent), schedule, gap_text(t.gap),
+            t.achieved, t.status)
 
 
 def _annex(doc, facts: BriefFacts) -> None:
@@ -316,7 +320,7 @@ def _annex(doc, facts: BriefFacts) -> None:
         _shade(cell, "D9D9D9")
     center = WD_ALIGN_PARAGRAPH.CENTER
     left = WD_ALIGN_PARAGRAPH.LEFT
-    aligns = (center, left, left, left, left, center, center)
+    aligns = (center, left, left, left, left, center, center, center, center, center)
     groups = facts.categories if facts.scope == "quarterly" else [CategoryFact("", facts.tasks)]
     for gi, group in enumerate(groups):
         if group.name:
@@ -338,6 +342,9 @@ def _annex(doc, facts: BriefFacts) -> None:
     note = "注：状态一栏，绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送"
     if any(t.status == "—" for t in facts.tasks):
         note += "，“—”表示落实情况表未下发"
+    note += "；差距为序时进度与牵头单位填报的完成进度之差，未填报完成进度的记“—”，按是否完成阶段任务目标判定"
+    if any(t.done for t in facts.tasks):
+        note += "；“已完成”表示任务已全部完成（销号）"
     par = _para(doc, note + "。", "表格文字")
     par.paragraph_format.space_before = Pt(4)
 

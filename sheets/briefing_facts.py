@@ -19,7 +19,8 @@ from datetime import date
 from office.errors import DubanError
 from office.model import KIND_LABELS
 from office.placeholders import fill
-from office.month_data import RULE_KINDS, MonthData, TaskRow, UnitState
+from office.month_data import RULE_KINDS, MonthData, Progress, TaskRow, UnitState
+from office.progress import gap_text, percent_text
 from office.settings import BriefSettings
 from office.wording import is_no_problem, percent
 
@@ -99,6 +100,27 @@ class TaskFact:
     co_units: tuple[str, ...] = ()
     co_behind: tuple[str, ...] = ()  # co-units that report 否
     problems: list[tuple[str, str]] = field(default_factory=list)  # (unit, text) of every line with a problem
+    # the task's progress (MonthData's Progress): 完成进度 (None: not reported), 序时进度, the rule
+    # that lit it, 已完成 (销号) since done_period
+    percent: float | None = None
+    schedule: float | None = None
+    rule: str = ""
+    done: bool = False
+    done_period: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """序时进度 − 完成进度 (positive: behind), None without a 完成进度."""
+        if self.percent is None or self.schedule is None:
+            return None
+        return round(self.schedule - self.percent, 1)
+
+    @property
+    def progress_words(self) -> str:
+        """"完成进度55%，序时进度75%，落后20个百分点", "" without a 完成进度."""
+        if self.gap is None:
+            return ""
+        return f"完成进度{percent_text(self.percent)}，序时进度{percent_text(self.schedule)}，{gap_text(self.gap)}"
 
     @property
     def lead_names(self) -> str:
@@ -272,6 +294,7 @@ def _issued(data: MonthData) -> bool:
 
 def _task_fact(row: TaskRow, state_of: dict[str, UnitState], mixed: bool) -> TaskFact:
     t = row.task
+    p: Progress | None = row.progress
     lead_lines = [ln for ln in row.lines if ln.role == "牵头"] or row.lines[:1]
     leads = []
     for ln in lead_lines:
@@ -300,11 +323,16 @@ def _task_fact(row: TaskRow, state_of: dict[str, UnitState], mixed: bool) -> Tas
         achieved = "是"
     else:
         achieved = "未填写"
+    done = p is not None and p.done
+    if done and status != "—":
+        achieved = "已完成"
     return TaskFact(t.id, t.kind, t.seq, t.category, t.text, _label(t.kind, t.seq, mixed), status, achieved,
-                    _reason(status, leads, co_behind), leads, co, co_behind, problems)
+                    _reason(status, leads, co_behind, p), leads, co, co_behind, problems,
+                    percent=p.percent if p else None, schedule=p.schedule if p else None, rule=p.rule if p else "",
+                    done=done, done_period=p.done_period if done else "")
 
 
-def _reason(status: str, leads: list[LeadReport], co_behind: tuple[str, ...]) -> str:
+def _reason(status: str, leads: list[LeadReport], co_behind: tuple[str, ...], progress: Progress | None = None) -> str:
     if not leads:
         return "未明确责任单位"
     if status == "—":
@@ -326,6 +354,8 @@ def _reason(status: str, leads: list[LeadReport], co_behind: tuple[str, ...]) ->
         elif r.achieved != "是":
             why.append(f"{r.unit}未填写是否完成阶段任务目标")
     why += [f"配合单位{u}报告未完成" for u in co_behind]
+    if not why and progress is not None and progress.gap is not None and progress.gap > 0:
+        why.append("完成进度落后于序时进度")
     return "，".join(why) or "仍在推进中"
 
 
@@ -343,10 +373,18 @@ def _categories(facts: list[TaskFact]) -> list[CategoryFact]:
     return list(out.values())
 
 
-def _task_counts(facts: list[TaskFact]) -> dict:
+def _task_counts(facts: list[TaskFact], period: str = "") -> dict:
     return {"tasks": len(facts), "green": sum(f.status == "绿" for f in facts),
             "yellow": sum(f.status == "黄" for f in facts), "red": sum(f.status == "红" for f in facts),
-            "not_issued": sum(f.status == "—" for f in facts)}
+            "not_issued": sum(f.status == "—" for f in facts),
+            "done": sum(f.done for f in facts), "done_new": sum(f.done and f.done_period == period for f in facts)}
+
+
+def by_gap(facts: list[TaskFact]) -> list[TaskFact]:
+    """Tasks with a 完成进度 first, the one furthest behind 序时进度 first (red before yellow on a tie);
+    the others after, as given."""
+    with_gap = sorted((f for f in facts if f.gap is not None), key=lambda f: (-f.gap, f.status != "红"))
+    return with_gap + [f for f in facts if f.gap is None]
 
 
 # --- issues and lapses ---------------------------------------------------------------------
@@ -412,7 +450,7 @@ def _build(months: list[MonthData], every: list[MonthData], settings: BriefSetti
     return BriefFacts(
         title=title, period_label=period, scope=scope, counts=base.counts, office=office, date=last.now.date(),
         year=base.year, month=base.month, tally=tally(base.units), issued=issued,
-        task_counts=_task_counts(tasks), tasks=tasks, categories=_categories(tasks),
+        task_counts=_task_counts(tasks, base.period), tasks=tasks, categories=_categories(tasks),
         lapses=_lapses(months), month_tallies=[(m.month, tally(m.units)) for m in months],
         months_not_issued=[m.month for m in every if not _issued(m)],
         not_issued_units=[u.unit for u in base.units if u.state == NOT_ISSUED] if issued else [],
@@ -440,5 +478,5 @@ def quarterly_facts(months: list[MonthData], settings: BriefSettings, office: st
     return _build([m for m in months if _issued(m)], months, settings, office, "quarterly")
 
 
-__all__ = ["BriefFacts", "TaskFact", "CategoryFact", "LeadReport", "Lapse", "Issue", "Tally", "tally",
+__all__ = ["BriefFacts", "TaskFact", "CategoryFact", "LeadReport", "Lapse", "Issue", "Tally", "tally", "by_gap",
            "monthly_facts", "quarterly_facts", "shorten", "short_name", "seq_ranges", "fill", "STATUS_MEANING"]

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from sheets.briefing_facts import BriefFacts, CategoryFact, Issue, LeadReport, Tally, TaskFact, seq_ranges, shorten
+from sheets.briefing_facts import BriefFacts, CategoryFact, Issue, LeadReport, Tally, TaskFact, by_gap, seq_ranges, shorten
 
 RECIPIENTS = "各街道办事处，区政府各部门："
 COLOR = {"绿": "绿色", "黄": "黄色", "红": "红色", "—": "未下发"}
@@ -92,6 +92,13 @@ def _status_words(tc: dict) -> str:
     return "，".join(f"{n}项{what}（{color}）" for n, what, color in parts if n)
 
 
+def _done_words(n: int, new: int, when: str) -> str:
+    """"，已完成（销号）3项（其中本月新完成1项）"; "" when none is done."""
+    if not n:
+        return ""
+    return f"，已完成（销号）{n}项" + (f"（其中{when}新完成{new}项）" if new else "")
+
+
 def overall_text(facts: BriefFacts) -> str:
     """总体情况, one paragraph."""
     c, tc, t = facts.counts, facts.task_counts, facts.tally
@@ -101,8 +108,10 @@ def overall_text(facts: BriefFacts) -> str:
                     f"纳入督办的为民办实事项目共{tc['tasks']}项，推进状态待落实情况表下发、各单位报送后再作通报。")
         s = _reporting_figures("本月", t)
         s += f"纳入督办的重点任务共{c['tasks']}项，其中绿色{c['green']}项、黄色{c['yellow']}项、红色{c['red']}项"
+        s += _done_words(c.get("done", 0), c.get("done_new", 0), "本月")
         if tc["tasks"] and tc["tasks"] != c["tasks"]:
-            s += f"；为民办实事项目{tc['tasks']}项中，{_status_words(tc)}。"
+            s += f"；为民办实事项目{tc['tasks']}项中，{_status_words(tc)}"
+            s += _done_words(tc.get("done", 0), tc.get("done_new", 0), "本月").replace("，", "；", 1) + "。"
         elif tc["tasks"]:
             s += f"，均为为民办实事项目{LEGEND}。"
         else:
@@ -121,7 +130,7 @@ def overall_text(facts: BriefFacts) -> str:
         s += "此前，" + "；".join(f"{m}月应报送{mt.units}个，按时报送{mt.on_time}个、迟报{mt.late}个、未报送{mt.missing}个"
                                  for m, mt in earlier) + "。"
     s += (f"截至{facts.month}月，纳入督办的重点任务共{c['tasks']}项，其中绿色{c['green']}项、黄色{c['yellow']}项、"
-          f"红色{c['red']}项{LEGEND}。")
+          f"红色{c['red']}项{LEGEND}{_done_words(c.get('done', 0), c.get('done_new', 0), f'{facts.month}月')}。")
     return s
 
 
@@ -152,13 +161,15 @@ def _lead_words(r: LeadReport, v: Vary) -> str:
 
 
 def project_text(t: TaskFact, i: int, v: Vary) -> str:
-    """One paragraph on a red or yellow livelihood project."""
+    """One paragraph on a red or yellow livelihood project: its 完成进度 against 序时进度 in the
+    opening sentence, then what its units reported."""
     color = COLOR[t.status]
     if not t.leads:
         return f"{i}.第{t.seq}项{q(t.name)}未明确牵头单位，列为{color}。"
-    head = v.pick("project", (f"{i}.第{t.seq}项{q(t.name)}，由{t.lead_names}牵头{_co(t)}，列为{color}。",
-                              f"{i}.{t.lead_names}牵头的第{t.seq}项{q(t.name)}{_co(t)}，本月为{color}。",
-                              f"{i}.第{t.seq}项{q(t.name)}（{t.lead_names}牵头{_co(t)}）本月列为{color}。"))
+    prog = f"（{t.progress_words}）" if t.progress_words else ""
+    head = v.pick("project", (f"{i}.第{t.seq}项{q(t.name)}，由{t.lead_names}牵头{_co(t)}，列为{color}{prog}。",
+                              f"{i}.{t.lead_names}牵头的第{t.seq}项{q(t.name)}{_co(t)}，本月为{color}{prog}。",
+                              f"{i}.第{t.seq}项{q(t.name)}（{t.lead_names}牵头{_co(t)}）本月列为{color}{prog}。"))
     s = head + "；".join(_lead_words(r, v) for r in t.leads) + "。"
     if t.co_behind:
         s += f"配合单位{_join(list(t.co_behind))}报告未完成所承担的任务。"
@@ -177,6 +188,20 @@ def _green_sentence(greens: list[TaskFact], total: int, what: str = "个项目")
     return f"序号{seq_ranges(t.seq for t in greens)}的{len(greens)}{what}完成阶段目标，按计划推进。"
 
 
+def _done_sentence(facts: BriefFacts) -> str:
+    """The livelihood projects 已完成 (销号), those done this month named apart."""
+    done = [t for t in facts.tasks if t.done]
+    if not done:
+        return ""
+    new = [t for t in done if t.done_period == f"{facts.year}-{facts.month:02d}"]
+    s = f"第{seq_ranges(t.seq for t in done)}项已全部完成，予以销号"
+    if new and len(new) < len(done):
+        s += f"，其中第{seq_ranges(t.seq for t in new)}项为本月新完成"
+    elif new:
+        s += "，均为本月新完成"
+    return s + "。"
+
+
 def monthly_progress(facts: BriefFacts, v: Vary) -> list[Block]:
     if not facts.tasks:
         return [Block("p", "本月无为民办实事项目纳入督办。")]
@@ -185,8 +210,9 @@ def monthly_progress(facts: BriefFacts, v: Vary) -> list[Block]:
                            "各项目及牵头单位见附件。")]
     greens = [t for t in facts.tasks if t.status == "绿"]
     out = []
-    first = _green_sentence(greens, len(facts.tasks))
-    behind = [t for t in facts.tasks if t.status == "红"] + [t for t in facts.tasks if t.status == "黄"]
+    first = _green_sentence(greens, len(facts.tasks)) + _done_sentence(facts)
+    # red and yellow, the furthest behind 序时进度 first; those without a 完成进度 after (red first)
+    behind = by_gap([t for t in facts.tasks if t.status == "红"] + [t for t in facts.tasks if t.status == "黄"])
     rest = [t for t in facts.tasks if t.status == "—"]
     if behind:
         n_red = sum(t.status == "红" for t in behind)
@@ -203,8 +229,8 @@ def monthly_progress(facts: BriefFacts, v: Vary) -> list[Block]:
         for status, lead in (("红", "红色项目："), ("黄", "黄色项目：")):
             tasks = k.of(status)
             if tasks:
-                grouped, others = _missing_clauses(tasks, v) if status == "红" else ([], tasks)
-                out.append(Block("p", lead + "；".join(grouped + [_task_clause(t, v) for t in others]) + "。"))
+                items = _red_items(tasks, v) if status == "红" else [_task_clause(t, v) for t in tasks]
+                out.append(Block("p", lead + "；".join(items) + "。"))
     return out
 
 
@@ -265,8 +291,12 @@ def _task_clause(t: TaskFact, v: Vary) -> str:
                              f"{name}由{t.lead_names}牵头，配合单位{_join(list(t.co_behind))}未完成所承担任务"))
     elif any(x.achieved != "是" for x in t.leads):
         s = f"{name}（{t.lead_names}）未填写是否完成阶段目标"
+    elif t.progress_words:
+        s = f"{name}（{t.lead_names}）{t.progress_words}"
     else:
         s = f"{name}（{t.lead_names}）{t.reason}"
+    if t.progress_words and not s.endswith(t.progress_words):
+        s += "，" + t.progress_words
     p = _problem_of(t)
     if p and lead_said:
         s += v.pick("reflects", (f"，反映{q(p.rstrip('。；;'))}", f"，原因是{q(p.rstrip('。；;'))}"))
@@ -293,17 +323,24 @@ def _missing_clauses(tasks: list[TaskFact], v: Vary) -> tuple[list[str], list[Ta
     return out, others
 
 
+def _red_items(tasks: list[TaskFact], v: Vary) -> list[str]:
+    """The clauses on red tasks (given by gap): those with a 完成进度 first, then the ones whose lead
+    unit did not report (grouped by that unit), then the others without a 完成进度."""
+    grouped, others = _missing_clauses(tasks, v)
+    return ([_task_clause(t, v) for t in others if t.gap is not None] + grouped
+            + [_task_clause(t, v) for t in others if t.gap is None])
+
+
 def category_text(k: CategoryFact, v: Vary) -> str:
     """The paragraph on one category: the summary sentence, then its red and yellow tasks."""
-    reds, yellows = k.of("红"), k.of("黄")
+    reds, yellows = by_gap(k.of("红")), by_gap(k.of("黄"))
     if len(k.tasks) == 1 and (reds or yellows):
         t = k.tasks[0]
         grouped, others = _missing_clauses(reds, v)
         return f"本类仅1项任务，列为{COLOR[t.status]}：" + "".join(grouped or [_task_clause(t, v)]) + "。"
     s = category_summary(k, v)
     if reds:
-        grouped, others = _missing_clauses(reds, v)
-        items = grouped + [_task_clause(t, v) for t in others]
+        items = _red_items(reds, v)
         lead = v.pick("red_lead", ("红色任务：", "列为红色的是：", "需重点督办的红色任务有："))
         s += lead + "；".join(items) + "。"
     if yellows:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from office.model import Finding, Task
-from office.month import Line, MonthData, TaskRow, UnitState, traffic_light
+from office.month import Line, MonthData, Progress, TaskRow, UnitState, traffic_light
 
 OFFICE = "市中区人民政府督查室"
 # registry order
@@ -96,3 +96,24 @@ def not_issued(data: MonthData, note: str = "") -> MonthData:
     return data
 
 
+
+
+# March with 完成进度 reported (序时进度 25% for a task without its own deadline): 实事2 became 已完成
+# this month; 实事4 is 20 points behind its own deadline's 序时进度 (due in June: 50% in March),
+# 实事1 10 behind; 实事3's lead did not report; 年度1 is ahead, 年度2 12.5 behind, 年度4 not reported.
+MARCH_PROGRESS = {
+    "livelihood-1": Progress(15.0, 25.0, "progress"),
+    "livelihood-2": Progress(100.0, 25.0, "done", done=True, done_period="2025-03"),
+    "livelihood-3": Progress(None, 25.0, "yes_no"),
+    "livelihood-4": Progress(30.0, 50.0, "progress", due=date(2025, 6, 30)),
+    "annual-1": Progress(30.0, 25.0, "progress"),
+    "annual-2": Progress(12.5, 25.0, "progress"),
+    "annual-3": Progress(100.0, 25.0, "done", done=True, done_period="2025-02"),
+    "annual-4": Progress(None, 25.0, "yes_no"),
+}
+
+
+def with_progress(data: MonthData, progress: dict[str, Progress] = MARCH_PROGRESS) -> MonthData:
+    """The month with each task's Progress (by task id) set, its 红/黄/绿 kept."""
+    data.rows = [TaskRow(r.task, r.status, r.lines, progress.get(r.task.id)) for r in data.rows]
+    return data

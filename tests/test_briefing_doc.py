@@ -21,7 +21,7 @@ from briefing_months import LONG_PROGRESS, MARCH, MARCH_VALUES, OFFICE, TASKS, U
 from briefing_read import body_paragraphs, needs_tools, page_texts, sentence_patterns, to_pdf
 from office.errors import DubanError
 from office.model import Finding, Task
-from office.month import Line, MonthData, TaskRow, UnitState, traffic_light
+from office.month import Line, MonthData, Progress, TaskRow, UnitState, traffic_light
 from office.settings import BriefSettings
 from sheets.briefing import monthly_facts, quarterly_facts, render_chart, reporting_text, title_lines, write_briefing
 from sheets.briefing_text import RECIPIENTS, body, cn_number, text_width
@@ -81,7 +81,7 @@ def test_monthly_facts_cover_livelihood_only_and_counts_are_monthdata():
     assert f.counts == data.counts
     # 1: lead says 否 -> 红; 2: 是 -> 绿; 3: lead missing -> 红; 4: achieved blank -> 黄
     assert [t.status for t in f.tasks] == ["红", "绿", "红", "黄"]
-    assert f.task_counts == {"tasks": 4, "green": 1, "yellow": 1, "red": 2, "not_issued": 0}
+    assert f.task_counts == {"tasks": 4, "green": 1, "yellow": 1, "red": 2, "not_issued": 0, "done": 0, "done_new": 0}
     assert f.late_units == ["区民政局", "区住房城乡建设局"]
     assert f.missing_units == ["区卫生健康局"]
     assert f.date == date(2025, 4, 10)
@@ -166,11 +166,13 @@ def test_monthly_annex_table_landscape_with_repeating_header(out):
     d = docx.Document(str(out["monthly"]))
     assert len(d.tables) == 1
     t = d.tables[0]
-    assert [c.text for c in t.rows[0].cells] == ["序号", "项目", "牵头单位", "完成情况", "存在问题", "是否完成", "状态"]
+    assert [c.text for c in t.rows[0].cells] == ["序号", "项目", "牵头单位", "完成情况", "存在问题", "完成进度", "序时进度",
+                                                 "差距", "是否完成", "状态"]
     body_rows = [[c.text for c in r.cells] for r in t.rows[1:]]
     assert [r[0] for r in body_rows] == ["1", "2", "3", "4"]
-    assert [r[6] for r in body_rows] == ["红", "绿", "红", "黄"]
-    assert [r[5] for r in body_rows] == ["否", "是", "未报送", "未填写"]
+    assert [r[9] for r in body_rows] == ["红", "绿", "红", "黄"]
+    assert [r[8] for r in body_rows] == ["否", "是", "未报送", "未填写"]
+    assert {tuple(r[5:8]) for r in body_rows} == {("—", "—", "—")}  # no 完成进度 reported: no gap
     assert body_rows[0][4] == "部分点位用地协调难度大" and body_rows[1][4] == "—"  # 无 is no problem
     head = t.rows[0]._tr.trPr
     assert head.find(qn("w:tblHeader")).get(qn("w:val")) == "true"
@@ -318,7 +320,7 @@ def test_month_not_issued_names_no_unit_and_says_so(tmp_path):
     for claim in ("未报送单位", "迟报单位", "按时报送", "未报送本月", "报送率"):
         assert claim not in text, claim
     annex = docx.Document(str(p)).tables[0]
-    assert {r.cells[5].text for r in annex.rows[1:]} == {"未下发"}
+    assert {r.cells[8].text for r in annex.rows[1:]} == {"未下发"}
     assert "3月落实情况表已生成但未发送" not in text  # a note for the office, not for the units
 
 
@@ -364,7 +366,7 @@ def test_unit_not_issued_in_an_issued_month_is_counted_apart(tmp_path):
     p = tmp_path / "m.docx"
     write_briefing(p, f, render_chart(f))
     row = next(r for r in docx.Document(str(p)).tables[0].rows[1:] if r.cells[0].text == "3")
-    assert row.cells[5].text == "未下发" and row.cells[6].text == "—"
+    assert row.cells[8].text == "未下发" and row.cells[9].text == "—"
 
 
 def test_blank_return_is_named_and_no_problem_words_are_not_problems():
@@ -461,3 +463,68 @@ def test_pdf_has_recipients_signature_and_annex(out, which):
     assert "2025年4月10日" in pages[sig] and BriefSettings().closing[-12:] in pages[sig]
     assert pages[sig + 1].startswith("附件")
     assert "区住房城乡建设局" in "".join(pages)
+
+
+# --- 完成进度 against 序时进度, 已完成 ---------------------------------------------------------------
+
+def test_progress_facts_and_annex_columns(tmp_path):
+    from briefing_months import with_progress
+
+    f = monthly_facts(with_progress(march()), BriefSettings(), OFFICE)
+    by_id = {t.id: t for t in f.tasks}
+    assert by_id["livelihood-4"].gap == 20.0 and by_id["livelihood-1"].gap == 10.0 and by_id["livelihood-3"].gap is None
+    assert by_id["livelihood-1"].progress_words == "完成进度15%，序时进度25%，落后10个百分点"
+    assert f.task_counts["done"] == 1 and f.task_counts["done_new"] == 1  # 实事2 (年度3 is not in the monthly scope)
+    p = tmp_path / "m.docx"
+    write_briefing(p, f, None)
+    rows = [[c.text for c in r.cells] for r in docx.Document(str(p)).tables[0].rows[1:]]
+    assert [tuple(r[5:10]) for r in rows] == [
+        ("15%", "25%", "落后10个百分点", "否", "红"),
+        ("100%", "25%", "超前75个百分点", "已完成", "绿"),
+        ("—", "25%", "—", "未报送", "红"),
+        ("30%", "50%", "落后20个百分点", "未填写", "黄"),
+    ]
+
+
+def test_monthly_progress_lists_the_projects_behind_by_gap_with_their_progress(tmp_path):
+    from briefing_months import with_progress
+
+    f = monthly_facts(with_progress(march()), BriefSettings(), OFFICE)
+    p = tmp_path / "m.docx"
+    write_briefing(p, f, None)
+    prog = section(p, "二、推进情况")
+    items = [x for x in prog if re.match(r"^\d\.", x)]
+    # 实事4 (20 behind), 实事1 (10 behind), then 实事3 (no 完成进度): by gap, not by colour or number
+    assert [re.search(r"第(\d)项", x).group(1) for x in items] == ["4", "1", "3"]
+    assert "完成进度30%，序时进度50%，落后20个百分点" in items[0]
+    assert "完成进度15%，序时进度25%，落后10个百分点" in items[1]
+    assert "完成进度" not in items[2]
+    assert "第2项已全部完成，予以销号，均为本月新完成。" in prog[0]
+    overall = "".join(section(p, "一、总体情况"))
+    c = with_progress(march()).counts
+    assert (c["done"], c["done_new"]) == (2, 1)
+    assert "已完成（销号）2项（其中本月新完成1项）" in overall
+    assert "为民办实事项目4项中" in overall and "；已完成（销号）1项（其中本月新完成1项）。" in overall
+
+
+def test_quarterly_lists_tasks_behind_by_gap_within_each_colour():
+    from briefing_months import with_progress
+
+    from briefing_months import MARCH_PROGRESS
+
+    # 区卫生健康局 reports this time: 实事3 is red by its 否, and 20 points behind
+    states = {**MARCH, "区卫生健康局": ("on_time", 0)}
+    values = {**MARCH_VALUES, ("livelihood-3", "区卫生健康局"): ("完成体检1.2万人", "", "否")}
+    months = quarter()[:2] + [with_progress(month_data(3, states, values, march().findings),
+                                            {**MARCH_PROGRESS, "livelihood-3": Progress(5.0, 25.0, "progress")})]
+    f = quarterly_facts(months, BriefSettings(), OFFICE)
+    blocks = [b for b in body(f)]
+    i = next(j for j, b in enumerate(blocks) if b.text == "（一）为民办实事")
+    text = blocks[i + 1].text
+    # red: 实事3 (20 behind) before 实事1 (10 behind), though 1 comes first in the table
+    assert text.index("为民办实事第3项") < text.index("为民办实事第1项")
+    assert "完成进度5%，序时进度25%，落后20个百分点" in text
+    overall = [b.text for b in blocks if b.kind == "p"][0]
+    assert "已完成（销号）2项（其中3月新完成1项）" in overall
+    city = blocks[next(j for j, b in enumerate(blocks) if b.text == "（三）城市建设") + 1].text
+    assert "完成进度12.5%，序时进度25%，落后12.5个百分点" in city

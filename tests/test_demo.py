@@ -47,7 +47,7 @@ def reporting_column(path: str, month: str = "3月") -> dict[str, str]:
 
 # Kinds the demo cannot produce: it takes no mail (nothing is fetched, no .eml is saved), so no
 # return has a sender to check; tests/test_fetch.py produces them with a real IMAP server.
-OUTSIDE_THE_DEMO = {"sender_mismatch", "bad_progress", "reopened"}
+OUTSIDE_THE_DEMO = {"sender_mismatch"}
 
 
 def test_demo_tracker_has_every_kind_of_finding(demo):
@@ -176,3 +176,28 @@ def test_the_simulated_units_wrote_each_field_under_its_own_header(demo):
                 if cell.value:
                     assert re.fullmatch(rf"来源：.+!{letters[field]}\d+", cell.comment.text), (name, r, cell.comment.text)
     assert reported > 300
+
+
+def test_the_tasks_completed_in_march_are_announced_once(demo):
+    """Two tasks reach 100% and 是 in March (jobs/demo.py): the tracker counts them as new 已完成, the
+    demo's 完成事项通报 lists exactly them, and asking again announces nothing."""
+    assert len(demo["completed"]) == 2
+    _, status = _overview_block(demo["tracker"], "二、任务状态")
+    assert status["其中本月新完成"] == 2
+    rows = [[c.text for c in r.cells] for r in Document(demo["done_brief"]).tables[0].rows[1:]]
+    kinds = {"annual": "年度工作任务", "livelihood": "为民办实事"}
+    wanted = {f"{kinds[t.split('-')[0]]}第{t.split('-')[1]}项" for t in demo["completed"]}
+    assert {r[1].split("：")[0] for r in rows} == wanted
+    r = run_cli("brief", "--done", "--month", "2025-03", "-w", demo["workspace"], "--now", "2025-04-15T10:00")
+    assert r.returncode == 0 and "没有新完成、尚未通报的任务" in r.stdout, r.stdout + r.stderr
+
+
+def _overview_block(path: str, title: str):
+    rows = list(openpyxl.load_workbook(path)["总览"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    out = {}
+    for r in rows[start + 2:]:
+        if r[0] is None or str(r[0]).startswith("注："):
+            break
+        out[r[0]] = r[1]
+    return rows[start + 1], out

@@ -20,7 +20,8 @@ from sheets.cells import estimate_lines, line_height
 from office.wording import STATUS_RULES, is_no_problem, percent
 
 TITLE = "2025年3月政府工作报告任务落实台账"
-LEADER_COLUMNS = ["序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态"]
+LEADER_COLUMNS = ["序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "完成进度",
+                  "序时进度", "差距", "状态", "判定依据"]
 CLERK_COLUMNS = {"牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"}
 A4_LANDSCAPE_WIDTH_IN = 297 / 25.4
 BODY_PT = 11
@@ -221,11 +222,11 @@ def _overview_block(ws, title: str) -> tuple[list, dict]:
 def test_leader_and_category_totals_count_each_task_and_finding_once(book, demo):
     ws = book["总览"]
     findings = sum(demo["findings"].values())
-    _, by_kind = _overview_block(ws, "三、发现问题（按类型）")
+    _, by_kind = _overview_block(ws, "四、发现问题（按类型）")
     assert by_kind["合计"][1] == findings
     _, status = _overview_block(ws, "二、任务状态")
     n_tasks = status["合计"][1]
-    for title in ("四、任务和发现问题（按牵头领导）", "五、任务和发现问题（按任务类别）"):
+    for title in ("五、任务和发现问题（按牵头领导）", "六、任务和发现问题（按任务类别）"):
         head, table = _overview_block(ws, title)
         total = table.pop("合计")
         col = {name: i for i, name in enumerate(head)}
@@ -237,7 +238,7 @@ def test_leader_and_category_totals_count_each_task_and_finding_once(book, demo)
             if kind != "合计":
                 assert total[col[kind]] == row[1], (title, kind)
         rows_sum = sum(r[col["合计"]] for r in table.values())
-        if title.startswith("五"):  # one category per task: the rows add up to the total
+        if title.startswith("六"):  # one category per task: the rows add up to the total
             assert rows_sum == findings and sum(r[col["任务数"]] for r in table.values()) == n_tasks
         else:  # a task with two leaders is on both rows, so the rows may add up to more
             assert rows_sum >= findings
@@ -252,7 +253,7 @@ def test_leader_and_category_totals_count_each_task_and_finding_once(book, demo)
             leaders = str(tracker.cell(r, col["牵头领导"]).value or "").split("、")
             for name in dict.fromkeys(x for x in leaders if x):
                 per_leader[name] = per_leader.get(name, 0) + 1
-    head, table = _overview_block(ws, "四、任务和发现问题（按牵头领导）")
+    head, table = _overview_block(ws, "五、任务和发现问题（按牵头领导）")
     got = {name: row[1] for name, row in table.items() if name in per_leader}
     assert got == per_leader
 
@@ -381,3 +382,44 @@ def test_no_problem_words_are_left_off_the_problem_list(book):
         real += [tracker.cell(r, c).value for r in range(h + 1, tracker.max_row + 1) if not is_no_problem(tracker.cell(r, c).value)]
     assert sorted(real) == sorted(listed)
     assert len(listed) < sum(1 for t in ("台账", "为民办实事") for _ in _tracker_texts(book, t, "单位"))  # some said 无
+
+
+def _gap_points(text: str) -> float | None:
+    """"落后20个百分点" -> 20, "超前5个百分点" -> -5, "持平" -> 0, "—" -> None."""
+    m = re.fullmatch(r"(落后|超前)([\d.]+)个百分点", text or "")
+    if m:
+        return float(m.group(2)) * (1 if m.group(1) == "落后" else -1)
+    return 0.0 if text == "持平" else None
+
+
+def test_overview_attention_list_and_done_count_agree_with_the_tracker(book):
+    """总览's 需关注的任务 are exactly the 红/黄 tasks of 台账 and 为民办实事, largest gap first; its
+    已完成 count is the number of tasks whose 判定依据 says 已完成（销号）."""
+    behind, done = {}, 0
+    for name, prefix in (("台账", "年度"), ("为民办实事", "实事")):
+        ws = book[name]
+        h = header_row(ws)
+        col = heads(ws, h)
+        for r in range(h + 1, ws.max_row + 1):
+            seq = ws.cell(r, col["序号"]).value
+            if seq is None:
+                continue
+            status = ws.cell(r, col["状态"]).value
+            if status in ("红", "黄"):
+                behind[f"{prefix}{seq}"] = (status, ws.cell(r, col["差距"]).value)
+            done += str(ws.cell(r, col["判定依据"]).value or "").startswith("已完成")
+    ws = book["总览"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    start = next(i for i, r in enumerate(rows) if str(r[0] or "").startswith("三、需关注的任务"))
+    listed = []
+    for r in rows[start + 2:]:
+        if r[0] is None or str(r[0]).startswith("注："):
+            break
+        listed.append((r[0].split("　")[0], r[1], r[4]))
+    assert {label: (status, gap) for label, status, gap in listed} == behind
+    gaps = [_gap_points(gap) for _, _, gap in listed]
+    known = [g for g in gaps if g is not None]
+    assert known == sorted(known, reverse=True)
+    assert gaps == known + [None] * (len(gaps) - len(known))  # the ones without a gap last
+    _, status = _overview_block(ws, "二、任务状态")
+    assert status["已完成（销号）"][1] == done

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from office.model import Finding, Task
-from office.month import FINDING_LABELS, Line, MonthData, TaskRow, UnitState
+from office.month import FINDING_LABELS, Line, MonthData, Progress, TaskRow, UnitState
 from openpyxl.utils import get_column_letter
 
 from sheets import tracker
@@ -32,6 +32,8 @@ def line(unit, role, row, reported=True, **values):
     if not reported:
         return Line(unit, role, {"target": vals["target"]}, {}, "", False)
     cells = {f: f"{file}!{COLS[f]}{row}" for f in FIELDS}
+    if "percent" in values:
+        cells["percent"] = f"{file}!K{row}"  # the form's 完成进度（%） column
     return Line(unit, role, vals, cells, file, True)
 
 
@@ -42,16 +44,21 @@ def month_data() -> MonthData:
     t3 = Task("annual", 3, "专班推进的重点项目", category="经济发展", leaders=("张三",), lead_units=("重点项目专班",))
     t4 = Task("livelihood", 1, "新建改建公办幼儿园3所", leaders=("李四",), lead_units=("民政局",), co_units=("财政局",))
     rows = [
-        # co-unit lines deliberately before the lead's: the sheet puts the lead first
+        # co-unit lines deliberately before the lead's: the sheet puts the lead first.
+        # Task 1 became 已完成 this month (its lead: 100% and 是); 2 is lit by 是/否 (no 完成进度);
+        # 3 has no lines; 实事1 is 13.3 points behind its own 序时进度 (due in October).
         TaskRow(t1, "绿", [
-            line("财政局", "配合", 9, progress=FORMULA, problems="+1", next_steps="-2", target="@a"),
+            line("财政局", "配合", 9, progress=FORMULA, problems="+1", next_steps="-2", target="@a", percent="60%"),
             line("发改局", "牵头", 8, problems="资金缺口较大\x07", progress="进展\x00顺利\x1b，已完成\t第一阶段",
-                 next_steps="第一步\r\n第二步\u2028第三步\x85\ufffe"),
+                 next_steps="第一步\r\n第二步\u2028第三步\x85\ufffe", percent=100.0),
             line("统计局", "配合", 0, reported=False),
-        ]),
-        TaskRow(t2, "红", [line("教育局", "牵头", 8, achieved="否", progress=LONG, problems="无")]),
-        TaskRow(t3, "黄", []),
-        TaskRow(t4, "黄", [line("民政局", "牵头", 8, achieved="", problems="场地难落实"), line("财政局", "配合", 12)]),
+        ], Progress(100.0, 50.0, "done", done=True, done_period="2025-06")),
+        TaskRow(t2, "红", [line("教育局", "牵头", 8, achieved="否", progress=LONG, problems="无")],
+                Progress(None, 50.0, "yes_no")),
+        TaskRow(t3, "黄", [], Progress(None, 50.0, "yes_no")),
+        TaskRow(t4, "黄", [line("民政局", "牵头", 8, achieved="", problems="场地难落实", percent=0.45),
+                          line("财政局", "配合", 12, percent="八成")],
+                Progress(45.0, 58.3, "progress", due=date(2025, 10, 31))),
     ]
     due = date(2025, 7, 9)
     units = [
@@ -111,11 +118,11 @@ def test_sheet_names_and_order(book):
 def test_tracker_columns(book):
     _, wb = book
     assert [c.value for c in wb["台账"][HEAD]] == [
-        "序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态",
-        "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
+        "序号", "类别", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "完成进度",
+        "序时进度", "差距", "状态", "判定依据", "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
     assert [c.value for c in wb["为民办实事"][HEAD]] == [
-        "序号", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "状态",
-        "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
+        "序号", "重点任务", "牵头领导", "单位", "职责", "完成情况", "存在问题", "是否完成", "完成进度",
+        "序时进度", "差距", "状态", "判定依据", "牵头单位", "配合单位", "季度计划完成目标", "下一步计划", "来源"]
 
 
 def test_legend_above_the_header(book):
@@ -127,7 +134,7 @@ def test_legend_above_the_header(book):
         assert [k.fill.fgColor.rgb[-6:] for k in keys] == ["FFC7CE", "FFEB9C", "C6EFCE"]
         for r, key in enumerate(("红", "黄", "绿"), start=1):
             assert ws.cell(row=r, column=2).value == f"{key}：{STATUS_RULES[key]}"
-        last_printed = header_index(ws)["状态"]
+        last_printed = header_index(ws)["判定依据"]
         merged = {str(m) for m in ws.merged_cells.ranges}
         assert {f"B{r}:{get_column_letter(last_printed + 1)}{r}" for r in (1, 2, 3)} <= merged
         assert "红：未完成或未报送" in ws.oddFooter.left.text and "绿：完成阶段目标" in ws.oddFooter.left.text
@@ -149,17 +156,17 @@ def test_every_task_once_and_lead_first(book):
     # merged (a merged block running over a page break prints its text cut in two); the
     # unit lists, not printed, merged over the lines
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert merged == {"B1:J1", "B2:J2", "B3:J3", "K5:K7", "L5:L7"}
-    for c in "ABCD":
+    assert merged == {"B1:N1", "B2:N2", "B3:N3", "O5:O7", "P5:P7"}
+    for c in "ABCDKLN":
         assert ws[f"{c}5"].value is not None and ws[f"{c}6"].value is None and ws[f"{c}7"].value is None
         assert ws[f"{c}5"].border.bottom.style is None and ws[f"{c}6"].border.top.style is None
         assert ws[f"{c}7"].border.bottom.style == "thin" and ws[f"{c}5"].border.top.style == "thin"
         assert ws[f"{c}8"].border.top.style == "thin" and ws[f"{c}8"].border.bottom.style == "thin"
-    assert [ws[f"J{r}"].value for r in range(5, 10)] == ["绿", "绿", "绿", "红", "黄"]  # 状态 on every line
+    assert [ws[f"M{r}"].value for r in range(5, 10)] == ["绿", "绿", "绿", "红", "黄"]  # 状态 on every line
     assert ws["C9"].value == "专班推进的重点项目"  # a task without lines still appears
     assert ws["D6"].value is None and ws["D5"].value == "张三"
     assert ws["D8"].value == "李四、王五"
-    assert ws["K5"].value == "发改局" and ws["L5"].value == "财政局、统计局"
+    assert ws["O5"].value == "发改局" and ws["P5"].value == "财政局、统计局"
     live = wb["为民办实事"]
     assert [r[0] for r in data_rows(live)] == [1, None]
     assert [r[header_index(live)["单位"]] for r in data_rows(live)] == ["民政局", "财政局"]
@@ -168,12 +175,12 @@ def test_every_task_once_and_lead_first(book):
 def test_statuses_and_fills(book):
     _, wb = book
     ws = wb["台账"]
-    assert [ws[f"J{r}"].value for r in (5, 8, 9)] == ["绿", "红", "黄"]
+    assert [ws[f"M{r}"].value for r in (5, 8, 9)] == ["绿", "红", "黄"]
     assert at(wb["为民办实事"], 1, "状态").value == "黄"
     rules = [(rng.sqref, rule) for rng in ws.conditional_formatting for rule in rng.rules]
     formulas = {rule.formula[0] for sq, rule in rules if rule.type == "cellIs" and rule.operator == "equal"}
     assert formulas == {'"红"', '"黄"', '"绿"'}
-    assert all(str(sq) == "J5:J9" for sq, _ in rules)
+    assert all(str(sq) == "M5:M9" for sq, _ in rules)
     fills = {rule.formula[0]: rule.dxf.fill.bgColor.rgb for sq, rule in rules}
     assert fills['"红"'].endswith("FFC7CE") and fills['"绿"'].endswith("C6EFCE")
 
@@ -187,7 +194,7 @@ def test_provenance_comment_and_source_column(book):
     assert target.comment.text == "来源：发改局_2025年6月落实情况表.xlsx!F8"
     progress = at(ws, 2, "完成情况")
     assert progress.comment.text == "来源：财政局_2025年6月落实情况表.xlsx!G9"
-    assert at(ws, 1, "来源").value == "发改局_2025年6月落实情况表.xlsx!F8:J8"
+    assert at(ws, 1, "来源").value == "发改局_2025年6月落实情况表.xlsx!F8:K8"  # 季度目标 … 完成进度
     # the unit that did not report: no comment, no source, grey italic placeholder
     missing = at(ws, 3, "完成情况")
     assert missing.value == "（未报送）"
@@ -274,9 +281,9 @@ def test_overview(book):
     assert head[:3] == ["状态", "任务数", "含义"]
     assert {k: status[k][2] for k in ("红", "黄", "绿")} == STATUS_RULES
 
-    head, by_kind = _block(table, "三、发现问题（按类型）")
+    head, by_kind = _block(table, "四、发现问题（按类型）")
     assert list(by_kind)[:7] == ["未报", "迟报", "内容不全", "未完成阶段目标", "计划未报", "照搬上月", "改动任务"]
-    head, by_leader = _block(table, "四、任务和发现问题（按牵头领导）")
+    head, by_leader = _block(table, "五、任务和发现问题（按牵头领导）")
     T = 5 + len(FINDING_LABELS)  # 牵头领导, 任务数, 绿, 黄, 红, one column per finding kind, 合计
     assert head[:6] == ["牵头领导", "任务数", "绿", "黄", "红", "未报"] and head[T] == "合计"
     assert list(by_leader) == ["张三", "李四", "王五", "不涉及具体任务", "合计"]
@@ -287,20 +294,20 @@ def test_overview(book):
     # 合计 counts every task and finding once, although task 2 is on two leaders' rows
     assert by_leader["合计"][1:5] == [4, 1, 2, 1]
     assert by_leader["合计"][T] == 6 == sum(r[T] for n, r in by_leader.items() if n != "合计") - 1
-    note = next(r[0] for r in table if r[0] and str(r[0]).startswith("注："))
+    note = next(r[0] for r in table if r[0] and str(r[0]).startswith("注：一项任务"))
     assert "各计一次" in note and "只计一次" in note
-    head, by_cat = _block(table, "五、任务和发现问题（按任务类别）")
+    head, by_cat = _block(table, "六、任务和发现问题（按任务类别）")
     assert list(by_cat) == ["经济发展", "社会事业", "为民办实事", "不涉及具体任务", "合计"]
     assert by_cat["为民办实事"][1:5] == [1, 0, 1, 0] and by_cat["为民办实事"][7] == 1  # 内容不全
     assert by_cat["合计"][1:5] == [4, 1, 2, 1] and by_cat["合计"][T] == 6
     assert sum(r[T] for n, r in by_cat.items() if n != "合计") == 6
-    head, by_unit = _block(table, "六、发现问题（按单位）")
+    head, by_unit = _block(table, "七、发现问题（按单位）")
     assert list(by_unit) == ["发改局", "教育局", "民政局", "财政局", "统计局", "合计"]  # registry order
     U = 1 + len(FINDING_LABELS)  # 单位, one column per finding kind, 合计
     assert by_unit["统计局"][1] == 1 and by_unit["统计局"][5] == 1 and by_unit["统计局"][U] == 2
     assert by_unit["合计"][U] == 6
     cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
-    assert ws.auto_filter.ref.startswith(f"A{cells['六、发现问题（按单位）'].row + 1}:")
+    assert ws.auto_filter.ref.startswith(f"A{cells['七、发现问题（按单位）'].row + 1}:")
 
 
 def test_leaders_of_overrides(tmp_path):
@@ -327,7 +334,7 @@ def test_charts(book):
             rows.setdefault(c.value, c.row)  # first occurrence: the 报送情况 table
     assert f"总览!$B${rows['按时']}:$B${rows['未报']}" in charts[0]
     assert f"总览!$A${rows['按时']}:$A${rows['未报']}" in charts[0]
-    kinds_at = rows["三、发现问题（按类型）"] + 2
+    kinds_at = rows["四、发现问题（按类型）"] + 2
     assert f"总览!$B${kinds_at}:$B${kinds_at + len(FINDING_LABELS) - 1}" in charts[1]
     assert len(ws._charts) == 2
     # side by side right of 一、报送情况, over cells left empty, ending above 二's header
@@ -418,12 +425,12 @@ def test_layout_and_print_settings(book):
         assert ws.oddHeader.center.text == "2025年6月政府工作报告任务落实台账"
         assert ws.oddHeader.center.size == 12
     ws = wb["台账"]
-    assert ws.auto_filter.ref == "A4:O9"
-    assert ws.print_area == "'台账'!$A$1:$J$9"  # 序号 … 状态; 牵头/配合单位, 目标, 下一步, 来源 not printed
+    assert ws.auto_filter.ref == "A4:S9"
+    assert ws.print_area == "'台账'!$A$1:$N$9"  # 序号 … 判定依据; 牵头/配合单位, 目标, 下一步, 来源 not printed
     assert ws["A4"].font.name == "黑体" and ws["G5"].font.name == "仿宋_GB2312"
     assert ws["G5"].alignment.wrap_text
     assert ws.column_dimensions["G"].width > ws.column_dimensions["A"].width
-    assert wb["为民办实事"].print_area == "'为民办实事'!$A$1:$I$6"
+    assert wb["为民办实事"].print_area == "'为民办实事'!$A$1:$M$6"
 
 
 def test_page_header_escapes_ampersand(tmp_path):
@@ -469,7 +476,7 @@ def test_large_mode_repeats_task_columns_without_merges(tmp_path, monkeypatch):
     write_tracker(path, month_data(), "督查室")
     wb = openpyxl.load_workbook(path)
     ws = wb["台账"]
-    assert {str(m) for m in ws.merged_cells.ranges} == {"B1:J1", "B2:J2", "B3:J3"}  # the legend only
+    assert {str(m) for m in ws.merged_cells.ranges} == {"B1:N1", "B2:N2", "B3:N3"}  # the legend only
     h = header_index(ws)
     data = data_rows(ws)
     assert [r[0] for r in data] == [1, 1, 1, 2, 3]
@@ -477,7 +484,7 @@ def test_large_mode_repeats_task_columns_without_merges(tmp_path, monkeypatch):
     assert [r[h["单位"]] for r in data] == ["发改局", "财政局", "统计局", "教育局", "（无应报单位）"]
     assert data[0][h["配合单位"]] == "财政局、统计局" and data[1][h["配合单位"]] == "（共2个单位，见本任务首行）"
     assert all(c.comment is None for row in ws.iter_rows() for c in row)
-    assert data[0][h["来源"]] == "发改局_2025年6月落实情况表.xlsx!F8:J8"
+    assert data[0][h["来源"]] == "发改局_2025年6月落实情况表.xlsx!F8:K8"
     assert at(ws, 2, "完成情况").value == FORMULA and at(ws, 2, "完成情况").data_type == "s"
     assert data[3][h["完成情况"]].endswith(TRUNCATED_NOTE)
     overview = {r[0]: r[1] for r in rows_of(wb["总览"]) if r[0]}
@@ -515,3 +522,103 @@ def test_row_height_follows_the_estimate(tmp_path):
     assert at(ws, 1, "完成情况").value == "国" * 60
     assert ws.row_dimensions[HEAD + 1].height == pytest.approx(tracker.fit_height(4), abs=0.01)
     assert tracker.fit_height(4) == pytest.approx(4 * 16 + 4, abs=0.75)
+
+
+# --- 完成进度, 序时进度, 差距, 判定依据; 已完成; the tasks that need attention -----------------------
+
+
+def test_progress_columns_per_line_and_per_task(book):
+    _, wb = book
+    ws = wb["台账"]
+    cols = ("单位", "完成进度", "序时进度", "差距", "状态", "判定依据")
+    got = [tuple(at(ws, i, h).value for h in cols) for i in range(1, 6)]
+    assert got == [
+        # task 1, 已完成 this month: each unit's own 完成进度 on its line, the task's columns on the first
+        ("发改局", "100%", "50%", "超前50个百分点", "绿", "已完成（销号）\n本月新完成"),
+        ("财政局", "60%", None, None, "绿", None),
+        ("统计局", None, None, None, "绿", None),  # not reported: no 完成进度
+        # task 2: no 完成进度 reported, the 是/否 rule decided
+        ("教育局", "—", "50%", "—", "红", "按是否完成阶段任务目标"),
+        ("（无应报单位）", None, "50%", "—", "黄", "按是否完成阶段任务目标"),
+    ]
+    live = wb["为民办实事"]
+    got = [tuple(at(live, i, h).value for h in cols) for i in (1, 2)]
+    assert got == [("民政局", "45%", "58.3%", "落后13.3个百分点", "黄", "按完成进度对照序时进度"),
+                   ("财政局", "八成", None, None, "黄", None)]  # an unreadable 完成进度 shown as typed
+    # the unit's 完成进度 carries its source cell like every answer
+    assert at(ws, 1, "完成进度").comment.text == "来源：发改局_2025年6月落实情况表.xlsx!K8"
+    assert at(ws, 1, "完成进度").data_type == "s"
+
+
+def test_a_float_percent_from_the_reader_is_shown_as_a_percentage(tmp_path):
+    data = month_data()
+    data.rows[0].lines[0].values["percent"] = 37.5  # 财政局 on task 1, a number cell
+    data.rows[1].lines[0].values["percent"] = 0.8  # 教育局: 80% formatted as a share in Excel
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    ws = openpyxl.load_workbook(path)["台账"]
+    assert at(ws, 2, "完成进度").value == "37.5%" and at(ws, 4, "完成进度").value == "80%"
+
+
+def test_a_month_without_percent_values_shows_the_tasks_own(tmp_path):
+    """Lines that carry no 完成进度 at all (made before the column existed): the task's 完成进度 on its first line."""
+    data = month_data()
+    rows = list(data.rows)
+    for r in rows:
+        for ln in r.lines:
+            ln.values.pop("percent", None)
+    data.rows = rows
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    live = openpyxl.load_workbook(path)["为民办实事"]
+    assert [at(live, i, "完成进度").value for i in (1, 2)] == ["45%", None]
+
+
+def test_overview_counts_done_tasks(book):
+    _, wb = book
+    head, status = _block(rows_of(wb["总览"]), "二、任务状态")
+    assert status["已完成（销号）"][1] == 1 and status["其中本月新完成"][1] == 1
+    assert status["合计"][1] == 4
+
+
+def test_overview_lists_red_and_yellow_tasks_largest_gap_first(tmp_path):
+    data = month_data()
+    t5 = Task("livelihood", 2, "改造老旧小区", leaders=("李四",), lead_units=("教育局",))
+    t6 = Task("annual", 4, "建设智慧城市", category="城市建设", leaders=("张三",), lead_units=("发改局",))
+    rows = list(data.rows) + [
+        TaskRow(t5, "红", [line("教育局", "牵头", 9, percent="20")], Progress(20.0, 58.3, "progress")),
+        TaskRow(t6, "黄", [line("发改局", "牵头", 10, percent="35")], Progress(35.0, 50.0, "progress")),
+        TaskRow(Task("annual", 5, "绿色任务", lead_units=("发改局",)), "绿", [line("发改局", "牵头", 11, percent=48)],
+                Progress(48.0, 50.0, "progress")),
+    ]
+    data.rows = rows
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    ws = openpyxl.load_workbook(path)["总览"]
+    table = rows_of(ws)
+    start = next(i for i, r in enumerate(table) if r[0] and str(r[0]).startswith("三、需关注的任务"))
+    assert table[start + 1][:7] == ["任务", "状态", "完成进度", "序时进度", "差距", "判定依据", "牵头单位"]
+    listed = []
+    for r in table[start + 2:]:
+        if not r[0] or str(r[0]).startswith("注："):
+            break
+        listed.append((r[0].split("　")[0], r[1], r[2], r[4]))
+    # by gap: 38.3, 15, 13.3 behind; then the two without a 完成进度, in table order (年度2 before 年度3)
+    assert listed == [("实事2", "红", "20%", "落后38.3个百分点"), ("年度4", "黄", "35%", "落后15个百分点"),
+                      ("实事1", "黄", "45%", "落后13.3个百分点"), ("年度2", "红", "—", "—"), ("年度3", "黄", "—", "—")]
+    first = table[start + 2]
+    assert first[6] == "教育局" and table[start + 5][10] == "教育局报告未完成阶段任务目标"
+    assert table[start + 6][10] == "没有应报单位"
+    # the 状态 cells are coloured like the tracker's
+    rules = {str(rng.sqref): [r.formula[0] for r in rng.rules] for rng in ws.conditional_formatting}
+    assert rules[f"B{start + 3}:B{start + 7}"] == ['"红"', '"黄"', '"绿"']
+
+
+def test_overview_without_tasks_behind_says_so(tmp_path):
+    data = month_data()
+    data.rows = [TaskRow(r.task, "绿", r.lines, r.progress) for r in data.rows]
+    path = tmp_path / "t.xlsx"
+    write_tracker(path, data, "督查室")
+    table = rows_of(openpyxl.load_workbook(path)["总览"])
+    start = next(i for i, r in enumerate(table) if r[0] and str(r[0]).startswith("三、需关注的任务"))
+    assert table[start + 2][:2] == ["（无）", "本月没有列为红色或黄色的任务。"]

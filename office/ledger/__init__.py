@@ -16,7 +16,8 @@ transaction) and return plain records (dicts, tuples, dataclasses, :class:`~offi
 - :mod:`~office.ledger.mailbox`: mail taken in (fetch, .eml in the inbox) and each file's origin;
 - :mod:`~office.ledger.receipts`: the replies to received files;
 - :mod:`~office.ledger.generated`: the forms made for each unit;
-- :mod:`~office.ledger.runs`: what the scheduler ran.
+- :mod:`~office.ledger.runs`: what the scheduler ran;
+- :mod:`~office.ledger.notices`: which task completions were announced (完成事项通报).
 
 SQLite's own syntax is confined to :mod:`office.ledger.sqlite` (the adapter) and the DDL of
 :mod:`office.ledger.schema`; the statements elsewhere are standard SQL.
@@ -106,8 +107,8 @@ class Ledger:
 
 
 # The per-concern modules (imported after Ledger: they take one).
-from office.ledger import entries, files, findings, generated, lines, mail, mailbox, meta, receipts, runs, tasks  # noqa: E402
+from office.ledger import entries, files, findings, generated, lines, mail, mailbox, meta, notices, receipts, runs, tasks  # noqa: E402
 from office.ledger import meta as _meta, runs as _runs, tasks as _tasks  # noqa: E402
 
 __all__ = ["Connection", "Ledger", "Source", "connection", "entries", "files", "findings", "generated", "lines", "mail", "mailbox", "meta",
-           "receipts", "runs", "tasks"]
+           "notices", "receipts", "runs", "tasks"]

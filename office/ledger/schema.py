@@ -35,6 +35,10 @@ Migrations are never edited once released: a change is a new migration at the en
    ``file_origins`` (for each collected file: where its received time came from and the sender
    check; foreign key to ``files``). CHECKs on their states and sources.
 
+5. ``notices``: the announcements made of a task's state (``done``: a 完成事项通报), one row per
+   (kind, task, period) — UNIQUE, so a task's completion in a month is announced once — with the
+   document that announced it and when.
+
 The DDL is SQLite's (see :mod:`office.ledger.sqlite`); a PostgreSQL adapter carries its own.
 """
 
@@ -269,6 +273,23 @@ def _mailbox(db: Connection) -> None:
     sqlite.run_script(db, MAILBOX)
 
 
+# -- 5: announcements -------------------------------------------------------------------------
+
+NOTICE_KINDS = ("done",)
+
+NOTICES = f"""
+CREATE TABLE IF NOT EXISTS notices (
+    kind TEXT NOT NULL CHECK (kind IN {_in(NOTICE_KINDS)}), task_id TEXT NOT NULL CHECK (task_id <> ''),
+    period TEXT NOT NULL CHECK (period <> ''), file TEXT NOT NULL, at TEXT NOT NULL,
+    UNIQUE (kind, task_id, period));
+CREATE INDEX IF NOT EXISTS notices_period ON notices (kind, period)
+"""
+
+
+def _notices(db: Connection) -> None:
+    sqlite.run_script(db, NOTICES)
+
+
 # -- running them ---------------------------------------------------------------------------
 
 
@@ -284,6 +305,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "constraints: CHECKs, foreign keys to files, UNIQUE mail rows", _constraints),
     Migration(3, "findings from reading returns", _findings),
     Migration(4, "mail taken in: messages, their place on the server, their files, each file's origin", _mailbox),
+    Migration(5, "notices: which task completions were announced, once per task and period", _notices),
 )
 LATEST = MIGRATIONS[-1].version
 

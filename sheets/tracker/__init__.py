@@ -2,6 +2,11 @@
 
 Sheets, in order: 总览, 台账, 为民办实事, 报送情况, 问题清单, 发现.
 
+Progress: every task shows 完成进度 (each unit's own, on its line), 序时进度, 差距 and 判定依据
+(which rule lit it: office.progress.RULE_LABELS; 已完成（销号） for a completed task); 总览 counts
+the 已完成 tasks and lists the 红/黄 tasks sorted by how far they are behind 序时进度
+(:mod:`sheets.tracker.attention`).
+
 Everything a unit typed is written with ``write_string`` only (never ``write()``, never
 a formula or a URL), after control characters are stripped, so "=HYPERLINK(...)",
 "+1", "-2" or "@a" stay plain text. A text longer than Excel's cell limit (32767
@@ -43,7 +48,8 @@ the same the briefing prints.
 
 The package: this module (the writer, the size limits, the 台账 pass), ``layout`` (formats,
 widths, row heights, print setup), ``cell_text`` (text as Excel takes it), ``task_sheet``
-(台账, 为民办实事), ``lists`` (报送情况, 问题清单, 发现) and ``overview`` (总览).
+(台账, 为民办实事), ``lists`` (报送情况, 问题清单, 发现), ``attention`` (the 红/黄 tasks for 总览)
+and ``overview`` (总览).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from office.model import Task
 from office.month_data import Line, MonthData, TaskRow
 from office.wording import is_no_problem
 from sheets.columns import is_extra, label_of
+from sheets.tracker.attention import AttentionItem, attention_item
 from sheets.tracker.cell_text import (TRUNCATED_NOTE, XL_MAX, _CONTROL, _SUSPECT, _cut_utf16, cell_span, task_label,
                                       utf16_len)
 from sheets.tracker.layout import LayoutMixin, fit_height, page_header, text_lines
@@ -124,6 +131,7 @@ class _TrackerWriter(LayoutMixin, ListsMixin, OverviewMixin):
         self.repeat = self.constant  # task columns on every line (big months)
         self.long_unit_list = LONG_UNIT_LIST  # read here, so that the limit can be set on this module
         self.comments = self.n_lines <= COMMENT_LINE_LIMIT and self._n_comments() <= COMMENT_LIMIT
+        self.attention: list[AttentionItem] = []  # 红 and 黄 tasks, gathered on the 台账 pass for 总览
         self.truncated = 0
         self.overflow = 0  # cells whose text needs more than Excel's tallest row
         self._spans: dict[tuple[str, ...], str] = {}
@@ -242,8 +250,12 @@ class _TrackerWriter(LayoutMixin, ListsMixin, OverviewMixin):
         livelihood = TaskSheet(self, livelihood_ws, with_category=False)
         problems: dict[str, list[tuple[Task, object, str, object]]] = {u.unit: [] for u in self.data.units}
         texts: dict[str, str] = {}  # the same answer ("资金紧张") kept once
-        for tr in self.data.rows:
+        state_of = {u.unit: u.state for u in self.data.units}
+        for position, tr in enumerate(self.data.rows):
             (livelihood if tr.task.kind == "livelihood" else annual).add(tr)
+            item = attention_item(position, tr, state_of)
+            if item is not None:
+                self.attention.append(item)
             for ln in tr.lines:
                 p = ln.values.get("problems")
                 if p is None or is_no_problem(str(p)):

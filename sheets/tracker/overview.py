@@ -7,14 +7,24 @@ from typing import Callable
 
 from office.dates import cn_date, cn_datetime
 from office.month_data import FINDING_LABELS
+from office.progress import RULE_LABELS, gap_text, percent_text
 from office.wording import STATUS_RULES
-from sheets.tracker.cell_text import _put
+from sheets.tracker.attention import by_gap
+from sheets.tracker.cell_text import _put, task_label
 from sheets.tracker.layout import BODY_FONT, HEADER_FONT, fit_height, text_lines
 
 NONE_BUCKET = "无"
 CHART_COLUMNS = (2, 8)  # 总览: the two charts side by side, right of 一、报送情况 (which is taller than they are)
 NO_LEADER = "未明确牵头领导"
 UNIT_LEVEL = "不涉及具体任务"  # 未报, 迟报, 计划未报: a unit's lapse, not a task's
+DONE_MEANING = "牵头单位报告完成进度100%且完成阶段任务目标的任务（销号），此后各月仍标注“已完成（销号）”"
+DONE_NEW_MEANING = "本月首次达到已完成的任务，即本月完成事项通报所列的任务"
+RULE_NOTE = ("注：判定依据——牵头单位填报了完成进度的任务，" + RULE_LABELS["progress"] + "判定红黄绿"
+             "（落后越多越需关注，各档界限见 duban.toml 的 [progress]）；未填报完成进度的，仍" + RULE_LABELS["yes_no"]
+             + "判定；每项任务的判定依据见“台账”“为民办实事”的“判定依据”列。")
+ATTENTION_TITLE = "三、需关注的任务（红、黄，按落后序时进度的程度排序）"
+ATTENTION_NOTE = "注：按“差距”从大到小排列；未填报完成进度、无从计算差距的任务排在后面，按任务顺序。"
+TASK_BRIEF = 40  # characters of a task's text in the attention list
 
 
 class OverviewMixin:
@@ -62,6 +72,49 @@ class OverviewMixin:
 
     def _category_names(self, tid: str) -> tuple[str, ...]:
         return (self.category(self.tasks.get(tid)),)
+
+    def _attention_block(self, ws, r: int, width: int) -> int:
+        """三: the 红 and 黄 tasks, largest gap behind 序时进度 first; returns the next free row.
+        Columns: 任务, 状态, 完成进度, 序时进度, 差距, 判定依据, then 牵头单位 (merged over four
+        columns) and 情况 (over the rest)."""
+        ws.write_string(r + 1, 0, ATTENTION_TITLE, self.f_section)
+        r += 2
+        heads = ("任务", "状态", "完成进度", "序时进度", "差距", "判定依据")
+        for j, h in enumerate(heads):
+            ws.write_string(r, j, h, self.f_head)
+        lead_to = min(len(heads) + 3, width - 2)
+        ws.merge_range(r, len(heads), r, lead_to, "牵头单位", self.f_head)
+        ws.merge_range(r, lead_to + 1, r, width - 1, "情况", self.f_head)
+        r += 1
+        items = by_gap(self.attention)
+        if not items:
+            ws.write_string(r, 0, "（无）", self.f_grey)
+            ws.merge_range(r, 1, r, width - 1, "本月没有列为红色或黄色的任务。", self.f_body)
+            return r + 1
+        lead_width = 11 * (lead_to - len(heads) + 1)
+        why_width = 11 * (width - 1 - lead_to)
+        for it in items:
+            t, p = it.task, it.progress
+            head = "".join(t.text.split())
+            name = self.text(f"{task_label(t.id)}　{head[:TASK_BRIEF]}{'…' if len(head) > TASK_BRIEF else ''}")
+            values = [name, it.status,
+                      percent_text(p.percent) if p is not None else "",
+                      percent_text(p.schedule) if p is not None else "",
+                      gap_text(p.gap) if p is not None else "",
+                      RULE_LABELS.get(p.rule, p.rule) if p is not None else ""]
+            leads = self.text("、".join(t.lead_units) or "未明确")
+            why = self.text(it.reason)
+            self._fit_row(ws, r, [(values[0], 30), *((v, 11) for v in values[1:]), (leads, lead_width), (why, why_width)])
+            _put(ws, r, 0, values[0], self.f_body)
+            for j, value in enumerate(values[1:], start=1):
+                _put(ws, r, j, value, self.f_center)
+            ws.merge_range(r, len(heads), r, lead_to, leads, self.f_body)
+            ws.merge_range(r, lead_to + 1, r, width - 1, why, self.f_body)
+            r += 1
+        self._status_fills(ws, r - len(items), r - 1, 1, 1)
+        ws.set_row(r, fit_height(text_lines(ATTENTION_NOTE, 30 + 11 * (width - 1))))
+        ws.merge_range(r, 0, r, width - 1, ATTENTION_NOTE, self.f_note)
+        return r + 1
 
     def _overview_sheet(self, wb, ws) -> None:
         d = self.data
@@ -136,9 +189,20 @@ class OverviewMixin:
         ws.write_number(r, 1, c["tasks"], self.f_num)
         ws.merge_range(r, 2, r, width - 1, "", self.f_body)
         r += 1
+        for label, key, meaning in (("已完成（销号）", "done", DONE_MEANING), ("其中本月新完成", "done_new", DONE_NEW_MEANING)):
+            self._fit_row(ws, r, [(meaning, span)])
+            ws.write_string(r, 0, label, self.f_center)
+            ws.write_number(r, 1, c.get(key, 0), self.f_num)
+            ws.merge_range(r, 2, r, width - 1, meaning, self.f_legend)
+            r += 1
+        ws.set_row(r, fit_height(text_lines(RULE_NOTE, 30 + 11 * (width - 1))))
+        ws.merge_range(r, 0, r, width - 1, RULE_NOTE, self.f_note)
+        r += 1
 
-        # 三、发现（按类型）
-        r = self._block_head(ws, r + 1, "三、发现问题（按类型）", ("类型", "条数")) + 1
+        r = self._attention_block(ws, r, width)
+
+        # 四、发现（按类型）
+        r = self._block_head(ws, r + 1, "四、发现问题（按类型）", ("类型", "条数")) + 1
         by_kind = Counter(f.kind for f in d.findings)
         kind_first = r
         for k in kinds:
@@ -150,18 +214,18 @@ class OverviewMixin:
         ws.write_number(r, 1, len(d.findings), self.f_num)
         r += 1
 
-        # 四、五、六: by leader, category, unit (unit last: it is the long one). A task with two
+        # 五、六、七: by leader, category, unit (unit last: it is the long one). A task with two
         # leaders is on both leaders' rows; the 合计 row counts every task and finding once.
         leader_order = [name for t in self.task_list for name in self._leader_names(t.id)]
         category_order = [self.category(t) for t in self.task_list]
         statuses = Counter(d.rows.statuses)
         total_tasks = Counter({"tasks": len(self.task_list), **statuses})
         tables = [
-            ("四、任务和发现问题（按牵头领导）", "牵头领导", self._per_name(self._leader_names, leader_order + [NO_LEADER, UNIT_LEVEL]), True,
+            ("五、任务和发现问题（按牵头领导）", "牵头领导", self._per_name(self._leader_names, leader_order + [NO_LEADER, UNIT_LEVEL]), True,
              "注：一项任务有几位牵头领导的，在每位领导名下各计一次；“合计”行每项任务、每条问题只计一次，与“二”“三”一致。"
              "未报、迟报、计划未报是单位的问题，不针对具体任务，计入“" + UNIT_LEVEL + "”。"),
-            ("五、任务和发现问题（按任务类别）", "任务类别", self._per_name(self._category_names, category_order + [UNIT_LEVEL]), True, ""),
-            ("六、发现问题（按单位）", "单位", self._per_unit(), False, ""),
+            ("六、任务和发现问题（按任务类别）", "任务类别", self._per_name(self._category_names, category_order + [UNIT_LEVEL]), True, ""),
+            ("七、发现问题（按单位）", "单位", self._per_unit(), False, ""),
         ]
         header_row = r
         for title, name_head, rows, with_tasks, note in tables:
@@ -189,7 +253,7 @@ class OverviewMixin:
                 ws.set_row(r, fit_height(text_lines(note, 30 + 11 * (width - 1))))
                 ws.merge_range(r, 0, r, width - 1, note, self.f_note)
                 r += 1
-        ws.autofilter(header_row, 0, max(r - 1, header_row + 1), len(kinds) + 1)  # 六: name, kinds, 合计
+        ws.autofilter(header_row, 0, max(r - 1, header_row + 1), len(kinds) + 1)  # 七: name, kinds, 合计
 
         # Charts, referencing the cells written above.
         sheet = "总览"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from office.month_data import FIELD_LABELS, TaskRow
+from office.month_data import FIELD_LABELS, Line, Progress, TaskRow
+from office.progress import RULE_LABELS, gap_text, parse_percent, percent_text
 from office.wording import STATUS_RULES
 from sheets.cells import MAX_ROW_HEIGHT
 from sheets.tracker.cell_text import _put
@@ -14,8 +15,10 @@ NOT_REPORTED = "（未报送）"
 
 # 台账 columns: (key, header, width). "category" is dropped on 为民办实事. The first
 # PRINTED_COLUMNS (those a leader reads) make the print area, one A4 landscape page wide
-# at about 92% (Excel's column metrics); the rest (牵头/配合单位 lists, 季度目标, 下一步计划 and the 来源 of every
+# at about 80% (Excel's column metrics); the rest (牵头/配合单位 lists, 季度目标, 下一步计划 and the 来源 of every
 # value) stay in the workbook for the clerk, with the source comments on the value cells.
+# 完成进度 is each line's own (the unit's 完成进度（%）); 序时进度, 差距 and 判定依据 (which rule lit
+# the task: office.progress.RULE_LABELS) are the task's, on its first line like 序号.
 TASK_COLUMNS = (
     ("seq", "序号", 5),
     ("category", "类别", 12),
@@ -26,21 +29,65 @@ TASK_COLUMNS = (
     ("progress", FIELD_LABELS["progress"], 38),
     ("problems", FIELD_LABELS["problems"], 22),
     ("achieved", "是否完成", 5),
+    ("percent", "完成进度", 6),
+    ("schedule", "序时进度", 6),
+    ("gap", "差距", 9),
     ("status", "状态", 5),
+    ("rule", "判定依据", 10),
     ("lead_units", "牵头单位", 18),
     ("co_units", "配合单位", 36),
     ("target", FIELD_LABELS["target"], 28),
     ("next_steps", FIELD_LABELS["next_steps"], 36),
     ("source", "来源", 44),
 )
-PRINTED_COLUMNS = ("seq", "category", "text", "leaders", "unit", "role", "progress", "problems", "achieved", "status")
-TASK_FIELDS = ("seq", "category", "text", "leaders", "lead_units", "co_units", "status")
-VALUE_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
+PRINTED_COLUMNS = ("seq", "category", "text", "leaders", "unit", "role", "progress", "problems", "achieved", "percent",
+                   "schedule", "gap", "status", "rule")
+TASK_FIELDS = ("seq", "category", "text", "leaders", "schedule", "gap", "rule", "lead_units", "co_units", "status")
+VALUE_FIELDS = ("target", "progress", "percent", "problems", "next_steps", "achieved")
 LABELLED = ("progress", "problems", "target", "next_steps")  # headers that follow the form's (write_tracker labels)
 EXTRA_WIDTH = 24  # an extra column of the form (sheets.columns), after the answers
-CENTERED = {"seq", "leaders", "role", "achieved", "status"}
+CENTERED = {"seq", "leaders", "role", "achieved", "percent", "schedule", "gap", "rule", "status"}
 MERGED_FIELDS = ("lead_units", "co_units")  # not printed: merged over the task's lines (normal mode)
 LEGEND = ("红", "黄", "绿")  # rows above the 台账 header, in this order
+NO_PERCENT = "—"  # a lead unit that reported no 完成进度
+
+
+def percent_shown(value: object) -> str:
+    """A unit's 完成进度 as the tracker shows it: "55%" for a number (55, 0.55, "55", "55％"), the
+    text as typed for anything else ("八成": found as 完成进度无法识别), "" when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    number, ok = parse_percent(value)
+    if ok and number is not None:
+        return percent_text(number)
+    return value if isinstance(value, str) else str(value)
+
+
+def rule_shown(progress: Progress | None, period: str) -> str:
+    """判定依据: the rule that lit the task; a 已完成 task says since when."""
+    if progress is None:
+        return ""
+    label = RULE_LABELS.get(progress.rule, progress.rule)
+    if progress.done or progress.rule == "done":
+        label = RULE_LABELS["done"]
+        if progress.done_period == period:
+            label += "\n本月新完成"
+        elif progress.done_period[5:7].isdigit():
+            label += f"\n{int(progress.done_period[5:7])}月完成"
+    return label
+
+
+def line_percent(ln: Line, first: bool, progress: Progress | None, any_reported: bool) -> str:
+    """The 完成进度 cell of one line: the unit's own; on the task's first line of a month whose lines
+    carry no 完成进度 at all (a month made without them), the task's; "—" for a lead unit that
+    reported none."""
+    if "percent" in ln.values:
+        shown = percent_shown(ln.values["percent"])
+        if shown:
+            return shown
+    elif first and not any_reported and progress is not None:
+        return percent_text(progress.percent) if progress.percent is not None or ln.reported else ""
+    return NO_PERCENT if ln.role == "牵头" and ln.reported else ""
 
 
 class TaskSheet:
@@ -110,6 +157,10 @@ class TaskSheet:
             "lead_units": text("、".join(t.lead_units)),
             "co_units": text("、".join(t.co_units)),
         }
+        p = tr.progress
+        task_vals["schedule"] = percent_text(p.schedule) if p is not None else ""
+        task_vals["gap"] = gap_text(p.gap) if p is not None else ""
+        task_vals["rule"] = rule_shown(p, w.data.period)
         status = text(tr.status)
         lines = sorted(tr.lines, key=lambda ln: 0 if ln.role == "牵头" else 1)
         n = max(1, len(lines))
@@ -145,6 +196,7 @@ class TaskSheet:
         f_body, f_center, f_grey = w.f_body, w.f_center, w.f_grey
         rows: list[list[tuple[int, str, object]]] = []
         needs: list[int] = []
+        any_percent = any("percent" in ln.values for ln in lines)
         for i in range(n):
             if i >= len(lines):
                 cells = [(c_unit, "（无应报单位）", f_grey)]
@@ -155,6 +207,8 @@ class TaskSheet:
                 for key in w.value_fields:
                     if key == "progress" and not ln.reported:
                         cells.append((col[key], NOT_REPORTED, f_grey))
+                    elif key == "percent":
+                        cells.append((col[key], text(line_percent(ln, i == 0, p, any_percent)), f_center))
                     else:
                         cells.append((col[key], text(vals.get(key)), f_center if key == "achieved" else f_body))
                 cells.append((c_source, text(w._source(ln)), f_body))
