@@ -26,11 +26,21 @@ deadline has passed, ``pending`` before, i.e. 视同未报), with ``UnitState.bl
 “空表”, and one ``blank`` finding (空表) in place of the ``missing`` one (and of the line findings
 of its rows). The lateness of a later, filled-in return counts from that return.
 
-Findings: the month's rules give 未报, 迟报, 空表, 计划未报, 内容不全, 未完成阶段目标, 照搬上月 and
-改动任务 (the task text as returned differs from the register's). Problems found in a cell while
-reading a return (a 是/否 cell holding something else, ...) were stored with the file when it was
-accepted (:mod:`office.ledger.findings`); the month adds those of the returns that count. A
-是/否 cell that could not be read is reported once, as 是/否无法识别, not also as 未填写.
+Findings: the month's rules give 未报, 迟报, 空表, 计划未报, 内容不全, 未完成阶段目标, 照搬上月,
+改动任务 (the task text as returned differs from the register's) and 已完成任务进度回退. Problems
+found in a cell while reading a return (a 是/否 cell holding something else, a 完成进度 that is
+not a number, ...) were stored with the file when it was accepted (:mod:`office.ledger.findings`);
+the month adds those of the returns that count. A 是/否 cell that could not be read is reported
+once, as 是/否无法识别, not also as 未填写.
+
+红/黄/绿 (:func:`task_progress`): a task whose lead units report a 完成进度 is banded by how far the
+lowest of them is behind 序时进度 (``[progress]``; of the task's own 完成时限 when a lead's plan gives
+one), a lead's 否 making it 红 (``no_forces_red``); without one, :func:`traffic_light` (是/否) as
+before; a lead missing past the deadline is 红 either way. A task is 已完成 (销号) from the first
+month every lead reports 100 and 是, and stays so (绿) in the later months unless a lead's report
+says otherwise (below 100, or 否: one 已完成任务进度回退 finding, and the normal rules again). That
+state is rebuilt each time from the leads' accepted returns of the earlier months
+(:mod:`office.ledger.progress`), so a month gives the same result whatever order months are built in.
 """
 
 from __future__ import annotations
