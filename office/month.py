@@ -481,9 +481,12 @@ def done_step(done: str, period: str, answers: list) -> str:  # noqa: ANN001 - (
 def done_state(answers: list[tuple], leads_of: dict[str, list[str]], year: int, month: int) -> dict[str, str]:
     """task id -> the period it has been 已完成 since, at the end of the month before ``month``
     (tasks not done are left out). ``answers``: office.ledger.progress.lead_answers."""
+    # only a task some lead once reported 100 and 是 for can be done
+    maybe = {a[2] for a in answers if a[4] == "是" and _completes((_number(a[3]), "是"))}
     said: dict[str, dict[str, dict[str, tuple]]] = {}  # task -> period -> unit -> (percent, achieved)
     for per, unit, tid, pct, ach in answers:
-        said.setdefault(tid, {}).setdefault(per, {})[unit] = (_number(pct), ach)
+        if tid in maybe:
+            said.setdefault(tid, {}).setdefault(per, {})[unit] = (_number(pct), ach)
     out: dict[str, str] = {}
     for tid, months in said.items():
         done = ""

@@ -1,9 +1,11 @@
 """The lead units' 完成进度 and 是/否 of the earlier months of a year: what a task's 已完成 (销号)
 state is built from (:func:`office.month.build_month`).
 
-One statement for the whole year: the (task, lead unit) pairs asked for go into a temporary
-table, joined with each unit's accepted status returns of the months before the one being
-built (files, by unit) and the rows read from them (entries, by file and task).
+One statement for the whole year: the accepted status returns of the months before the one
+being built (files; a blank one is left out once, as a file), the rows read from each
+(entries, by file), kept when their (task, unit) is one of the pairs asked for (a temporary
+table). CROSS JOIN keeps that order: SQLite knows nothing of the temporary table's size and
+would otherwise start from the entries.
 """
 
 from __future__ import annotations
@@ -45,11 +47,11 @@ def lead_answers(source: Source, year: int, month: int, pairs: Iterable[tuple[st
         cur = sqlite.tuple_cursor(db)
         try:
             return [tuple(r) for r in cur.execute(
-                f"SELECT f.period, p.unit, p.task_id, {sqlite.json_text('e.vals', 'percent')}, "
-                f"{sqlite.json_text('e.vals', 'achieved')} FROM {table} p "
-                "JOIN files f ON f.unit = p.unit AND f.kind = 'status' AND f.verdict = 'accepted' AND f.period >= ? AND f.period < ? "
-                "JOIN entries e ON e.sha256 = f.sha256 AND e.task_id = p.task_id AND e.unit = f.unit "
-                f"WHERE EXISTS (SELECT 1 FROM entries b WHERE b.sha256 = f.sha256 AND b.unit = f.unit AND {filled}) "
+                f"SELECT f.period, e.unit, e.task_id, {sqlite.json_text('e.vals', 'percent')}, "
+                f"{sqlite.json_text('e.vals', 'achieved')} FROM files f CROSS JOIN entries e CROSS JOIN {table} p "
+                "WHERE f.kind = 'status' AND f.verdict = 'accepted' AND f.period >= ? AND f.period < ? "
+                f"AND EXISTS (SELECT 1 FROM entries b WHERE b.sha256 = f.sha256 AND b.unit = f.unit AND {filled}) "
+                "AND e.sha256 = f.sha256 AND e.unit = f.unit AND p.task_id = e.task_id AND p.unit = e.unit "
                 "ORDER BY f.period", (f"{year}-01", f"{year}-{month:02d}")).fetchall()]
         finally:
             cur.close()
