@@ -37,7 +37,7 @@ def lead_answers(source: Source, year: int, month: int, pairs: Iterable[tuple[st
         if own_tx:
             db.execute("BEGIN")  # temporary table only: no lock on the ledger
         try:
-            db.executemany(f"INSERT OR IGNORE INTO {table} (task_id, unit) VALUES (?, ?)", pairs)
+            db.executemany(f"INSERT INTO {table} (task_id, unit) VALUES (?, ?) ON CONFLICT DO NOTHING", pairs)
         except BaseException:
             if own_tx:
                 db.execute("ROLLBACK")
