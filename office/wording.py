@@ -65,7 +65,7 @@ def status_rules(settings: ProgressSettings | None = None) -> dict[str, str]:
 # What 红/黄/绿 mean with the default bands (the rule is office.month.task_progress).
 STATUS_RULES = status_rules()
 # The same, short enough for a page footer.
-STATUS_SHORT = {"红": "未完成、进度严重落后或未报送", "黄": "推进中、进度落后或信息不全", "绿": "完成阶段目标、进度正常或已完成"}
+STATUS_SHORT = {"红": "未完成或未报送、进度严重落后", "黄": "推进中或信息不全、进度落后", "绿": "完成阶段目标、进度正常或已完成"}
 
 
 def status_legend(short: bool = False, sep: str = "；", settings: ProgressSettings | None = None) -> str:

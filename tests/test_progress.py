@@ -1,6 +1,6 @@
-"""完成进度, 序时进度 and 已完成 (销号): the numbers, the reading of the 完成进度（%） cell, and the
-month's lights through real files (generated, filled by header text with tests/fill.py,
-collected, built into the month from the ledger)."""
+"""完成进度, 序时进度 and 已完成 (销号): the numbers, and the month's lights through real files
+(generated, filled by header text with tests/fill.py, collected, built into the month from the
+ledger). How the 完成进度（%） cell itself is read is tested with the reader (tests/test_returns.py)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,13 @@ import openpyxl
 import pytest
 
 from conftest import generate_forms
-from fill import edit, fill_form, form_sheet, lo_convert, locate, soffice, task_ids
+from fill import fill_form, form_sheet, locate, task_ids
 from month_fixture import U, answer, arrived, full, issue, make_ws, outbox_form, plan_values
 from office.month import build_month, done_step
 from office.progress import (ProgressSettings, band, gap_text, is_percent_format, parse_due, parse_percent, percent_text,
                              schedule_pct)
 from office.workspace import open_workspace
 from office.wording import STATUS_RULES, status_legend, status_rules
-from sheets.forms import FormRow, FormSpec, write_form
-from sheets.returns import read_return
-
-from office.model import Task
 
 # -- the numbers ----------------------------------------------------------------------------------
 
@@ -110,86 +106,6 @@ def test_the_legend_tells_both_rules_with_the_bands():
     assert "未填完成进度的，报告未完成阶段任务目标" in moved["红"]  # 否 forces 红 only where no progress is reported
     assert status_legend(settings=ProgressSettings(15, 40)).startswith("红：") and "15至40" in status_legend(
         settings=ProgressSettings(15, 40))
-
-
-# -- the 完成进度（%） cell as returned -------------------------------------------------------------
-
-UNIT = "区商务局"
-TASKS = [Task("annual", 1, "地区生产总值增长5.6%左右。", lead_units=(UNIT,)),
-         Task("annual", 2, "积极申报省级经济开发区。", lead_units=(UNIT,)),
-         Task("annual", 3, "推进产业园建设。", lead_units=(UNIT,)),
-         Task("livelihood", 1, "新增城镇就业岗位5000个。", lead_units=(UNIT,))]
-SPEC = FormSpec("ws-p", "市中区人民政府办公室督查室", 2025, UNIT, "status", "2025-09", date(2025, 10, 14),
-                tuple(FormRow(t, "牵头") for t in TASKS))
-# typed as a unit would: 80% and 100% into cells Excel formats as percentages, 55 as a plain number, text
-TYPED = {"annual-1": (0.8, "0%"), "annual-2": (1, "0%"), "annual-3": (55, None), "livelihood-1": ("66.5%", None)}
-WANT = {"annual-1": 80, "annual-2": 100, "annual-3": 55, "livelihood-1": 66.5}
-
-
-@pytest.fixture(scope="module")
-def typed(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("typed")
-    blank = d / "blank.xlsx"
-    write_form(SPEC, blank)
-    filled = fill_form(blank, d / "filled.xlsx", {tid: {"progress": "推进中", "percent": v, "achieved": "是"}
-                                                  for tid, (v, _) in TYPED.items()})
-
-    def formats(wb, ws):  # noqa: ANN001
-        cols, rows, _ = locate(ws)
-        for tid, (_, fmt) in TYPED.items():
-            if fmt:
-                ws.cell(rows[tid], cols["percent"]).number_format = fmt
-
-    return edit(filled, d / "typed.xlsx", formats)
-
-
-def test_percent_cells_are_read_as_numbers_with_their_format(typed):
-    read = read_return(typed, "xlsx")
-    assert {r.task_id: r.values["percent"] for r in read.rows} == WANT
-    assert all(type(r.values["percent"]) in (int, float) for r in read.rows)
-    assert read.findings == [] and read.problems == []
-
-
-needs_lo = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
-
-
-@needs_lo
-@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
-def test_percent_cells_survive_a_libreoffice_round_trip(typed, fmt, tmp_path):
-    again = lo_convert(typed, fmt, tmp_path)[0]
-    cols, rows, _ = locate(form_sheet(openpyxl.load_workbook(typed)))
-    read = read_return(again, fmt)
-    assert {r.task_id: r.values["percent"] for r in read.rows} == WANT  # 100% stays 100, not 1, in .xls too
-    assert read.findings == []
-    col = openpyxl.utils.get_column_letter(cols["percent"])
-    assert {r.task_id: r.cells["percent"] for r in read.rows} == {tid: f"{col}{rows[tid]}" for tid in WANT}
-
-
-def test_an_unreadable_percent_is_a_finding_of_its_cell(typed, tmp_path):
-    bad = fill_form(typed, tmp_path / "八成.xlsx", {"annual-3": {"percent": "八成"}})
-    read = read_return(bad, "xlsx")
-    cols, rows, _ = locate(form_sheet(openpyxl.load_workbook(bad)))
-    cell = f"{openpyxl.utils.get_column_letter(cols['percent'])}{rows['annual-3']}"
-    [f] = read.findings
-    assert (f.kind, f.unit, f.task, f.period, f.file, f.cell) == ("bad_percent", UNIT, "annual-3", "2025-09", "八成.xlsx", cell)
-    assert "八成.xlsx" in f.message and "落实情况表" in f.message and cell in f.message and "“八成”" in f.message
-    assert "0 到 100" in f.message and "如 80" in f.message
-    assert {r.task_id: r.values["percent"] for r in read.rows}["annual-3"] is None  # not reported
-    assert read.problems == [f.message]
-
-
-def test_sub_items_give_the_lowest_percent(typed, tmp_path):
-    from fill import insert_rows, set_text
-
-    def sub_item(wb, ws):  # noqa: ANN001
-        cols, rows, _ = locate(ws)
-        r = rows["annual-1"] + 1
-        insert_rows(ws, r, 1)
-        set_text(ws.cell(r, cols["progress"]), "分项二")
-        ws.cell(r, cols["percent"]).value = 30
-
-    read = read_return(edit(typed, tmp_path / "sub.xlsx", sub_item), "xlsx")
-    assert {r.task_id: r.values["percent"] for r in read.rows}["annual-1"] == 30
 
 
 # -- the month's lights, through real files ----------------------------------------------------------
