@@ -217,8 +217,9 @@ def fill_openpyxl(src: Path, dst: Path, rng: random.Random, month: int) -> int:
 _ROW_RE = re.compile(rb"<row [^>]*>.*?</row>", re.S)
 _ROW_NUM_RE = re.compile(rb'<row r="(\d+)"')
 _BLANK_RE = re.compile(rb'<c r="([A-Z]+)(\d+)" s="(\d+)"/>')
-# status form columns of the official template (templates_xlsx/落实情况表.xlsx): D 完成情况, E 存在问题, F 下一步计划, G 是否完成
-_FIELD_COL = {b"D": "progress", b"E": "problems", b"F": "next_steps", b"G": "achieved"}
+# status form columns of the official template (templates_xlsx/落实情况表.xlsx): D 完成情况, (E 完成进度, left empty),
+# F 存在问题, G 下一步计划, H 是否完成
+_FIELD_COL = {b"D": "progress", b"F": "problems", b"G": "next_steps", b"H": "achieved"}
 
 
 def fill_patch(src: Path, dst: Path, rng: random.Random, month: int) -> int:

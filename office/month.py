@@ -26,11 +26,21 @@ deadline has passed, ``pending`` before, i.e. 视同未报), with ``UnitState.bl
 “空表”, and one ``blank`` finding (空表) in place of the ``missing`` one (and of the line findings
 of its rows). The lateness of a later, filled-in return counts from that return.
 
-Findings: the month's rules give 未报, 迟报, 空表, 计划未报, 内容不全, 未完成阶段目标, 照搬上月 and
-改动任务 (the task text as returned differs from the register's). Problems found in a cell while
-reading a return (a 是/否 cell holding something else, ...) were stored with the file when it was
-accepted (:mod:`office.ledger.findings`); the month adds those of the returns that count. A
-是/否 cell that could not be read is reported once, as 是/否无法识别, not also as 未填写.
+Findings: the month's rules give 未报, 迟报, 空表, 计划未报, 内容不全, 未完成阶段目标, 照搬上月,
+改动任务 (the task text as returned differs from the register's) and 已完成任务进度回退. Problems
+found in a cell while reading a return (a 是/否 cell holding something else, a 完成进度 that is
+not a number, ...) were stored with the file when it was accepted (:mod:`office.ledger.findings`);
+the month adds those of the returns that count. A 是/否 cell that could not be read is reported
+once, as 是/否无法识别, not also as 未填写.
+
+红/黄/绿 (:func:`task_progress`): a task whose lead units report a 完成进度 is banded by how far the
+lowest of them is behind 序时进度 (``[progress]``; of the task's own 完成时限 when a lead's plan gives
+one), a lead's 否 making it 红 (``no_forces_red``); without one, :func:`traffic_light` (是/否) as
+before; a lead missing past the deadline is 红 either way. A task is 已完成 (销号) from the first
+month every lead reports 100 and 是, and stays so (绿) in the later months unless a lead's report
+says otherwise (below 100, or 否: one 已完成任务进度回退 finding, and the normal rules again). That
+state is rebuilt each time from the leads' accepted returns of the earlier months
+(:mod:`office.ledger.progress`), so a month gives the same result whatever order months are built in.
 """
 
 from __future__ import annotations
@@ -43,10 +53,11 @@ from datetime import date, datetime, time
 
 from office.errors import command
 from office.ledger import entries as entries_table, files, findings as findings_table, generated, lines, mail, mailbox
+from office.ledger import progress as progress_table
 from office.model import Finding, KIND_LABELS, Task
 from office.month_data import (FIELD_LABELS, FINDING_LABELS, RECEIVED_SOURCES, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
                                MonthRows, Progress, Submission, TaskRow, UnitState, row_statuses, row_tasks)
-from office.progress import schedule_pct
+from office.progress import ProgressSettings, band, gap_of, parse_due, percent_text, schedule_pct
 from office.units import looks_like_group
 from office.workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
@@ -55,7 +66,7 @@ __all__ = [
     "FIELD_LABELS", "FINDING_LABELS", "REQUIRED", "RULE_KINDS", "STATE_LABELS", "STATUS_FIELDS", "Line", "MonthData",
     "MonthRows", "Progress", "Submission", "TaskRow", "UnitState", "blank_files", "build_month", "end_of", "entries", "line_units",
     "month_deadline", "not_issued_note", "quarter_target", "reporting_units", "row_statuses", "row_tasks", "squash",
-    "submissions", "traffic_light", "unit_state", "via_lead",
+    "submissions", "task_progress", "traffic_light", "unit_state", "via_lead",
 ]
 
 REQUIRED = ("progress", "next_steps", "achieved")
@@ -347,19 +358,25 @@ def build_month(ws: Workspace, period: str, now: datetime) -> MonthData:
                 edited.add((f.unit, f.task))
         nothing: set[str] = set()
 
+        # 已完成 (销号) up to last month, from the lead units' returns of the earlier months
+        leads_of = {t.id: lead_units(t, state_of.keys(), lead_only) for t in tasks}
+        answers = progress_table.lead_answers(ws.ledger, year, month, ((tid, u) for tid, us in leads_of.items() for u in us))
+        done_before = done_state(answers, leads_of, year, month)
+
         # One pass over the lines in task order: findings and 红/黄/绿; the rows read the lines
         # back when they are iterated.
         statuses: list[str] = []
         progress: list[Progress] = []
-        schedule = schedule_pct(year, month)
+        rules = ws.settings.progress
         text_chars = value_cells = 0
         for t, got, raws in reader.read(0, len(tasks), with_checks=True):
             for ln, raw in zip(got, raws):
                 if ln.unit in subs and not subs[ln.unit].blank:
                     _line_findings(findings, t, ln, raw.text, raw.previous, period, unreadable.get(ln.unit, nothing),
                                    (ln.unit, t.id) in edited)
-            statuses.append(traffic_light(got, state_of))
-            progress.append(Progress(None, schedule, "yes_no"))
+            light, p = task_progress(t, got, raws, state_of, subs, year, month, done_before.get(t.id, ""), rules, findings)
+            statuses.append(light)
+            progress.append(p)
             for ln in got:
                 for v in ln.values.values():
                     if isinstance(v, str):
@@ -427,3 +444,111 @@ def traffic_light(lines: list[Line], state_of: dict[str, UnitState]) -> str:
     if all(ln.values.get("achieved") == "是" for ln in leads) and not any(ln.values.get("achieved") == "否" for ln in lines):
         return "绿"
     return "黄"
+
+
+# ---------------------------------------------------------------------------- 完成进度 and 已完成
+
+
+def lead_units(t: Task, included, lead_only: bool = False) -> list[str]:  # noqa: ANN001 - a set-like of unit names
+    """The units whose answers light task ``t``: its lead units that report this month, else the
+    first unit that does (as :func:`traffic_light` takes them)."""
+    units = [u for u in line_units(t, lead_only) if u in included]
+    return [u for u in units if t.role_of(u) == "牵头"] or units[:1]
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _completes(answer: tuple[float | None, object] | None) -> bool:
+    return answer is not None and answer[0] is not None and answer[0] >= 100 and answer[1] == "是"
+
+
+def _contradicts(answer: tuple[float | None, object] | None) -> bool:
+    return answer is not None and ((answer[0] is not None and answer[0] < 100) or answer[1] == "否")
+
+
+def done_step(done: str, period: str, answers: list) -> str:  # noqa: ANN001 - (percent, achieved) or None per lead
+    """The period since which a task is 已完成 after ``period``, given the state before it
+    (``done``: that period, or "") and each lead unit's answer of ``period`` ((percent, achieved),
+    None when it gave none): a lead saying otherwise (below 100, or 否) lifts the state; every
+    lead reporting 100 and 是 sets it."""
+    if done:
+        return "" if any(_contradicts(a) for a in answers) else done
+    return period if answers and all(_completes(a) for a in answers) else ""
+
+
+def done_state(answers: list[tuple], leads_of: dict[str, list[str]], year: int, month: int) -> dict[str, str]:
+    """task id -> the period it has been 已完成 since, at the end of the month before ``month``
+    (tasks not done are left out). ``answers``: office.ledger.progress.lead_answers."""
+    # only a task some lead once reported 100 and 是 for can be done
+    maybe = {a[2] for a in answers if a[4] == "是" and _completes((_number(a[3]), "是"))}
+    said: dict[str, dict[str, dict[str, tuple]]] = {}  # task -> period -> unit -> (percent, achieved)
+    for per, unit, tid, pct, ach in answers:
+        if tid in maybe:
+            said.setdefault(tid, {}).setdefault(per, {})[unit] = (_number(pct), ach)
+    out: dict[str, str] = {}
+    for tid, months in said.items():
+        done = ""
+        leads = leads_of.get(tid, [])
+        for m in range(1, month):
+            per = f"{year}-{m:02d}"
+            got = months.get(per, {})
+            done = done_step(done, per, [got.get(u) for u in leads])
+        if done:
+            out[tid] = done
+    return out
+
+
+def _period_name(period: str) -> str:
+    return f"{int(period[:4])}年{int(period[5:])}月"
+
+
+def task_progress(t: Task, got: list[Line], raws: list, state_of: dict[str, UnitState], subs: dict[str, Submission],  # noqa: ANN001
+                  year: int, month: int, done_before: str, settings: ProgressSettings,
+                  findings: list[Finding]) -> tuple[str, Progress]:
+    """The task's 红/黄/绿 and :class:`Progress` this month. ``raws``: the lines' raw records (their
+    plan values give the 完成时限); ``done_before``: the period it has been 已完成 since (or "").
+
+    已完成 stays unless a lead's report of this month says otherwise (one ``reopened`` finding,
+    appended to ``findings``); a lead not due or missing leaves it. Otherwise: a lead missing past
+    the deadline is 红; a reported 完成进度 (the lowest of the leads') is banded against 序时进度,
+    a lead's 否 making it 红 when ``settings.no_forces_red``; without one, :func:`traffic_light`."""
+    period = f"{year}-{month:02d}"
+    leads = [i for i, ln in enumerate(got) if ln.role == "牵头"] or list(range(len(got)))[:1]
+    answers: list[tuple[float | None, object] | None] = []
+    due = None
+    for i in leads:
+        ln = got[i]
+        sub = subs.get(ln.unit)
+        reported = ln.reported and sub is not None and not sub.blank
+        answers.append((_number(ln.values.get("percent")), ln.values.get("achieved")) if reported else None)
+        plan = raws[i].plan if i < len(raws) else None
+        when = parse_due(plan.get("due_by"), year) if plan else None
+        if when is not None and (due is None or when < due):
+            due = when
+    schedule = schedule_pct(year, month, due)
+    percents = [a[0] for a in answers if a is not None and a[0] is not None]
+    percent = min(percents) if percents else None
+    done = done_step(done_before, period, answers)
+    if done_before and not done:
+        i, a = next((i, a) for i, a in zip(leads, answers) if _contradicts(a))
+        ln = got[i]
+        said = ([f"完成进度为{percent_text(a[0])}"] if a[0] is not None and a[0] < 100 else []) + \
+               (["未完成阶段任务目标"] if a[1] == "否" else [])
+        cell = ln.cells.get("percent" if a[0] is not None and a[0] < 100 else "achieved", "")
+        findings.append(Finding("reopened", ln.unit, t.id, period, ln.file, cell,
+                                f"{KIND_LABELS[t.kind]}{t.seq}已于{_period_name(done_before)}报告完成（已销号），{ln.unit}"
+                                f"{_period_name(period)}报告{'、'.join(said)}，已恢复按进度跟踪，请核实。"))
+    if done:
+        return "绿", Progress(100.0 if percent is None else percent, schedule, "done", due, True, done)
+    rule = "yes_no" if percent is None else "progress"
+    if any(state_of[got[i].unit].state == "missing" for i in leads):
+        light = "红"
+    elif percent is None:
+        light = traffic_light(got, state_of)
+    elif settings.no_forces_red and any(a is not None and a[1] == "否" for a in answers):
+        light = "红"
+    else:
+        light = band(gap_of(percent, schedule), settings)
+    return light, Progress(percent, schedule, rule, due)

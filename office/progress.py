@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 # How each light was decided (the tracker prints the label beside the light).
 RULE_LABELS = {
@@ -65,32 +66,54 @@ def band(gap: float, settings: ProgressSettings) -> str:
     return "绿"
 
 
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)\s*[%％]?$")
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, an escaped character, [colour]/[condition]
 
 
-def parse_percent(value: object) -> tuple[float | None, bool]:
+def is_percent_format(number_format: str | None) -> bool:
+    """Whether an Excel number format shows the value as a percentage ("0%", "0.0%"; a "%" inside
+    quotes or escaped is literal text and does not count)."""
+    if not number_format:
+        return False
+    return "%" in _QUOTED.sub("", number_format)
+
+
+def parse_percent(value: object, number_format: str | None = None) -> tuple[float | None, bool]:
     """A 完成进度 cell as a number 0–100: (value, True); (None, True) for an empty cell;
-    (None, False) for anything else ("八成", "120", "约60%"). A number cell below or at 1 with
-    a fraction (0.8) is read as a share formatted as a percentage in Excel (80)."""
+    (None, False) for anything else ("八成", "120", "约60%", a date).
+
+    A number cell is what Excel stores: a cell formatted as a percentage holds the share
+    (80% is 0.8, 100% is 1), so with a percent ``number_format`` the value is multiplied by
+    100. Without one (the format is unknown, or a plain number), a value between 0 and 1 is
+    still taken for a share (0.8 -> 80: no unit reports 0.8%); 1 and above are points. Text
+    is read as written: "80", "80%", "８０％", "66.5 %"."""
     if value is None:
         return None, True
-    if isinstance(value, bool):
+    if isinstance(value, bool) or isinstance(value, (date, datetime)):
         return None, False
     if isinstance(value, (int, float)):
         number = float(value)
-        if 0 < number < 1 or (number == 1 and isinstance(value, float) and not float(value).is_integer()):
+        if number != number:  # NaN
+            return None, False
+        if is_percent_format(number_format) or 0 < number < 1:
             number *= 100
     else:
-        text = str(value).strip().replace("％", "%")
+        text = unicodedata.normalize("NFKC", str(value)).strip()
         if not text:
             return None, True
         m = _NUMBER.match(text)
         if not m:
             return None, False
         number = float(m.group(1))
+    number = round(number, 1)
     if not 0 <= number <= 100:
         return None, False
-    return round(number, 1), True
+    return number, True
+
+
+def percent_value(number: float) -> int | float:
+    """A parsed 完成进度 as stored with a return's values: 80 (an int when whole), 66.5."""
+    return int(number) if float(number).is_integer() else float(number)
 
 
 def percent_text(value: float | None) -> str:

@@ -17,9 +17,10 @@ from office.model import KIND_LABELS
 
 Found = tuple[str, str, str, str]  # (kind, task_id, cell, message)
 # The reader's kinds (sheets.returns.READ_FINDING_LABELS) stored as findings of the month, by the
-# month's kind. An edited task text is left to the month's rules (one finding, not two); rows
+# month's kind (a 完成进度 that is not a number: bad_percent -> bad_progress). An edited task text is left to the month's rules (one finding, not two); rows
 # too long, unknown or repeated stay warnings of the file (the collect report shows them).
-READER_KINDS = {"bad_yes_no": "bad_choice", "bad_choice": "bad_choice"}
+READER_KINDS = {"bad_yes_no": "bad_choice", "bad_choice": "bad_choice", "bad_percent": "bad_progress",
+                "bad_progress": "bad_progress"}
 _BAD_YES_NO = re.compile(r"([A-Z]{1,3}[0-9]+)：“(.*?)”不是“是/否”")
 
 

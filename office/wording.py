@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from office.progress import ProgressSettings
+
 _SPACE_PUNCT = re.compile(r"[\s。．.，,；;：:！!、]+")
 
 # What units write when they have nothing to report in 存在问题 (compared after removing
@@ -39,17 +41,34 @@ def percent(numerator: int, denominator: int) -> str:
     return f"{value}%"
 
 
-# What 红/黄/绿 mean (the rule is office.month.traffic_light): the legend of every document.
-STATUS_RULES = {
-    "红": "牵头单位报告未完成阶段任务目标，或过了截止日仍未报送",
-    "黄": "推进中或信息不全：牵头单位未填“是否完成”、尚未到截止日、配合单位报告未完成，或任务没有应报单位",
-    "绿": "牵头单位报告完成阶段任务目标，且没有配合单位报告未完成",
-}
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def status_rules(settings: ProgressSettings | None = None) -> dict[str, str]:
+    """What 红/黄/绿 mean under ``settings`` ([progress]; the defaults when None): the legend of
+    every document. Two rules (office.month.task_progress): a task whose lead units report a
+    完成进度 is banded against 序时进度; one without, by 是/否 as before."""
+    s = settings or ProgressSettings()
+    y, r = _points(s.yellow_gap), _points(s.red_gap)
+    red_no = "或报告未完成阶段任务目标，" if s.no_forces_red else ""
+    red_no_yes_no = "" if s.no_forces_red else "；未填完成进度的，报告未完成阶段任务目标"
+    return {
+        "红": f"牵头单位过了截止日仍未报送，{red_no}或完成进度落后序时进度超过{r}个百分点{red_no_yes_no}",
+        "黄": f"完成进度落后序时进度{y}至{r}个百分点；未填完成进度的，推进中或信息不全：牵头单位未填“是否完成”、"
+              "尚未到截止日、配合单位报告未完成，或任务没有应报单位",
+        "绿": f"已完成（销号），或完成进度落后序时进度不到{y}个百分点；未填完成进度的，牵头单位报告完成阶段任务目标"
+              "且没有配合单位报告未完成",
+    }
+
+
+# What 红/黄/绿 mean with the default bands (the rule is office.month.task_progress).
+STATUS_RULES = status_rules()
 # The same, short enough for a page footer.
-STATUS_SHORT = {"红": "未完成或未报送", "黄": "推进中或信息不全", "绿": "完成阶段目标"}
+STATUS_SHORT = {"红": "未完成或未报送、进度严重落后", "黄": "推进中或信息不全、进度落后", "绿": "完成阶段目标、进度正常或已完成"}
 
 
-def status_legend(short: bool = False, sep: str = "；") -> str:
-    """"红：…；黄：…；绿：…" in that order."""
-    rules = STATUS_SHORT if short else STATUS_RULES
+def status_legend(short: bool = False, sep: str = "；", settings: ProgressSettings | None = None) -> str:
+    """"红：…；黄：…；绿：…" in that order (``settings``: the workspace's [progress] bands)."""
+    rules = STATUS_SHORT if short else status_rules(settings)
     return sep.join(f"{k}：{rules[k]}" for k in ("红", "黄", "绿"))

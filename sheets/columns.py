@@ -44,6 +44,7 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning("main_leader", "主要负责人", (PLAN,), required=True),
     Meaning("deputy", "分管负责人", (PLAN,), required=True),
     Meaning("note", "备注", (PLAN, STATUS)),
+    Meaning("due_by", "完成时限", (PLAN,)),  # optional: the task's own deadline (office.progress.parse_due)
     Meaning("target", "季度计划完成目标", (STATUS,), prefilled=True),
     Meaning("progress", "完成情况", (STATUS,), required=True),
     Meaning("percent", "完成进度（%）", (STATUS,)),
@@ -56,8 +57,8 @@ LABELS = {m.key: m.label for m in MEANINGS}  # the official header of each meani
 PREFILLED = frozenset(m.key for m in MEANINGS if m.prefilled)
 
 # The answers each form always carries (None when empty), in form order: what a return is
-# read into. Optional meanings (percent, a 备注 on the status form) and extra columns are
-# read only when the form has them.
+# read into. Optional meanings (percent, a 备注 on the status form, due_by on the plan) and
+# extra columns are read only when the form has them.
 PLAN_FIELDS = ("q1", "q2", "q3", "q4", "main_leader", "deputy", "note")
 STATUS_FIELDS = ("target", "progress", "problems", "next_steps", "achieved")
 FIELDS = {PLAN: PLAN_FIELDS, STATUS: STATUS_FIELDS}
@@ -68,6 +69,7 @@ GROUP = "group"  # meaning_of() of the label over 一季度…四季度 (季度�
 _QUARTER_RE = re.compile(r"^第?([一二三四1234])季度")
 _QUARTER_KEYS = {"一": "q1", "1": "q1", "二": "q2", "2": "q2", "三": "q3", "3": "q3", "四": "q4", "4": "q4"}
 _PERCENT_KEYS = ("完成进度", "完成进度%", "进度%", "完成进度百分比")
+_DUE_KEYS = ("时限", "完成期限", "时限要求", "完成时间节点")
 
 
 def meaning_of(label: object) -> str | None:
@@ -95,6 +97,8 @@ def meaning_of_key(key: str) -> str | None:
         return GROUP
     if key in _PERCENT_KEYS or key.startswith("完成进度") or key.startswith("完成比例"):
         return "percent"
+    if key.startswith("完成时限") or key in _DUE_KEYS:
+        return "due_by"
     if "计划完成目标" in key or ("目标" in key and "季度" in key):
         return "target"
     if "完成情况" in key or "进展情况" in key:

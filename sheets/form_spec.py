@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sheets import columns as C
 
-SPEC_VERSION = "2"  # bump when the way a template is read, or the spec, changes
+SPEC_VERSION = "3"  # bump when the way a template is read, or the spec, changes
 
 # A style: xlsxwriter format options as sorted (name, value) pairs (hashable, plain data).
 Style = tuple

@@ -19,8 +19,11 @@ import python_calamine as pc
 
 from office.errors import InputFileError, TemplateMismatch
 from office.model import KIND_LABELS, KINDS, Finding, task_id
+from office.progress import parse_percent, percent_value
 from sheets import columns as C
 from sheets import identity as ident
+from sheets.footer import FOOTER_LABELS, footer_values  # noqa: F401 - FOOTER_LABELS is part of this module's interface
+from sheets.number_formats import CellFormats
 from sheets.cells import (
     NO,
     PLACEHOLDER_NO_PLAN,
@@ -40,6 +43,7 @@ FIELD_LABELS = C.LABELS
 # Kinds of the findings made while reading (Finding.kind), with their labels.
 READ_FINDING_LABELS = {
     "bad_yes_no": "是否填写有误",
+    "bad_percent": "完成进度填写有误",
     "too_long": "内容超长",
     "unknown_row": "序号不符",
     "duplicate_row": "任务重复",
@@ -47,7 +51,6 @@ READ_FINDING_LABELS = {
 }
 MAX_CELL_TEXT = 32767
 HEADER_SCAN_ROWS = 60
-FOOTER_LABELS = {"填报时间": "filled_at", "填报人": "filler", "联系电话": "phone", "负责人签字": "signer"}
 
 
 @dataclass
@@ -56,7 +59,7 @@ class ReturnRow:
     kind: str
     seq: int
     text: str  # as found in the returned file
-    values: dict[str, object]  # field -> normalized value (str or None; achieved -> "是"/"否"/None)
+    values: dict[str, object]  # field -> normalized value (str or None; achieved -> "是"/"否"/None; percent -> 0–100 or None)
     cells: dict[str, str]  # field -> cell address like "E12" (also "text")
 
 
@@ -234,36 +237,6 @@ def _is_footer(cleaned: list) -> bool:
     return bool(cleaned) and cleaned[0] is not None and C.is_note_text(cleaned[0])
 
 
-# per label: (its key, "label: value" pattern, "starts with the label" pattern)
-_FOOTER_PATTERNS = [
-    (key, re.compile(r"^" + r"\s*".join(label) + r"\s*[:：]?\s*(.*)$", re.S), re.compile(r"^" + r"\s*".join(label)))
-    for label, key in FOOTER_LABELS.items()
-]
-
-
-def _footer_values(sh: _Sheet, rows: range) -> dict:
-    out: dict = {}
-    for r in rows:
-        row = sh.clean(r)
-        for c, text in enumerate(row):
-            if not text:
-                continue
-            for key, value_re, _ in _FOOTER_PATTERNS:
-                m = value_re.match(text)
-                if not m or key in out:
-                    continue
-                value = clean_text(m.group(1))
-                if not value:
-                    for t2 in row[c + 1:]:
-                        if t2:
-                            if not any(label_re.match(t2) for _, _, label_re in _FOOTER_PATTERNS):
-                                value = t2
-                            break
-                if value:
-                    out[key] = value
-    return out
-
-
 def _sheet_label(name: str) -> str:
     return f"工作表“{name}”"
 
@@ -284,6 +257,8 @@ def _combine(old: object, new: object, fld: str) -> object:
         return new
     if fld == "achieved":
         return old if old == new else NO
+    if fld == "percent":  # sub-items or a repeated row: the task is as far as its least advanced part
+        return min(old, new)  # type: ignore[type-var]
     return f"{old}\n{new}"
 
 
@@ -297,8 +272,10 @@ def _fields(kind: str, header: _Header) -> tuple[str, ...]:
 
 
 class _Parser:
-    def __init__(self, sh: _Sheet, header: _Header, kind: str, identity: dict | None, file: str = "") -> None:
+    def __init__(self, sh: _Sheet, header: _Header, kind: str, identity: dict | None, file: str = "",
+                 formats: CellFormats | None = None) -> None:
         self.sh = sh
+        self.formats = formats
         self.h = header
         self.kind = kind
         self.identity = identity
@@ -338,6 +315,8 @@ class _Parser:
                 self._find("bad_yes_no", self._row_task(r), cell_address(r, c), message)
                 return None
             return value
+        if fld == "percent":
+            return self._read_percent(r, c)
         value = cleaned[c] if c < len(cleaned) else None
         if fld == "target" and value == PLACEHOLDER_NO_PLAN:
             return None
@@ -347,6 +326,26 @@ class _Parser:
             self.extra.append(message)
             self._find("too_long", self._row_task(r), cell_address(r, c), message)
         return value
+
+    def _read_percent(self, r: int, c: int) -> int | float | None:
+        """A 完成进度 cell: 0–100, or None (empty, or unreadable: then a ``bad_percent`` finding).
+        A number of 1 or more is read with the cell's number format (1 formatted as 0% is 100)."""
+        raw = self.sh.raw(r, c)
+        code = None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw >= 1 and self.formats is not None:
+            code = self.formats.code(self.sh.name, r, c)
+        number, ok = parse_percent(raw, code)
+        if ok:
+            return None if number is None else percent_value(number)
+        shown = clean_text(raw) or str(raw)
+        if isinstance(raw, (int, float)) and code and "%" in code:
+            shown = f"{raw * 100:g}%"
+        where = f"“{self.file}”" if self.file else ""
+        message = (f"{where}{_sheet_label(self.sh.name)}，{cell_address(r, c)}：“{self.label('percent')}”填写为“{_short(shown, 40)}”，"
+                   "不是 0 到 100 之间的数字，无法识别，按未填写处理。请填写数字，如 80（表示完成 80%）。")
+        self.problems.append(message)
+        self._find("bad_percent", self._row_task(r), cell_address(r, c), message)
+        return None
 
     def _row_task(self, r: int) -> str:
         """The task id of row r as far as the walk knows it (for a finding made while reading it)."""
@@ -485,6 +484,7 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
     identity sheet were lost (its seal failed); the sheet is still not taken for the form."""
     path = Path(path)
     wb = _open(path, fmt, data)
+    formats = CellFormats(fmt, data, path)
     try:
         identity, id_sheet = _find_identity(wb)
         if ignore_identity:
@@ -510,7 +510,7 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
         parsed = []
         for sh, header, visible in candidates:
             kind = (identity or {}).get("kind") or header.kind or "status"
-            p = _Parser(sh, header, kind, identity, path.name)
+            p = _Parser(sh, header, kind, identity, path.name, formats)
             p.run()
             parsed.append((p, visible))
         # the visible sheet with the most filled values wins (a unit may have copied the sheet)
@@ -549,9 +549,9 @@ def read_return(path: Path, fmt: str, *, data: bytes | None = None, ignore_ident
 
     visible = ident.parse_visible(sh.rows[: h.first])
     footer_rows = range(0, h.first)
-    footer = _footer_values(sh, footer_rows)
+    footer = footer_values(sh.clean, footer_rows)
     if best.footer_start is not None:
-        footer.update({k: v for k, v in _footer_values(sh, range(best.footer_start, len(sh.rows))).items()})
+        footer.update({k: v for k, v in footer_values(sh.clean, range(best.footer_start, len(sh.rows))).items()})
     unit, period = _unit_period(identity, visible, kind)
     findings = [dataclasses.replace(f, unit=unit, period=period) for f in best.findings] if unit or period else best.findings
     return ReturnRead(

@@ -272,13 +272,27 @@ def _bordered(ws, r: int, ncols: int) -> bool:  # noqa: ANN001
     return False
 
 
+_CRITERIA = {"between": "between", "notBetween": "not between", "equal": "==", "notEqual": "!=", "greaterThan": ">",
+             "lessThan": "<", "greaterThanOrEqual": ">=", "lessThanOrEqual": "<="}
+
+
+def _bound(formula: str) -> object:
+    """A number validation's bound: a number ("100" -> 100), or a formula ("=$J$1")."""
+    text = str(formula).strip().lstrip("=")
+    try:
+        number = float(text)
+    except ValueError:
+        return "=" + text
+    return int(number) if number.is_integer() else number
+
+
 def _validations(ws, sample_row: int, ncols: int) -> list[Validation]:  # noqa: ANN001
     from openpyxl.utils.cell import range_boundaries
 
     out: dict[int, Validation] = {}
     for dv in ws.data_validations.dataValidation:
-        if dv.type != "list" or not dv.formula1:
-            continue  # only lists (是/否) are carried over
+        if dv.type not in ("list", "decimal", "whole") or not dv.formula1:
+            continue  # only lists (是/否) and number ranges (完成进度 0–100) are carried over
         cols = set()
         for rng in str(dv.sqref).split():
             try:
@@ -289,14 +303,25 @@ def _validations(ws, sample_row: int, ncols: int) -> list[Validation]:  # noqa: 
                 cols.update(range(c0, min(c1, ncols) + 1))
         if not cols:
             continue
-        f1 = dv.formula1.strip()
-        if f1.startswith('"') and f1.endswith('"'):
-            source: object = tuple(x for x in f1[1:-1].split(",") if x)
-        else:
-            source = "=" + f1.lstrip("=")
-        o: dict = {"validate": "list", "source": source, "ignore_blank": bool(dv.allowBlank),
-                   "dropdown": not dv.showDropDown, "show_input": bool(dv.showInputMessage),
+        o: dict = {"ignore_blank": bool(dv.allowBlank), "show_input": bool(dv.showInputMessage),
                    "show_error": bool(dv.showErrorMessage)}
+        if dv.type == "list":
+            f1 = dv.formula1.strip()
+            if f1.startswith('"') and f1.endswith('"'):
+                source: object = tuple(x for x in f1[1:-1].split(",") if x)
+            else:
+                source = "=" + f1.lstrip("=")
+            o.update(validate="list", source=source, dropdown=not dv.showDropDown)
+        else:
+            criteria = _CRITERIA.get(dv.operator or "between")
+            if criteria is None:
+                continue
+            o.update(validate=dv.type, criteria=criteria)
+            bounds = ("minimum", "maximum") if criteria in ("between", "not between") else ("value",)
+            given = [f for f in (dv.formula1, dv.formula2)[:len(bounds)] if f is not None]
+            if len(given) < len(bounds):
+                continue
+            o.update(zip(bounds, map(_bound, given)))
         for key, value, limit in (("input_title", dv.promptTitle, 32), ("input_message", dv.prompt, 255),
                                   ("error_title", dv.errorTitle, 32), ("error_message", dv.error, 255)):
             if value:
@@ -312,6 +337,12 @@ DEFAULT_YES_NO = style({
     "validate": "list", "source": ("是", "否"), "ignore_blank": True, "dropdown": True, "show_input": True,
     "show_error": True, "input_title": "是否完成阶段任务目标", "input_message": "请从下拉列表选择“是”或“否”。",
     "error_title": "输入有误", "error_message": "此处只能填写“是”或“否”，请从下拉列表选择。", "error_type": "stop",
+})
+# a 完成进度（%） column without a validation of its own in the template gets this one
+DEFAULT_PERCENT = style({
+    "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100, "ignore_blank": True, "show_input": True,
+    "show_error": True, "input_title": "完成进度（%）", "input_message": "本项任务累计完成的百分比：填写 0 到 100 之间的数字，如 80。",
+    "error_title": "输入有误", "error_message": "完成进度请填写 0 到 100 之间的数字，如 80 表示完成 80%。", "error_type": "stop",
 })
 DEFAULT_BODY = style({"font_name": "仿宋_GB2312", "font_size": 12.0, "text_wrap": True, "valign": "vcenter", "border": 1,
                       "left": 1, "right": 1, "top": 1, "bottom": 1})
@@ -456,9 +487,10 @@ def read_template(path: Path, kind: str, data: bytes | None = None) -> FormTempl
     fill = next((dict(col.style)["bg_color"] for col in columns
                  if col.key and col.key not in C.PREFILLED and "bg_color" in dict(col.style)), DEFAULT_FILL)
     vals = _validations(ws, sample, ncols)
-    achieved = next((col for col in columns if col.key == "achieved"), None)
-    if achieved is not None and not any(v.col == achieved.col for v in vals):
-        vals.append(Validation(achieved.col, DEFAULT_YES_NO))
+    for key, default in (("achieved", DEFAULT_YES_NO), ("percent", DEFAULT_PERCENT)):
+        col = next((c for c in columns if c.key == key), None)
+        if col is not None and not any(v.col == col.col for v in vals):
+            vals.append(Validation(col.col, default))
     height = ws.row_dimensions[sample].height if sample in ws.row_dimensions else None
     spec = dict(
         kind=kind, name=name, sheet=ws.title, ncols=ncols, widths=widths,

@@ -38,9 +38,9 @@ PLAN_COLUMNS = (  # (header, width); the quarters sit under 季度目标及推�
     ("分解序号", 6), ("重点任务、民生实事内容", 48), ("一季度", 18), ("二季度", 18), ("三季度", 18), ("四季度", 18),
     ("主要负责人", 10), ("分管负责人", 10), ("备注", 12),
 )
-STATUS_COLUMNS = (
-    ("序号", 6), ("重点任务、民生实事内容", 46), ("季度计划完成目标", 24), ("完成情况", 34), ("存在问题", 22),
-    ("下一步计划", 24), ("是否完成阶段任务目标", 12),
+STATUS_COLUMNS = (  # 完成进度（%） (the one column added to the official 附件4) right after 完成情况
+    ("序号", 6), ("重点任务、民生实事内容", 44), ("季度计划完成目标", 24), ("完成情况", 32), ("完成进度（%）", 11),
+    ("存在问题", 22), ("下一步计划", 24), ("是否完成阶段任务目标", 12),
 )
 SAMPLE_TEXT = "（示例）本行是任务行的格式样例：生成报送表时，本单位承担的每项任务各占一行，格式与本行相同。"
 
@@ -143,40 +143,49 @@ def make_status(path: Path) -> Path:
     ws.title = "落实情况表"
     for i, (_, width) in enumerate(STATUS_COLUMNS):
         ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = width
-    _put(ws, "A1:G1", "2025年年度工作任务落实情况表", font=_font(TITLE_FONT, 20), align="center", wrap=False)
+    _put(ws, "A1:H1", "2025年年度工作任务落实情况表", font=_font(TITLE_FONT, 20), align="center", wrap=False)
     ws.row_dimensions[1].height = 40
-    _put(ws, "A2:G2", "（   月）", align="center", wrap=False)
+    _put(ws, "A2:H2", "（   月）", align="center", wrap=False)
     ws.row_dimensions[2].height = 22
-    _put(ws, "A3:G3", "请于{截止日期}前报送{督查室}。请在浅黄色单元格内填写；“是否完成阶段任务目标”请从下拉列表选择“是”或“否”。",
-         wrap=False)
+    _put(ws, "A3:H3", "请于{截止日期}前报送{督查室}。请在浅黄色单元格内填写；“完成进度（%）”填写 0 到 100 的数字；"
+                      "“是否完成阶段任务目标”请从下拉列表选择“是”或“否”。", wrap=False)
     ws.row_dimensions[3].height = 22
     _put(ws, "A4:B4", "填报单位：", wrap=False)
-    _put(ws, "E4", "填报时间：", align="right", wrap=False)
-    _put(ws, "F4:G4", None, border=LINE, fill=FILL, locked=False, wrap=False)
+    _put(ws, "F4", "填报时间：", align="right", wrap=False)
+    _put(ws, "G4:H4", None, border=LINE, fill=FILL, locked=False, wrap=False)
     ws.row_dimensions[4].height = 24
     for i, (label, _) in enumerate(STATUS_COLUMNS):
         _put(ws, f"{openpyxl.utils.get_column_letter(i + 1)}5", label, font=_font(HEADER_FONT), align="center",
              border=BOX, fill=HEADER_FILL)
     ws.row_dimensions[5].height = 36
-    _put(ws, "A6:G6", "一、年度工作任务", font=_font(HEADER_FONT), border=BOX, fill=SECTION_FILL)
+    _put(ws, "A6:H6", "一、年度工作任务", font=_font(HEADER_FONT), border=BOX, fill=SECTION_FILL)
     ws.row_dimensions[6].height = 24
     _put(ws, "A7", 1, align="center", border=BOX, num_format="0")
     _put(ws, "B7", SAMPLE_TEXT, border=BOX)
     _put(ws, "C7", "（示例）本季度计划完成的目标，取自本单位报回的落实计划表", border=BOX)
-    for col in "DEF":
+    _put(ws, "D7", None, border=BOX, fill=FILL, locked=False)
+    _put(ws, "E7", None, align="center", border=BOX, fill=FILL, locked=False)
+    for col in "FG":
         _put(ws, f"{col}7", None, border=BOX, fill=FILL, locked=False)
-    _put(ws, "G7", None, align="center", border=BOX, fill=FILL, locked=False)
+    _put(ws, "H7", None, align="center", border=BOX, fill=FILL, locked=False)
     ws.row_dimensions[7].height = 60
     dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
                         showInputMessage=True, errorStyle="stop", errorTitle="输入有误",
                         error="此处只能填写“是”或“否”，请从下拉列表选择。", promptTitle="是否完成阶段任务目标",
                         prompt="请从下拉列表选择“是”或“否”。")
-    dv.add("G7")
+    dv.add("H7")
     ws.add_data_validation(dv)
-    _footer(ws, 9, (("A9:B9", "填报人："), ("C9", None), ("D9", "联系电话："), ("E9", None),
-                    ("F9", "负责人签字："), ("G9", None)))
-    _put(ws, "A10:G10", "说明：1.序号、任务内容和季度计划完成目标已预填，请勿改动。2.一项任务需分项填报的，可在该任务下方插入行，"
-                        "序号栏留空。3.完成情况请写明工作进展、完成的量化指标；存在问题请写明原因；没有问题的填“无”。")
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                         showErrorMessage=True, showInputMessage=True, errorStyle="stop", errorTitle="输入有误",
+                         error="完成进度请填写 0 到 100 之间的数字，如 80 表示完成 80%。", promptTitle="完成进度（%）",
+                         prompt="本项任务累计完成的百分比：填写 0 到 100 之间的数字，如 80。")
+    pct.add("E7")
+    ws.add_data_validation(pct)
+    _footer(ws, 9, (("A9:B9", "填报人："), ("C9", None), ("D9", "联系电话："), ("E9:F9", None),
+                    ("G9", "负责人签字："), ("H9", None)))
+    _put(ws, "A10:H10", "说明：1.序号、任务内容和季度计划完成目标已预填，请勿改动。2.一项任务需分项填报的，可在该任务下方插入行，"
+                        "序号栏留空。3.完成情况请写明工作进展、完成的量化指标；存在问题请写明原因；没有问题的填“无”。"
+                        "4.完成进度填写本项任务累计完成的百分比；填 100 且已完成阶段任务目标的，视为任务已完成。")
     ws.row_dimensions[10].height = 36
     _page(ws)
     wb.save(path)

@@ -77,9 +77,10 @@ def status_answer(ws, unit: str, tag: str = "") -> tuple[dict, dict]:
             "problems": "无" if i % 3 else f"{lead}资金到位慢\n人员不足{tag}",
             "next_steps": f"{LEADS[(i + 1) % len(LEADS)]}{tid}下一步计划{tag}",
             "achieved": given_,
+            "percent": (None, 35, "60%", 100)[i % 4],  # 完成进度（%）: typed as a number or as text
         }
         filled[tid] = v
-        expected[tid] = dict(v, achieved=want)
+        expected[tid] = dict(v, achieved=want, percent=(None, 35, 60, 100)[i % 4])
     assert filled, unit
     return filled, expected
 
@@ -269,7 +270,7 @@ def test_round_trip_property(generated_ws, data):
         v["progress"] = lead + v["progress"]
         given_, want = data.draw(st.sampled_from(ACHIEVED))
         filled[tid] = dict(v, achieved=given_)
-        expected[tid] = dict(v, achieved=want)
+        expected[tid] = dict(v, achieved=want, percent=None)  # the form's 完成进度（%）, left empty
     seen = ws.ledger.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
     fill_form(form_path(ws, "status", unit), ws.root / "inbox" / f"改革办_{seen}.xlsx", filled)
     report = collect.run(ws, collect.Request(), NOW + timedelta(minutes=seen))  # later versions arrive later

@@ -26,9 +26,9 @@ from sheets.identity import parse_identity
 from sheets.returns import read_return
 
 try:
-    from tests.fill import lo_convert, soffice
+    from tests.fill import form_sheet, lo_convert, locate, soffice
 except ImportError:  # tests/ is not a package
-    from fill import lo_convert, soffice
+    from fill import form_sheet, lo_convert, locate, soffice
 
 LONG = (
     "地区生产总值增长5.6%左右；一般公共预算收入增长3%左右；农林牧渔业总产值增长4%左右；"
@@ -79,6 +79,25 @@ def _ws(written, kind):
     return wb, wb.worksheets[0]
 
 
+def _cols(ws) -> dict[str, int]:
+    """field -> 1-based column of a form sheet, found by its header text (tests/fill.py)."""
+    return locate(form_sheet(ws.parent))[0]
+
+
+def _right_of(ws, label: str):  # noqa: ANN202
+    """The first cell right of the cell holding ``label`` that is not covered by a merge (a footer's fill-in cell)."""
+    from openpyxl.cell.cell import MergedCell
+
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == label:
+                c = cell.column + 1
+                while isinstance(ws.cell(cell.row, c), MergedCell):
+                    c += 1
+                return ws.cell(cell.row, c)
+    raise LookupError(label)
+
+
 def test_filenames():
     assert form_filename(PLAN) == "2025年_落实计划表_区商务局.xlsx"
     assert form_filename(STATUS) == "2025年3月_落实情况表_区商务局.xlsx"
@@ -124,8 +143,9 @@ def test_status_prefilled_cells(written):
     assert ws["A2"].value == "（3月）"
     assert "请于2025年4月8日前报送督查室" in ws["A3"].value
     assert ws["A4"].value == "填报单位：区商务局"
-    assert [ws.cell(5, c).value for c in range(1, 8)] == [
-        "序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况", "存在问题", "下一步计划", "是否完成阶段任务目标",
+    assert [ws.cell(5, c).value for c in range(1, 10)] == [  # the official 附件4 with 完成进度（%） after 完成情况
+        "序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况", "完成进度（%）", "存在问题", "下一步计划",
+        "是否完成阶段任务目标", None,
     ]
     assert ws["A6"].value == "一、年度工作任务" and ws["A10"].value == "二、为民办实事"
     for row in ROWS_STATUS:
@@ -133,7 +153,7 @@ def test_status_prefilled_cells(written):
         assert ws.cell(r, 1).value == row.task.seq
         assert ws.cell(r, 2).value.split("\n（本单位")[0] == row.task.text
         assert ws.cell(r, 3).value == (row.target or "（未报送计划）")
-        for c in range(4, 8):
+        for c in range(4, 9):
             assert ws.cell(r, c).value is None
 
 
@@ -166,8 +186,11 @@ def test_empty_section_is_omitted(tmp_path):
 
 
 def test_protection_locked_and_unlocked(written):
-    for kind, rows, fill_cols in (("plan", PLAN_ROWS, range(3, 10)), ("status", STATUS_ROWS, range(4, 8))):
+    for kind, rows in (("plan", PLAN_ROWS), ("status", STATUS_ROWS)):
         _, ws = _ws(written, kind)
+        cols = _cols(ws)
+        fill_cols = [c for f, c in cols.items() if f not in ("seq", "text", "role", "target")]
+        assert len(fill_cols) == (7 if kind == "plan" else 5)  # 4 quarters, 2 leaders, 备注 | 完成情况 … 是否完成
         assert ws.protection.sheet is True
         assert not ws.protection.password
         # allowed (False = not forbidden): resize rows/columns, insert rows
@@ -188,26 +211,38 @@ def test_protection_locked_and_unlocked(written):
     assert ws["C7"].protection.locked is True
     assert ws["C8"].protection.locked is False and ws["C8"].value == "（未报送计划）"
     # 填报时间 and footer fill-in cells are open
-    assert ws["F4"].protection.locked is False
-    assert ws["C14"].protection.locked is False and ws["E14"].protection.locked is False
+    for label in ("填报时间：", "填报人：", "联系电话：", "负责人签字："):
+        assert _right_of(ws, label).protection.locked is False, label
+    assert _right_of(ws, "填报人：").row == 14
 
 
-def test_yes_no_validation(written):
+def test_yes_no_and_percent_validation(written):
     _, ws = _ws(written, "status")
+    cols = {f: openpyxl.utils.get_column_letter(c) for f, c in _cols(ws).items()}
     dvs = ws.data_validations.dataValidation
-    assert dvs
-    for dv in dvs:
-        assert dv.type == "list"
+    lists = [dv for dv in dvs if dv.type == "list"]
+    numbers = [dv for dv in dvs if dv.type != "list"]
+    assert lists and numbers and len(lists) + len(numbers) == len(dvs)
+    for dv in lists:
         assert dv.formula1 == '"是,否"'
         assert dv.showErrorMessage and dv.showInputMessage
         assert dv.errorTitle == "输入有误"
         assert "是" in dv.error and "否" in dv.error and "下拉列表" in dv.error
         assert "下拉列表" in dv.prompt
-    covered = lambda coord: any(coord in dv.sqref for dv in dvs)  # noqa: E731
+    for dv in numbers:  # 完成进度（%）: a number from 0 to 100, explained in Chinese
+        assert (dv.type, dv.operator or "between", dv.formula1, dv.formula2) == ("decimal", "between", "0", "100")
+        assert dv.showErrorMessage and dv.showInputMessage and (dv.errorStyle or "stop") == "stop"  # stop: the default
+        assert "0 到 100" in dv.error and "0 到 100" in dv.prompt and dv.promptTitle == "完成进度（%）"
+
+    def covered(coord, which=dvs):  # noqa: ANN001, ANN202
+        return any(coord in dv.sqref for dv in which)
+
     for r in STATUS_ROWS.values():
-        assert covered(f"G{r}")
-        assert not covered(f"F{r}")
-    assert not covered("G6") and not covered("G10")  # section rows
+        assert covered(f"{cols['achieved']}{r}", lists) and not covered(f"{cols['achieved']}{r}", numbers)
+        assert covered(f"{cols['percent']}{r}", numbers) and not covered(f"{cols['percent']}{r}", lists)
+        assert not covered(f"{cols['next_steps']}{r}") and not covered(f"{cols['progress']}{r}")
+    for c in (cols["achieved"], cols["percent"]):
+        assert not covered(f"{c}6") and not covered(f"{c}10")  # section rows
 
 
 def test_print_and_view_settings(written):
@@ -328,10 +363,13 @@ def test_libreoffice_keeps_identity_and_rows(written, converted, kind, fmt):
 @needs_lo
 def test_libreoffice_xlsx_keeps_protection_and_validation(converted):
     ws = openpyxl.load_workbook(converted[("status", "xlsx")]).worksheets[0]
+    cols = {f: openpyxl.utils.get_column_letter(c) for f, c in _cols(ws).items()}
     assert ws.protection.sheet is True
     assert ws["B7"].protection.locked is True
-    assert ws["D7"].protection.locked is False
-    assert any("G7" in dv.sqref and "是" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
+    assert ws[f"{cols['progress']}7"].protection.locked is False and ws[f"{cols['percent']}7"].protection.locked is False
+    dvs = ws.data_validations.dataValidation
+    assert any(f"{cols['achieved']}7" in dv.sqref and "是" in (dv.formula1 or "") for dv in dvs)
+    assert any(f"{cols['percent']}7" in dv.sqref and dv.type == "decimal" and float(dv.formula2) == 100 for dv in dvs)
 
 
 @needs_lo

@@ -35,8 +35,8 @@ def form_of(ws, unit: str, kind: str = "status") -> Path:
 
 def answers(ws, unit: str, tag: str) -> dict:
     ids = [t.id for t in ws.ledger.tasks() if unit in t.units]
-    return {tid: {"progress": f"{tag}{tid}完成情况", "problems": "无", "next_steps": f"{tag}{tid}下一步", "achieved": "是"}
-            for tid in ids}
+    return {tid: {"progress": f"{tag}{tid}完成情况", "percent": 50, "problems": "无", "next_steps": f"{tag}{tid}下一步",
+                  "achieved": "是"} for tid in ids}
 
 
 def drop(ws, src: Path, name: str, values: dict, *edits) -> Path:

@@ -19,9 +19,11 @@ from sheets.forms import FormRow, FormSpec, write_form
 from sheets.returns import PLAN_FIELDS, STATUS_FIELDS, edited_tasks, read_return
 
 try:
-    from tests.fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
+    from tests.fill import (edit, fill_form, form_sheet, insert_rows, lo_convert, locate, replace_in_package, set_text,
+                            soffice, swap_rows)
 except ImportError:  # tests/ is not a package
-    from fill import edit, fill_form, insert_rows, lo_convert, replace_in_package, set_text, soffice, swap_rows
+    from fill import (edit, fill_form, form_sheet, insert_rows, lo_convert, locate, replace_in_package, set_text, soffice,
+                      swap_rows)
 
 TASKS = [
     Task("annual", 1, "地区生产总值增长5.6%左右。", lead_units=("区商务局",)),
@@ -57,7 +59,7 @@ FOOTER = {"填报人：": "王小明", "联系电话：": "0531-12345678", "填�
 def expected_status() -> dict[str, dict]:
     out = {}
     for tid in IDS:
-        vals = {f: None for f in STATUS_FIELDS}
+        vals = {f: None for f in STATUS_FIELDS + ("percent",)}  # the default form has the optional 完成进度（%）
         vals["target"] = TARGETS[tid]
         for f, v in FILLED[tid].items():
             vals[f] = v if v != "" else None
@@ -77,6 +79,13 @@ def blank(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def col(blank) -> dict[str, str]:
+    """field -> column letter of the generated status form, found by its header text (tests/fill.py)."""
+    cols, _, _ = locate(form_sheet(openpyxl.load_workbook(blank)))
+    return {f: openpyxl.utils.get_column_letter(c) for f, c in cols.items()}
+
+
+@pytest.fixture(scope="module")
 def filled(blank, tmp_path_factory) -> Path:
     return fill_form(blank, tmp_path_factory.mktemp("filled") / "filled.xlsx", FILLED, FOOTER)
 
@@ -88,7 +97,7 @@ def _edited(filled, tmp_path, fn, name="edited.xlsx"):
 # ------------------------------------------------------------------ plain openpyxl fill
 
 
-def test_filled_values_read_back_exactly(filled):
+def test_filled_values_read_back_exactly(filled, col):
     read = read_return(filled, "xlsx")
     assert read.sheet == "落实情况表"
     assert read.kind == "status"
@@ -102,9 +111,9 @@ def test_filled_values_read_back_exactly(filled):
     assert read.footer == {"filler": "王小明", "phone": "0531-12345678", "filled_at": "2025年4月3日"}
     row = read.rows[0]
     assert row.text == TASKS[0].text and row.seq == 1 and row.kind == "annual"
-    assert row.cells == {"text": "B7", "target": "C7", "progress": "D7", "problems": "E7", "next_steps": "F7",
-                         "achieved": "G7"}
-    assert read.rows[3].cells["progress"] == "D11"  # livelihood-1 below its section row
+    assert row.cells == {f: f"{col[f]}7" for f in ("text", "target", "progress", "percent", "problems", "next_steps", "achieved")}
+    assert list(col) == ["seq", "text", "target", "progress", "percent", "problems", "next_steps", "achieved"]  # form order
+    assert read.rows[3].cells["progress"] == f"{col['progress']}11"  # livelihood-1 below its section row
 
 
 def test_plan_filled_values_read_back(tmp_path):
@@ -179,18 +188,18 @@ def test_sheet_renamed_and_moved(filled, tmp_path):
     assert values_by_id(read) == expected_status()
 
 
-def test_rows_reordered(filled, tmp_path):
+def test_rows_reordered(filled, tmp_path, col):
     path = _edited(filled, tmp_path, lambda wb, ws: swap_rows(ws, 7, 9))  # annual-1 <-> annual-5
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     by_id = {r.task_id: r for r in read.rows}
-    assert by_id["annual-1"].cells["progress"] == "D9"
-    assert by_id["annual-5"].cells["progress"] == "D7"
+    assert by_id["annual-1"].cells["progress"] == f"{col['progress']}9"
+    assert by_id["annual-5"].cells["progress"] == f"{col['progress']}7"
     assert by_id["annual-1"].text == TASKS[0].text
     assert read.extra_rows == []
 
 
-def test_blank_rows_inserted(filled, tmp_path):
+def test_blank_rows_inserted(filled, tmp_path, col):
     def fn(wb, ws):
         insert_rows(ws, 10, 2)  # before the 为民办实事 section row
         insert_rows(ws, 8, 1)  # between annual-1 and annual-2
@@ -202,14 +211,14 @@ def test_blank_rows_inserted(filled, tmp_path):
     read = read_return(path, "xlsx")
     assert values_by_id(read) == expected_status()
     assert read.extra_rows == [] and read.problems == []
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == "D15"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["livelihood-1"] == f"{col['progress']}15"
 
 
-def test_sub_item_row_is_merged(filled, tmp_path):
+def test_sub_item_row_is_merged(filled, tmp_path, col):
     def fn(wb, ws):
         insert_rows(ws, 8, 1)  # under annual-1 (row 7)
-        set_text(ws["D8"], "分项二：招商引资项目落地3个")
-        set_text(ws["G8"], "否")
+        set_text(ws[f"{col['progress']}8"], "分项二：招商引资项目落地3个")
+        set_text(ws[f"{col['achieved']}8"], "否")
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
     got = values_by_id(read)
@@ -219,7 +228,7 @@ def test_sub_item_row_is_merged(filled, tmp_path):
     assert got == want
     assert len(read.extra_rows) == 1
     assert "第8行" in read.extra_rows[0] and "年度工作任务第1项" in read.extra_rows[0]
-    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == "D7"
+    assert {r.task_id: r.cells["progress"] for r in read.rows}["annual-1"] == f"{col['progress']}7"
 
 
 def test_unknown_and_missing_rows(filled, tmp_path):
@@ -262,22 +271,23 @@ def test_yes_no_variants(filled, tmp_path, batch):
         assert got[tid]["achieved"] == want, raw
 
 
-def test_bad_yes_no_is_a_problem(filled, tmp_path):
+def test_bad_yes_no_is_a_problem(filled, tmp_path, col):
     path = fill_form(filled, tmp_path / "bad.xlsx", {"annual-2": {"achieved": "已完成大部分"}})
     read = read_return(path, "xlsx")
     assert values_by_id(read)["annual-2"]["achieved"] is None
-    message = "工作表“落实情况表”，G8：“已完成大部分”不是“是/否”，请从下拉列表选择。"
+    cell = f"{col['achieved']}8"
+    message = f"工作表“落实情况表”，{cell}：“已完成大部分”不是“是/否”，请从下拉列表选择。"
     assert read.problems == [message]
     # the same problem as data, from the moment it is found: file, cell, unit, task and period
-    assert read.findings == [Finding("bad_yes_no", "区商务局", "annual-2", "2025-03", "bad.xlsx", "G8", message)]
+    assert read.findings == [Finding("bad_yes_no", "区商务局", "annual-2", "2025-03", "bad.xlsx", cell, message)]
 
 
-def test_values_are_normalized(filled, tmp_path):
+def test_values_are_normalized(filled, tmp_path, col):
     def fn(wb, ws):
         # _x0007_ is how a control character (BEL) is stored in an xlsx string
-        set_text(ws["D7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
-        ws["E7"] = 85  # a number in a text field
-        ws["E8"] = 12.5
+        set_text(ws[f"{col['progress']}7"], "\u3000\u200b 进展顺利\r\n第二_x0007_行\xa0 ")
+        ws[f"{col['problems']}7"] = 85  # a number in a text field
+        ws[f"{col['problems']}8"] = 12.5
         set_text(ws["A8"], "２")  # 序号 retyped as full-width text
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
@@ -289,21 +299,22 @@ def test_values_are_normalized(filled, tmp_path):
     assert read.extra_rows == []
 
 
-def test_very_long_text_kept_with_warning(filled, tmp_path):
+def test_very_long_text_kept_with_warning(filled, tmp_path, col):
     long = "长" * 33000
     marked = fill_form(filled, tmp_path / "marked.xlsx", {"livelihood-3": {"progress": "LONG-TEXT-MARKER"}})
     read = read_return(replace_in_package(marked, tmp_path / "long.xlsx", "LONG-TEXT-MARKER", long), "xlsx")
     assert values_by_id(read)["livelihood-3"]["progress"] == long
-    assert any("D12" in m and "32767" in m for m in read.extra_rows)
+    cell = f"{col['progress']}12"
+    assert any(cell in m and "32767" in m for m in read.extra_rows)
     [f] = read.findings
-    assert (f.kind, f.task, f.file, f.cell, f.unit) == ("too_long", "livelihood-3", "long.xlsx", "D12", "区商务局")
+    assert (f.kind, f.task, f.file, f.cell, f.unit) == ("too_long", "livelihood-3", "long.xlsx", cell, "区商务局")
 
 
-def test_rows_under_the_table_are_not_tasks(filled, tmp_path):
+def test_rows_under_the_table_are_not_tasks(filled, tmp_path, col):
     def fn(wb, ws):
         insert_rows(ws, 13, 2)  # between the last task (row 12) and the footer
         set_text(ws["A13"], "注：数据截至3月31日。")
-        set_text(ws["D13"], "这一行不是分项")
+        set_text(ws[f"{col['progress']}13"], "这一行不是分项")
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
     assert values_by_id(read) == expected_status() and read.extra_rows == [] and read.problems == []
@@ -320,32 +331,34 @@ def test_role_note_under_the_task_text_is_not_the_text(tmp_path):
     assert edited_tasks(read, {t.id: t.text for t in TASKS}) == []
 
 
-def test_renamed_optional_and_extra_columns_are_read(filled, tmp_path):
+def test_renamed_optional_and_extra_columns_are_read(filled, tmp_path, col):
+    extra = openpyxl.utils.get_column_letter(openpyxl.utils.column_index_from_string(col["achieved"]) + 1)
+
     def fn(wb, ws):
-        set_text(ws["F5"], "下一步\n工作打算")  # renamed (and wrapped) by the unit
-        set_text(ws["H5"], "完成进度（%）")
-        set_text(ws["I5"], "佐证材料")
-        set_text(ws["H7"], "85%")
-        set_text(ws["I7"], "照片3张")
-        set_text(ws["H8"], "40")
+        set_text(ws[f"{col['next_steps']}5"], "下一步\n工作打算")  # renamed (and wrapped) by the unit
+        set_text(ws[f"{col['percent']}5"], "进度(%)")  # the optional column, renamed
+        set_text(ws[f"{extra}5"], "佐证材料")  # a column of its own, after the last one
+        set_text(ws[f"{col['percent']}7"], "85%")
+        set_text(ws[f"{extra}7"], "照片3张")
+        set_text(ws[f"{col['percent']}8"], "40")
         insert_rows(ws, 8, 1)  # a sub-item of annual-1 with evidence of its own
-        set_text(ws["D8"], "分项二")
-        set_text(ws["I8"], "会议纪要")
+        set_text(ws[f"{col['progress']}8"], "分项二")
+        set_text(ws[f"{extra}8"], "会议纪要")
 
     read = read_return(_edited(filled, tmp_path, fn), "xlsx")
     got = values_by_id(read)
     assert got["annual-1"]["next_steps"] == FILLED["annual-1"]["next_steps"]
-    assert got["annual-1"]["percent"] == "85%" and got["annual-2"]["percent"] == "40"
+    assert got["annual-1"]["percent"] == 85 and got["annual-2"]["percent"] == 40  # read as numbers
     assert got["annual-1"]["extra:佐证材料"] == "照片3张\n会议纪要"
-    assert got["annual-5"]["extra:佐证材料"] is None
-    assert read.labels["next_steps"] == "下一步工作打算" and read.labels["percent"] == "完成进度（%）"
+    assert got["annual-5"]["extra:佐证材料"] is None and got["annual-5"]["percent"] is None
+    assert read.labels["next_steps"] == "下一步工作打算" and read.labels["percent"] == "进度(%)"
     assert read.extras == ["extra:佐证材料"]
     row = {r.task_id: r for r in read.rows}["annual-1"]
-    assert row.cells["percent"] == "H7" and row.cells["extra:佐证材料"] == "I7"
+    assert row.cells["percent"] == f"{col['percent']}7" and row.cells["extra:佐证材料"] == f"{extra}7"
     assert any("“完成情况”、“佐证材料”" in m for m in read.extra_rows)  # the sub-item, named by its headers
 
 
-def test_missing_identity_sheet(filled, tmp_path):
+def test_missing_identity_sheet(filled, tmp_path, col):
     def fn(wb, ws):
         del wb["_duban"]
 
@@ -357,7 +370,7 @@ def test_missing_identity_sheet(filled, tmp_path):
     # a finding still names the unit and period, from the visible cells
     bad = read_return(fill_form(_edited(filled, tmp_path, fn, "lost.xlsx"), tmp_path / "lost_bad.xlsx",
                                 {"annual-1": {"achieved": "大概"}}), "xlsx")
-    assert [(f.kind, f.unit, f.period, f.cell) for f in bad.findings] == [("bad_yes_no", "区商务局", "2025-03", "G7")]
+    assert [(f.kind, f.unit, f.period, f.cell) for f in bad.findings] == [("bad_yes_no", "区商务局", "2025-03", f"{col['achieved']}7")]
 
 
 def test_unrelated_workbook(tmp_path):
@@ -386,6 +399,81 @@ def test_cell_helpers():
     assert parse_seq("3.") == 3 and parse_seq(3.0) == 3 and parse_seq("（1）") is None and parse_seq(1.5) is None
     assert parse_yes_no("差不多") == ("差不多", False)
     assert parse_yes_no(None) == (None, True)
+
+
+# ------------------------------------------------------------------ 完成进度（%）
+
+P_UNIT = "区商务局"
+P_TASKS = [Task("annual", 1, "地区生产总值增长5.6%左右。", lead_units=(P_UNIT,)),
+         Task("annual", 2, "积极申报省级经济开发区。", lead_units=(P_UNIT,)),
+         Task("annual", 3, "推进产业园建设。", lead_units=(P_UNIT,)),
+         Task("livelihood", 1, "新增城镇就业岗位5000个。", lead_units=(P_UNIT,))]
+P_SPEC = FormSpec("ws-p", "市中区人民政府办公室督查室", 2025, P_UNIT, "status", "2025-09", date(2025, 10, 14),
+                tuple(FormRow(t, "牵头") for t in P_TASKS))
+# typed as a unit would: 80% and 100% into cells Excel formats as percentages, 55 as a plain number, text
+TYPED = {"annual-1": (0.8, "0%"), "annual-2": (1, "0%"), "annual-3": (55, None), "livelihood-1": ("66.5%", None)}
+WANT = {"annual-1": 80, "annual-2": 100, "annual-3": 55, "livelihood-1": 66.5}
+
+
+@pytest.fixture(scope="module")
+def typed(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("typed")
+    blank = d / "blank.xlsx"
+    write_form(P_SPEC, blank)
+    filled = fill_form(blank, d / "filled.xlsx", {tid: {"progress": "推进中", "percent": v, "achieved": "是"}
+                                                  for tid, (v, _) in TYPED.items()})
+
+    def formats(wb, ws):  # noqa: ANN001
+        cols, rows, _ = locate(ws)
+        for tid, (_, fmt) in TYPED.items():
+            if fmt:
+                ws.cell(rows[tid], cols["percent"]).number_format = fmt
+
+    return edit(filled, d / "typed.xlsx", formats)
+
+
+def test_percent_cells_are_read_as_numbers_with_their_format(typed):
+    read = read_return(typed, "xlsx")
+    assert {r.task_id: r.values["percent"] for r in read.rows} == WANT
+    assert all(type(r.values["percent"]) in (int, float) for r in read.rows)
+    assert read.findings == [] and read.problems == []
+
+
+@needs_lo
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_percent_cells_survive_a_libreoffice_round_trip(typed, fmt, tmp_path):
+    again = lo_convert(typed, fmt, tmp_path)[0]
+    cols, rows, _ = locate(form_sheet(openpyxl.load_workbook(typed)))
+    read = read_return(again, fmt)
+    assert {r.task_id: r.values["percent"] for r in read.rows} == WANT  # 100% stays 100, not 1, in .xls too
+    assert read.findings == []
+    col = openpyxl.utils.get_column_letter(cols["percent"])
+    assert {r.task_id: r.cells["percent"] for r in read.rows} == {tid: f"{col}{rows[tid]}" for tid in WANT}
+
+
+def test_an_unreadable_percent_is_a_finding_of_its_cell(typed, tmp_path):
+    bad = fill_form(typed, tmp_path / "八成.xlsx", {"annual-3": {"percent": "八成"}})
+    read = read_return(bad, "xlsx")
+    cols, rows, _ = locate(form_sheet(openpyxl.load_workbook(bad)))
+    cell = f"{openpyxl.utils.get_column_letter(cols['percent'])}{rows['annual-3']}"
+    [f] = read.findings
+    assert (f.kind, f.unit, f.task, f.period, f.file, f.cell) == ("bad_percent", P_UNIT, "annual-3", "2025-09", "八成.xlsx", cell)
+    assert "八成.xlsx" in f.message and "落实情况表" in f.message and cell in f.message and "“八成”" in f.message
+    assert "0 到 100" in f.message and "如 80" in f.message
+    assert {r.task_id: r.values["percent"] for r in read.rows}["annual-3"] is None  # not reported
+    assert read.problems == [f.message]
+
+
+def test_sub_items_give_the_lowest_percent(typed, tmp_path):
+    def sub_item(wb, ws):  # noqa: ANN001
+        cols, rows, _ = locate(ws)
+        r = rows["annual-1"] + 1
+        insert_rows(ws, r, 1)
+        set_text(ws.cell(r, cols["progress"]), "分项二")
+        ws.cell(r, cols["percent"]).value = 30
+
+    read = read_return(edit(typed, tmp_path / "sub.xlsx", sub_item), "xlsx")
+    assert {r.task_id: r.values["percent"] for r in read.rows}["annual-1"] == 30
 
 
 # ------------------------------------------------------------------ property

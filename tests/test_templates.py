@@ -141,13 +141,16 @@ def test_reference_copies_hold_what_the_official_forms_hold():
                                                             None, None, "主要负责人", "分管负责人", "备注"]
     assert [plan.cell(5, c).value for c in range(3, 7)] == ["一季度", "二季度", "三季度", "四季度"]
     assert status["A2"].value == "（3月）" and "请于2025年4月8日前报送督查室" in status["A3"].value
-    assert [status.cell(5, c).value for c in range(1, 8)] == ["序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况",
-                                                             "存在问题", "下一步计划", "是否完成阶段任务目标"]
+    assert [status.cell(5, c).value for c in range(1, 10)] == ["序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况",
+                                                              "完成进度（%）", "存在问题", "下一步计划", "是否完成阶段任务目标",
+                                                              None]
     # the co-unit's row names the lead as 牵头单位 and every other unit
     assert status["B8"].value.endswith("\n（本单位配合。牵头单位：区投资促进局；其他配合单位：区工业和信息化局）")
     assert status["C8"].value == "（未报送计划）" and status["C8"].protection.locked is False
     dv = status.data_validations.dataValidation
-    assert [str(d.sqref) for d in dv] == ["G7:G9", "G11"] and dv[0].formula1 == '"是,否"'
+    # 完成进度（%） (E): a number from 0 to 100; 是否完成阶段任务目标 (H): 是/否 (each task block, not the section rows)
+    assert [(str(d.sqref), d.type) for d in dv] == [("E7:E9", "decimal"), ("E11", "decimal"), ("H7:H9", "list"), ("H11", "list")]
+    assert (dv[0].formula1, dv[0].formula2) == ("0", "100") and dv[2].formula1 == '"是,否"'
     assert status.print_title_rows == "$5:$5" and plan.print_title_rows == "$4:$5"
     assert status.page_setup.orientation == "landscape" and status.sheet_properties.pageSetUpPr.fitToPage
 
@@ -158,11 +161,15 @@ def test_reference_copies_hold_what_the_official_forms_hold():
 def test_official_templates_read_into_their_columns():
     plan, status = default_template("plan"), default_template("status")
     assert plan.keys == ("seq", "text", "q1", "q2", "q3", "q4", "main_leader", "deputy", "note")
-    assert status.keys == ("seq", "text", "target", "progress", "problems", "next_steps", "achieved")
+    assert status.keys == ("seq", "text", "target", "progress", "percent", "problems", "next_steps", "achieved")
     assert "role" not in plan.keys and "role" not in status.keys  # 本单位职责 is off in the official forms
     assert plan.labels["seq"] == "分解序号" and plan.header_first == 3 and plan.header_last == 4
     assert status.header_first == status.header_last == 4
-    assert [v.col for v in status.validations] == [status.column("achieved").col] and plan.validations == ()
+    assert [v.col for v in status.validations] == [status.column("percent").col, status.column("achieved").col]
+    assert plan.validations == ()
+    assert dict(status.validations[0].options) | {} == {**dict(status.validations[0].options), "validate": "decimal",
+                                                         "criteria": "between", "minimum": 0, "maximum": 100}
+    assert status.column("percent").width >= 10 and dict(status.column("percent").style)["locked"] is False
     assert status.page.landscape and status.page.fit_width == 1 and status.page.fit_height == 0
     assert status.column("text").width > 40 and dict(status.column("progress").style)["locked"] is False
 
@@ -193,7 +200,7 @@ def test_packaged_specs_are_those_of_the_packaged_templates():
 def test_a_workspace_template_is_read_once_then_kept(tmp_path, monkeypatch):
     import sheets.template as T
 
-    own = _edited_template(tmp_path, "status", lambda ws: setattr(ws["F5"], "value", "下一步工作打算"))
+    own = _edited_template(tmp_path, "status", lambda ws: setattr(header_cell(ws, "下一步计划"), "value", "下一步工作打算"))
     cache = tmp_path / "cache"
     first = T.load_template(own, "status", cache)
     assert first.labels["next_steps"] == "下一步工作打算" and len(list(cache.glob("*-status.json"))) == 1
@@ -205,7 +212,7 @@ def test_a_workspace_template_is_read_once_then_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(T, "_open", no_openpyxl)
     assert T.load_template(own, "status", cache) == first
     T._cache.clear()
-    _edited_template(tmp_path, "status", lambda ws: setattr(ws["F5"], "value", "下步打算"))  # the clerk edits it again
+    _edited_template(tmp_path, "status", lambda ws: setattr(header_cell(ws, "下一步计划"), "value", "下步打算"))  # edited again
     with pytest.raises(AssertionError):
         T.load_template(own, "status", cache)  # new bytes: read afresh
     T._cache.clear()
@@ -221,6 +228,11 @@ def test_vocabulary():
 
 
 # -- refused templates ----------------------------------------------------------------------------
+
+
+def header_cell(ws, header: str):  # noqa: ANN001, ANN201
+    """The cell of a template sheet holding ``header`` (found by its text, not by its position)."""
+    return next(c for row in ws.iter_rows(max_row=10) for c in row if c.value == header)
 
 
 def _edited_template(tmp_path: Path, kind: str, fn, name: str | None = None) -> Path:
@@ -247,10 +259,12 @@ def test_template_with_two_columns_of_one_meaning_is_refused(tmp_path):
 
 
 def test_template_without_a_column_the_rules_need_is_refused(tmp_path):
-    path = _edited_template(tmp_path, "status", lambda ws: ws.delete_cols(7))
+    path = _edited_template(tmp_path, "status", lambda ws: ws.delete_cols(header_cell(ws, "是否完成阶段任务目标").column))
     with pytest.raises(ConfigError) as e:
         read_template(path, "status")
-    assert "是否完成阶段任务目标" in str(e.value)
+    assert "没有“是否完成阶段任务目标”列" in str(e.value)
+    optional = _edited_template(tmp_path, "status", lambda ws: ws.delete_cols(header_cell(ws, "完成进度（%）").column), "y.xlsx")
+    assert "percent" not in read_template(optional, "status").keys  # 完成进度（%） may go: the rules do without it
     plan_col = _edited_template(tmp_path, "status", lambda ws: setattr(ws["C5"], "value", "一季度"), "x.xlsx")
     with pytest.raises(ConfigError) as e:
         read_template(plan_col, "status")
@@ -304,8 +318,8 @@ def append_column(ws, header: str, width: float = 20) -> int:  # noqa: ANN001
 
 
 def _rename_and_add_evidence(ws) -> None:  # noqa: ANN001 - the status template, edited as in Excel
-    ws["F5"] = "下一步工作打算"
-    assert append_column(ws, "佐证材料") == 8
+    header_cell(ws, "下一步计划").value = "下一步工作打算"
+    assert append_column(ws, "佐证材料") == 9
 
 
 def fill_by_header(src: Path, dst: Path, values: dict[str, dict[str, str]]) -> Path:
@@ -342,10 +356,11 @@ def test_an_edited_template_reaches_forms_returns_and_tracker(tmp_path):
         issue(ws, "status", "2025-03", at=datetime(2025, 3, 3, 10))
         form = ws.root / "outbox" / "2025-03" / f"2025年3月_落实情况表_{U[0]}.xlsx"
         sheet = openpyxl.load_workbook(form)["落实情况表"]
-        assert [sheet.cell(5, c).value for c in range(1, 9)] == [
-            "序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况", "存在问题", "下一步工作打算", "是否完成阶段任务目标", "佐证材料"]
-        assert sheet["H7"].protection.locked is False and sheet["H7"].fill.fgColor.rgb.endswith("FFF7DC")
-        assert sheet["A1"].value == "2025年年度工作任务落实情况表" and "A1:H1" in {str(r) for r in sheet.merged_cells.ranges}
+        assert [sheet.cell(5, c).value for c in range(1, 10)] == [
+            "序号", "重点任务、民生实事内容", "季度计划完成目标", "完成情况", "完成进度（%）", "存在问题", "下一步工作打算",
+            "是否完成阶段任务目标", "佐证材料"]
+        assert sheet["I7"].protection.locked is False and sheet["I7"].fill.fgColor.rgb.endswith("FFF7DC")
+        assert sheet["A1"].value == "2025年年度工作任务落实情况表" and "A1:I1" in {str(r) for r in sheet.merged_cells.ranges}
         ident = {r[0].value: r[1].value for r in openpyxl.load_workbook(form)["_duban"].iter_rows()}
         assert ident["template_version"] == read_template(ws.root / "templates" / "落实情况表.xlsx", "status").version
         assert made.data["files"] and all(f["checksum"].endswith(ident["template_version"]) for f in made.data["files"])
@@ -385,9 +400,10 @@ def test_an_edited_template_reaches_forms_returns_and_tracker(tmp_path):
     for unit, (progress, nxt, evidence) in answers.items():
         value, next_steps, comment, source = seen[unit]
         assert (value, next_steps) == (evidence, nxt)
-        # the source of the value: the unit's file and the cell of the 佐证材料 column (H) of the task's row
-        assert comment == f"来源：{unit}回复.xlsx!H7"
-        assert source == f"{unit}回复.xlsx!C7:H7"  # 季度计划完成目标 … 佐证材料 of the row
+        # the source of the value: the unit's file and the cell of the 佐证材料 column (I) of the task's row
+        assert comment == f"来源：{unit}回复.xlsx!I7"
+        # 季度计划完成目标 … 佐证材料 of the row: E7 (完成进度（%）, left empty here) is named when the tracker shows it
+        assert source in (f"{unit}回复.xlsx!C7:I7", f"{unit}回复.xlsx!C7、D7、F7、G7、H7、I7")
 
 
 @pytest.mark.parametrize("kind", ["plan", "status"])

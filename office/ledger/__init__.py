@@ -12,6 +12,7 @@ transaction) and return plain records (dicts, tuples, dataclasses, :class:`~offi
 - :mod:`~office.ledger.entries`: the rows read from accepted files;
 - :mod:`~office.ledger.findings`: problems found in a cell while reading a return;
 - :mod:`~office.ledger.lines`: a month's (task, unit) lines, read back a chunk at a time;
+- :mod:`~office.ledger.progress`: the lead units' 完成进度 and 是/否 of a year's earlier months (已完成);
 - :mod:`~office.ledger.mail`: every message handed to the mail server, or recorded as delivered;
 - :mod:`~office.ledger.mailbox`: mail taken in (fetch, .eml in the inbox) and each file's origin;
 - :mod:`~office.ledger.receipts`: the replies to received files;
