@@ -12,7 +12,7 @@ from office.atomic import atomic_path, free_name
 from office.dates import parse_quarter, period_label, quarter_label
 from office.errors import DubanError, command
 from office.ledger import files as ledger_files, notices
-from office.model import Report
+from office.model import KIND_LABELS, Report
 from office.month import build_month
 from office.workdays import parse_period
 from sheets.briefing import NO_FONT_WARNING, monthly_facts, quarterly_facts, render_chart, write_briefing
@@ -106,16 +106,31 @@ def run_done(ws: Workspace, request: Request, now: datetime) -> Report:
         year = ws.settings.year
         periods = [p for p in (f"{year}-{m:02d}" for m in range(12, 0, -1))
                    if ledger_files.any_accepted(ws.ledger, "status", p)]
+    # A task announced must still be 已完成 in the latest month reported: one that became so and was
+    # reported as not done since (a reopened finding) is left out, and named in a warning.
+    latest = next((p for p in (f"{year}-{m:02d}" for m in range(12, 0, -1)) if ledger_files.any_accepted(ws.ledger, "status", p)), None)
+    still_done: set[str] | None = None
+    if latest is not None:
+        with build_month(ws, latest, now) as current:
+            still_done = {t.id for t, pr in zip(current.rows.tasks, current.rows.progress) if pr is not None and pr.done}
     facts = None
+    dropped: list[str] = []
     for period in periods:
         with build_month(ws, period, now) as data:
-            found = done_facts(data, ws.settings.office, notices.announced(ws.ledger, DONE_NOTICE, period))
+            announced = set(notices.announced(ws.ledger, DONE_NOTICE, period))
+            if still_done is not None and period != latest:
+                gone = [(t, pr) for t, pr in zip(data.rows.tasks, data.rows.progress)
+                        if pr is not None and pr.done and pr.done_period == period and t.id not in still_done and t.id not in announced]
+                announced |= {t.id for t, _ in gone}
+                dropped += [f"{KIND_LABELS[t.kind]}第{t.seq}项{period_label(period)}已完成，但此后报告未完成"
+                           f"（{period_label(latest)}），不列入完成事项通报。" for t, _ in gone]
+            found = done_facts(data, ws.settings.office, announced)
         if found.items:
             facts = found
             break
     if facts is None:
         where = period_label(periods[0]) if request.month else f"{ws.settings.year}年各月"
-        return Report(job="brief", summary=f"{where}没有新完成、尚未通报的任务，未生成完成事项通报。",
+        return Report(job="brief", summary=f"{where}没有新完成、尚未通报的任务，未生成完成事项通报。", warnings=dropped,
                       data={"briefing": None, "period": periods[0] if request.month else "", "tasks": []})
     wanted = done_brief_path(ws, facts.period)
     path = free_name(wanted)
@@ -124,6 +139,7 @@ def run_done(ws: Workspace, request: Request, now: datetime) -> Report:
     with ws.ledger.transaction() as con:
         notices.record(con, DONE_NOTICE, facts.period, ids, path.name, now.isoformat(timespec="seconds"))
     warnings = [f"{wanted.name} 正在被打开，本次通报另存为 {path.name}。"] if path != wanted else []
+    warnings += dropped
     named = "、".join(it.label for it in facts.items[:5]) + (f"等{len(ids)}项" if len(ids) > 5 else "")
     return Report(job="brief", summary=f"{facts.period_label}完成事项通报已生成：{path}（{len(ids)}项任务：{named}）",
                   warnings=warnings, data={"briefing": str(path), "period": facts.period, "tasks": ids,
