@@ -17,13 +17,16 @@ from office.workspace import Workspace
 
 @dataclass(frozen=True)
 class Request:
-    """One of the two: ``month`` (the monthly livelihood briefing) or ``quarter`` (2025Q1)."""
+    """One of: ``month`` (the monthly livelihood briefing), ``quarter`` (2025Q1) or ``year`` (the annual briefing)."""
 
     month: str | None = None
     quarter: str | None = None
+    year: int | None = None
 
 
 def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    if request.year is not None:
+        return run_year(ws, request, now)
     month, quarter = request.month, request.quarter
     if bool(month) == bool(quarter):
         raise DubanError("请指定 --month（月度为民办实事通报）或 --quarter（季度通报）其中之一。")
@@ -66,3 +69,12 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
                   data={"briefing": str(path), "counts": counts, "title": facts.title,
                         "months": facts.months_issued, "months_not_issued": facts.months_not_issued,
                         "chart_font": chart.font if chart else None})
+
+
+def run_year(ws: Workspace, request: Request, now: datetime) -> Report:
+    """brief --year: the annual briefing (jobs.brief_year); no other period may be given with it."""
+    if request.month or request.quarter:
+        raise DubanError("--year（年度通报）不能与 --month 或 --quarter 同时使用，请只指定其中之一。")
+    from jobs.brief_year import brief_year
+
+    return brief_year(ws, request.year, now)
