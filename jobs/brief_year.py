@@ -16,7 +16,7 @@ from sheets.briefing_year_doc import render_year_charts, write_year_briefing
 
 def brief_year(ws: Workspace, year: int, now: datetime) -> Report:
     data = build_year(ws, year, now)
-    facts = yearly_facts(data, ws.settings.brief, ws.settings.office)
+    facts = yearly_facts(data, ws.settings.brief, ws.settings.office, ws.settings.progress)
     wanted = ws.folder("briefings") / f"{year}年度_重点任务落实情况通报.docx"
     path = free_name(wanted)
     charts = render_year_charts(facts)

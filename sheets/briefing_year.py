@@ -19,9 +19,9 @@ from datetime import date
 from office.model import KIND_LABELS
 from office.month_data import FINDING_LABELS
 from office.placeholders import fill
-from office.progress import gap_text, percent_text
+from office.progress import ProgressSettings, gap_text, percent_text
 from office.settings import BriefSettings
-from office.year_data import ALL_TASKS, DONE, CategoryMonth, TaskYear, UnitYear, YearData, month_span
+from office.year_data import ALL_TASKS, CategoryMonth, TaskYear, UnitYear, YearData, month_span
 from sheets.briefing_facts import short_name
 from sheets.briefing_text import LEGEND, Block, Vary, cn_number, q
 
@@ -37,8 +37,13 @@ class CategoryYear:
     tasks: list[TaskYear]
     progress: CategoryMonth | None = None  # the final month's mean 完成进度 and 序时进度
 
-    def of(self, state: str) -> list[TaskYear]:
-        return [t for t in self.tasks if t.state == state]
+    def of(self, light: str) -> list[TaskYear]:
+        """Its tasks lit ``light`` (红/黄/绿) at the final month, 已完成 ones included."""
+        return [t for t in self.tasks if t.last_light == light]
+
+    @property
+    def done(self) -> list[TaskYear]:
+        return [t for t in self.tasks if t.done]
 
 
 @dataclass
@@ -64,6 +69,7 @@ class YearFacts:
     closing: str = ""
     annex_titles: tuple[str, str] = ("", "")
     notes: list[str] = field(default_factory=list)  # for the office, not the document
+    behind_gap: float = 10.0  # points behind 序时进度 that name a task under 存在的问题 ([progress] yellow_gap)
 
     @property
     def issued(self) -> bool:
@@ -85,8 +91,9 @@ def _sections(settings: BriefSettings, period: str) -> dict[str, str]:
     return out
 
 
-def yearly_facts(data: YearData, settings: BriefSettings, office: str) -> YearFacts:
-    """The annual briefing's facts from the year's facts."""
+def yearly_facts(data: YearData, settings: BriefSettings, office: str, progress: ProgressSettings | None = None) -> YearFacts:
+    """The annual briefing's facts from the year's facts. ``progress`` ([progress]): a task behind
+    序时进度 by its ``yellow_gap`` or more is named under 存在的问题."""
     title = fill(getattr(settings, "yearly_title", "关于{period}政府工作报告重点任务落实情况的通报"), period=f"{data.year}年度")
     built = data.built
     period = f"{data.year}年度" if len(built) == 12 else f"{data.year}年{month_span(built)}"
@@ -102,7 +109,7 @@ def yearly_facts(data: YearData, settings: BriefSettings, office: str) -> YearFa
         overall=data.category_months[ALL_TASKS][final - 1] if final else None,
         sections=_sections(settings, period), closing=fill(settings.closing, period=period),
         annex_titles=(f"{data.year}年度重点任务逐月落实情况表", f"{data.year}年度各单位落实情况表报送情况"),
-        notes=list(data.notes))
+        notes=list(data.notes), behind_gap=(progress or ProgressSettings()).yellow_gap)
 
 
 # --- wording --------------------------------------------------------------------------------
@@ -186,18 +193,17 @@ def _yellow_clause(t: TaskYear) -> str:
 
 
 def category_text(k: CategoryYear, f: YearFacts, v: Vary) -> str:
-    n, done = len(k.tasks), k.of(DONE)
-    reds, yellows, greens = k.of("红"), k.of("黄"), k.of("绿")
-    s = f"本类{n}项任务，" + (f"已完成（销号）{len(done)}项，" if done else "")
-    parts = [f"{c}{len(ts)}项" for c, ts in (("绿色", greens), ("黄色", yellows), ("红色", reds)) if ts]
+    n, done = len(k.tasks), k.done
+    reds, yellows, greens = [t for t in k.of("红") if not t.done], [t for t in k.of("黄") if not t.done], k.of("绿")
+    s = f"本类{n}项任务，"
     if not f.final_month:
         return s + "各月落实情况表均未下发，推进状态待报送后再作通报。"
-    if not parts:
-        s += "均已完成。"
-    elif len(greens) + len(done) == n:
-        s += v.pick("all_green", (f"截至{f.final_month}月均完成阶段目标。", f"截至{f.final_month}月全部按计划推进。"))
+    parts = [f"{c}{len(k.of(light))}项" for c, light in (("绿色", "绿"), ("黄色", "黄"), ("红色", "红")) if k.of(light)]
+    if len(greens) == n:
+        s += v.pick("all_green", (f"截至{f.final_month}月均完成阶段目标", f"截至{f.final_month}月全部按计划推进"))
     else:
-        s += f"截至{f.final_month}月" + "、".join(parts) + "。"
+        s += f"截至{f.final_month}月" + "、".join(parts)
+    s += (f"，其中已完成（销号）{len(done)}项。" if done else "。")
     if k.progress is not None and k.progress.percent is not None:
         s += (f"平均完成进度{percent_text(k.progress.percent)}，序时进度{percent_text(k.progress.schedule)}，"
               f"{_gap_words(k.progress)}。")
@@ -234,16 +240,15 @@ def problem_texts(f: YearFacts) -> list[str]:
         return ["各月落实情况表均未下发，本年度无报送内容可供分析。"]
     items: list[str] = []
     c = f.counts
-    behind = [t for t in f.tasks if t.state == "红"]
-    many_red = sorted((t for t in f.tasks if t.count("红") >= MANY_RED and t.state != DONE), key=lambda t: -t.count("红"))
-    if behind or many_red:
-        s = f"部分任务推进滞后。截至{f.final_month}月，{len(behind)}项任务列为红色、{c['yellow']}项列为黄色"
+    many_red = sorted((t for t in f.tasks if t.count("红") >= MANY_RED and not t.done), key=lambda t: -t.count("红"))
+    if c["red"] or many_red:
+        s = f"部分任务推进滞后。截至{f.final_month}月，{c['red']}项任务列为红色、{c['yellow']}项列为黄色"
         if many_red:
             s += "；多个月列为红色的有：" + _listed(many_red, lambda t: f"{task_name(t)}（{lead_names(t)}，{t.count('红')}个月）")
-        gaps = sorted((t for t in f.tasks if t.state != DONE and t.progress is not None and (t.progress.gap or 0) > 0),
-                      key=lambda t: -(t.progress.gap or 0))
+        gaps = sorted((t for t in f.tasks if not t.done and t.progress is not None
+                       and (t.progress.gap or 0) >= f.behind_gap), key=lambda t: -(t.progress.gap or 0))
         if gaps:
-            s += "；完成进度落后序时进度的有：" + _listed(gaps, lambda t: f"{task_name(t)}（完成进度{percent_text(t.progress.percent)}，"
+            s += f"；完成进度落后序时进度{f.behind_gap:g}个百分点以上的有：" + _listed(gaps, lambda t: f"{task_name(t)}（完成进度{percent_text(t.progress.percent)}，"
                                                                  f"{gap_text(t.progress.gap)}）")
         items.append(s + "。")
     many = [u for u in f.units if u.lapses >= MANY_LAPSES]

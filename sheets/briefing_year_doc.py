@@ -111,21 +111,18 @@ def _overall_figure(f: YearFacts, font: str | None):
             ax2.barh(ys, vals, left=left, color=STATUS_COLORS[status], height=0.62,
                      label=STATUS_WORDS[status] if text else "_nolegend_")
             left = [a + b for a, b in zip(left, vals)]
-        done = [len(k.of(DONE)) for k in cats]
-        ax2.barh(ys, done, left=left, color="#5B9BD5", height=0.62, label="已完成" if text else "_nolegend_")
-        left = [a + b for a, b in zip(left, done)]
         ax2.set_xlim(0, max(left + [1]) * 1.05)
         ax2.spines[["top", "right"]].set_visible(False)
         if text:
             ax1.set_xticks(xs)
             ax1.set_xticklabels([f"{m}月" for m, _ in months])
             ax1.set_title("各月报送情况（个）", fontsize=10)
-            ax1.legend(fontsize=7, frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.06))
+            ax1.legend(fontsize=7, frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
             ax1.yaxis.get_major_locator().set_params(integer=True)
             ax2.set_yticks(ys)
             ax2.set_yticklabels([k.name[:10] + ("…" if len(k.name) > 10 else "") for k in cats], fontsize=8)
             ax2.set_title(f"各类任务状态（截至{f.final_month}月，项）", fontsize=10)
-            ax2.legend(fontsize=7, frameon=False, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.06))
+            ax2.legend(fontsize=7, frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
             ax2.xaxis.get_major_locator().set_params(integer=True)
             caption = f"图1  {f.period}各月报送情况和各类任务状态"
         else:
@@ -134,7 +131,7 @@ def _overall_figure(f: YearFacts, font: str | None):
                 ax.set_yticks([])
             per_month = "；".join(f"{m}月按时报送{c['on_time']}个、迟报{c['late']}个、未报送{c['missing']}个" for m, c in months)
             per_cat = "；".join(f"{k.name}：" + "、".join(f"{STATUS_WORDS[s]}{len(k.of(s))}项" for s in ("绿", "黄", "红"))
-                                + (f"、已完成{len(k.of(DONE))}项" if k.of(DONE) else "") for k in cats)
+                                for k in cats)
             caption = (f"图1  {f.period}各月报送情况和各类任务状态。左图自左至右为各月，每条自下而上为按时报送、迟报、未报送："
                        f"{per_month}。右图自上而下为各类任务：{per_cat}。")
         fig.tight_layout()

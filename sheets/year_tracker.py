@@ -15,6 +15,7 @@ page header), frozen panes. Every text is written with ``write_string`` (never a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,15 +30,17 @@ from sheets.tracker.cell_text import TRUNCATED_NOTE, XL_MAX, _CONTROL, _SUSPECT,
 from sheets.tracker.layout import BODY_FONT, HEADER_FONT, LayoutMixin, fit_height, text_lines
 
 YEAR_SHEETS = ("总览", "任务进度", "报送情况")
-TASK_HEADS = (("seq", "序号", 5), ("category", "类别", 11), ("text", "重点任务", 32), ("lead_units", "牵头单位", 14),
+TASK_HEADS = (("seq", "序号", 5), ("category", "类别", 12), ("text", "重点任务", 40), ("lead_units", "牵头单位", 12),
               ("item", "项目", 5))
 MONTH_WIDTH = 6.5  # 任务进度: one month's light / 完成进度 ("66.7%", "未下发")
-UNIT_MONTH_WIDTH = 9  # 报送情况: one month's label ("迟报3个工作日" wraps in two lines)
+UNIT_MONTH_WIDTH = 11  # 报送情况: one month's label, "迟报12个工作日" on one line
 STATE_ITEM, PROGRESS_ITEM = "状态", "进度"
 DONE_FILL = {"bg_color": "#BDD7EE", "font_color": "#1F4E79"}
 SERIES_COLORS = ("#4472C4", "#C00000")  # 完成进度 columns, 序时进度 line
-CHART_SIZE = (500, 260)  # pixels
-CHART_ROWS = 14  # rows a chart takes on 总览 (default row height)
+OVERVIEW_WIDTHS = (24, 13, *([8.5] * 12))  # 总览: names, then a column per month (四、) or figure
+CHART_SIZE = (480, 240)  # pixels: two side by side within 总览's 14 columns
+CHART_ROWS = math.ceil((CHART_SIZE[1] + 12) / (fit_height(1) / 0.75))  # rows of 总览 a chart takes
+CHARTS_PER_PAGE = 2  # rows of charts printed on one landscape page
 
 AddSheet = Callable[[xlsxwriter.Workbook], None]
 
@@ -79,6 +82,7 @@ class _YearWriter(LayoutMixin):
             wb.set_properties({"title": self.title, "author": self.text(self.office), "company": self.text(self.office)})
             self._formats(wb)
             self.f_done = wb.add_format(DONE_FILL)
+            self.f_info = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter", "text_wrap": True})
             self.f_one = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "border": 1, "align": "center",
                                         "valign": "vcenter", "num_format": "0.0"})
             sheets = {name: wb.add_worksheet(name) for name in YEAR_SHEETS}
@@ -94,7 +98,7 @@ class _YearWriter(LayoutMixin):
     # ---------------------------------------------------------------- 任务进度
     def _task_sheet(self, ws) -> None:
         d = self.data
-        heads = [*TASK_HEADS, *((f"m{m}", f"{m}月", MONTH_WIDTH) for m in MONTHS), ("state", final_head(d), 8),
+        heads = [*TASK_HEADS, *((f"m{m}", f"{m}月", MONTH_WIDTH) for m in MONTHS), ("state", final_head(d), 10),
                  ("done", "已完成时间", 10)]
         col = {key: i for i, (key, _, _) in enumerate(heads)}
         width = {key: w for key, _, w in heads}
@@ -155,7 +159,7 @@ class _YearWriter(LayoutMixin):
     def _unit_sheet(self, ws) -> None:
         d = self.data
         heads = ["单位", "年度计划", *(f"{m}月" for m in MONTHS), *(h for _, h in self.COUNT_HEADS)]
-        widths = [26, 10, *([UNIT_MONTH_WIDTH] * 12), 6, 6, 6, 6, 8]
+        widths = [24, 11, *([UNIT_MONTH_WIDTH] * 12), 6, 6, 6, 6, 8]
         self._header(ws, heads, widths)
         first_count = 14
         r = 1
@@ -205,9 +209,9 @@ class _YearWriter(LayoutMixin):
     def _overview(self, wb, ws) -> None:
         d = self.data
         c = d.counts
-        ncols = 14
-        ws.set_column(0, 0, 24)
-        ws.set_column(1, ncols - 1, 8.5)
+        ncols = len(OVERVIEW_WIDTHS)
+        for j, w in enumerate(OVERVIEW_WIDTHS):
+            ws.set_column(j, j, w)
         ws.set_default_row(fit_height(1))
         ws.set_row(0, 36)
         ws.merge_range(0, 0, 0, ncols - 1, self.title, self.f_title)
@@ -218,9 +222,13 @@ class _YearWriter(LayoutMixin):
         info = [("统计时间", cn_datetime(d.now)), ("督查单位", self.office), ("汇总月份", span),
                 ("未下发月份", month_span(d.not_issued_months) or "无"), ("任务状态取自", final)]
         info += [("提示", w) for w in (*d.notes, *d.warnings)]
+        span_width = sum(OVERVIEW_WIDTHS[1:])
         for label, value in info:
+            value = self.text(value)
             ws.write_string(r, 0, label, self.f_label)
-            _put(ws, r, 1, self.text(value), self.f_plain)
+            ws.set_row(r, self._capped(fit_height(text_lines(value, span_width))))
+            ws.merge_range(r, 1, r, ncols - 1, "", self.f_info)
+            _put(ws, r, 1, value, self.f_info)
             r += 1
 
         # 一、全年报送情况
@@ -236,7 +244,7 @@ class _YearWriter(LayoutMixin):
             r += 1
         note = ("注：一个单位一个月的落实情况表计一次；报送空表视同未报；未下发给该单位的月份不计入应报。"
                 "各单位逐月情况见“报送情况”表，与各月台账的“报送情况”一致。")
-        ws.set_row(r, fit_height(text_lines(note, 24 + 8.5 * (ncols - 1))))
+        ws.set_row(r, fit_height(text_lines(note, sum(OVERVIEW_WIDTHS))))
         ws.merge_range(r, 0, r, ncols - 1, note, self.f_note)
         r += 1
 
@@ -247,7 +255,7 @@ class _YearWriter(LayoutMixin):
         fills_from = r
         for label, key in (("红", "red"), ("黄", "yellow"), ("绿", "green")):
             rule = STATUS_RULES[label]
-            self._fit_row(ws, r, [(rule, 8.5 * (ncols - 2))])
+            self._fit_row(ws, r, [(rule, sum(OVERVIEW_WIDTHS[2:]))])
             ws.write_string(r, 0, label, self.f_center)
             ws.write_number(r, 1, c[key], self.f_num)
             ws.merge_range(r, 2, r, ncols - 1, rule, self.f_legend)
@@ -264,6 +272,7 @@ class _YearWriter(LayoutMixin):
         r += 1
 
         # 三、逐月情况
+        self.breaks = [r + 1]  # 三 and 四 begin a page; the charts follow on pages of their own
         heads = ("月份", "下发情况", "截止日期", "应报", "按时", "迟报", "未报", "未到截止日", "报送率", "按时率", "绿", "黄", "红", "已完成")
         r = self._block_head(ws, r + 1, "三、逐月情况", heads) + 1
         ws.set_row(r - 1, fit_height(2))
@@ -293,6 +302,7 @@ class _YearWriter(LayoutMixin):
 
         # 四、完成进度与序时进度, and the charts drawn from it
         r = self._progress_table(wb, ws, r + 1, ncols)
+        ws.print_area(0, 0, r, ncols - 1)
         ws.freeze_panes(1, 0)
         self._page(ws, header_row=None)
 
@@ -325,14 +335,18 @@ class _YearWriter(LayoutMixin):
             r += len(rows)
         note = ("注：平均完成进度为填报了完成进度的任务的平均值，未填报的月份不画柱形；序时进度为各任务序时进度的平均值"
                 "（到当月底全年时间已过的比例，计划写明完成时限的任务按年初到完成时限计算）。")
-        ws.set_row(r, fit_height(text_lines(note, 24 + 8.5 * (ncols - 1))))
+        ws.set_row(r, fit_height(text_lines(note, sum(OVERVIEW_WIDTHS))))
         ws.merge_range(r, 0, r, ncols - 1, note, self.f_note)
         r += 2
+        # the charts start on a page of their own, CHARTS_PER_PAGE rows of them a page
+        n_rows = (len(series) + 1) // 2
+        self.breaks += [r + k * CHART_ROWS for k in range(0, n_rows, CHARTS_PER_PAGE)]
+        ws.set_h_pagebreaks(self.breaks)
         for k, (name, first) in enumerate(series):
             chart = self._chart(wb, name, head_row, first)
-            ws.insert_chart(r + (k // 2) * CHART_ROWS, 0 if k % 2 == 0 else 7, chart,
-                            {"x_offset": 4 if k % 2 == 0 else 30, "y_offset": 4})
-        return r + ((len(series) + 1) // 2) * CHART_ROWS
+            ws.insert_chart(r + (k // 2) * CHART_ROWS, 0 if k % 2 == 0 else 6, chart,
+                            {"x_offset": 4 if k % 2 == 0 else 20, "y_offset": 4})
+        return r + n_rows * CHART_ROWS
 
     def _chart(self, wb, name: str, head_row: int, first: int):
         sheet = "总览"
