@@ -98,6 +98,8 @@ def _overall_figure(f: YearFacts, font: str | None):
         xs = list(range(len(months)))
         bottom = [0] * len(months)
         bars = (("按时报送", "on_time", "#4472C4"), ("迟报", "late", "#ED7D31"), ("未报送", "missing", "#C00000"))
+        if any(c["pending"] for _, c in months):
+            bars += (("未到截止日", "pending", "#BFBFBF"),)
         for label, key, color in bars:
             vals = [c[key] for _, c in months]
             ax1.bar(xs, vals, bottom=bottom, color=color, width=0.6, label=label if text else "_nolegend_")
@@ -117,7 +119,8 @@ def _overall_figure(f: YearFacts, font: str | None):
             ax1.set_xticks(xs)
             ax1.set_xticklabels([f"{m}月" for m, _ in months])
             ax1.set_title("各月报送情况（个）", fontsize=10)
-            ax1.legend(fontsize=7, frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+            ax1.legend(fontsize=7, frameon=False, ncol=len(bars), loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                       columnspacing=0.8, handlelength=1.2)
             ax1.yaxis.get_major_locator().set_params(integer=True)
             ax2.set_yticks(ys)
             ax2.set_yticklabels([k.name[:10] + ("…" if len(k.name) > 10 else "") for k in cats], fontsize=8)
@@ -129,10 +132,11 @@ def _overall_figure(f: YearFacts, font: str | None):
             for ax in (ax1, ax2):
                 ax.set_xticks([])
                 ax.set_yticks([])
-            per_month = "；".join(f"{m}月按时报送{c['on_time']}个、迟报{c['late']}个、未报送{c['missing']}个" for m, c in months)
+            per_month = "；".join(f"{m}月按时报送{c['on_time']}个、迟报{c['late']}个、未报送{c['missing']}个"
+                                  + (f"、未到截止日{c['pending']}个" if c["pending"] else "") for m, c in months)
             per_cat = "；".join(f"{k.name}：" + "、".join(f"{STATUS_WORDS[s]}{len(k.of(s))}项" for s in ("绿", "黄", "红"))
                                 for k in cats)
-            caption = (f"图1  {f.period}各月报送情况和各类任务状态。左图自左至右为各月，每条自下而上为按时报送、迟报、未报送："
+            caption = (f"图1  {f.period}各月报送情况和各类任务状态。左图自左至右为各月，每条自下而上为{'、'.join(b[0] for b in bars)}："
                        f"{per_month}。右图自上而下为各类任务：{per_cat}。")
         fig.tight_layout()
     return fig, caption

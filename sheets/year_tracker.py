@@ -272,7 +272,6 @@ class _YearWriter(LayoutMixin):
         r += 1
 
         # 三、逐月情况
-        self.breaks = [r + 1]  # 三 and 四 begin a page; the charts follow on pages of their own
         heads = ("月份", "下发情况", "截止日期", "应报", "按时", "迟报", "未报", "未到截止日", "报送率", "按时率", "绿", "黄", "红", "已完成")
         r = self._block_head(ws, r + 1, "三、逐月情况", heads) + 1
         ws.set_row(r - 1, fit_height(2))
@@ -340,8 +339,7 @@ class _YearWriter(LayoutMixin):
         r += 2
         # the charts start on a page of their own, CHARTS_PER_PAGE rows of them a page
         n_rows = (len(series) + 1) // 2
-        self.breaks += [r + k * CHART_ROWS for k in range(0, n_rows, CHARTS_PER_PAGE)]
-        ws.set_h_pagebreaks(self.breaks)
+        ws.set_h_pagebreaks([r + k * CHART_ROWS for k in range(0, n_rows, CHARTS_PER_PAGE)])
         for k, (name, first) in enumerate(series):
             chart = self._chart(wb, name, head_row, first)
             ws.insert_chart(r + (k // 2) * CHART_ROWS, 0 if k % 2 == 0 else 6, chart,

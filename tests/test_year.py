@@ -457,3 +457,17 @@ def test_year_tracker_and_briefing_render(world, tmp_path):
     assert not sides[0] and sides[-1]  # the body portrait, the annexes landscape
     btext = "".join(page_texts(brief_pdf))
     assert "关于2025年度政府工作报告" in btext and "附件1" in btext and "附件2" in btext
+
+
+def test_charts_without_a_chinese_font_carry_their_values_in_the_caption(world):
+    from office.settings import BriefSettings
+    from sheets.briefing_year import yearly_facts
+    from sheets.briefing_year_doc import render_year_charts
+
+    facts = yearly_facts(build_year(world["ws"], 2025, NOW), BriefSettings(), "督查室")
+    charts = render_year_charts(facts, font=None)
+    assert set(charts) == {"overall"}  # no 完成进度 reported: no progress chart
+    chart = charts["overall"]
+    assert chart.font is None and chart.png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "2月按时报送5个、迟报1个、未报送1个" in chart.caption and "5月按时报送1个、迟报0个、未报送0个、未到截止日6个" in chart.caption
+    assert "城市：绿色0项、黄色1项、红色1项" in chart.caption
