@@ -27,7 +27,7 @@ from office.wording import STATUS_RULES, percent
 from office.year_data import (ALL_TASKS, DONE, ISSUED, MONTH_NOT_STARTED, MONTH_STATUS_LABELS, MONTHS, NO_LIGHT, NOT_ISSUED,
                               NOT_STARTED, TaskYear, YearData, month_span)
 from sheets.tracker.cell_text import TRUNCATED_NOTE, XL_MAX, _CONTROL, _SUSPECT, _cut_utf16, _put, utf16_len
-from sheets.tracker.layout import BODY_FONT, HEADER_FONT, LayoutMixin, fit_height, text_lines
+from sheets.tracker.layout import BODY_FONT, HEADER_FONT, PAGE_MARGINS, LayoutMixin, fit_height, text_lines
 
 YEAR_SHEETS = ("总览", "任务进度", "报送情况")
 TASK_HEADS = (("seq", "序号", 5), ("category", "类别", 12), ("text", "重点任务", 40), ("lead_units", "牵头单位", 12),
@@ -41,6 +41,9 @@ OVERVIEW_WIDTHS = (24, 13, *([8.5] * 12))  # 总览: names, then a column per mo
 CHART_SIZE = (480, 240)  # pixels: two side by side within 总览's 14 columns
 CHART_ROWS = math.ceil((CHART_SIZE[1] + 12) / (fit_height(1) / 0.75))  # rows of 总览 a chart takes
 CHARTS_PER_PAGE = 2  # rows of charts printed on one landscape page
+# A4 landscape within PAGE_MARGINS, in pixels (96 per inch): the width, and the height less a little slack
+PAGE_PIXELS = ((11.69 - PAGE_MARGINS["left"] - PAGE_MARGINS["right"]) * 96,
+               (8.27 - PAGE_MARGINS["top"] - PAGE_MARGINS["bottom"]) * 96 * 0.96)
 
 AddSheet = Callable[[xlsxwriter.Workbook], None]
 
@@ -273,6 +276,8 @@ class _YearWriter(LayoutMixin):
 
         # 三、逐月情况
         heads = ("月份", "下发情况", "截止日期", "应报", "按时", "迟报", "未报", "未到截止日", "报送率", "按时率", "绿", "黄", "红", "已完成")
+        self.breaks: list[int] = []
+        self._keep_together(ws, r + 1, 5)
         r = self._block_head(ws, r + 1, "三、逐月情况", heads) + 1
         ws.set_row(r - 1, fit_height(2))
         for m in MONTHS:
@@ -301,12 +306,16 @@ class _YearWriter(LayoutMixin):
 
         # 四、完成进度与序时进度, and the charts drawn from it
         r = self._progress_table(wb, ws, r + 1, ncols)
+        for i in range(r):  # every row's height given, so that each program prints the pages measured above
+            if i not in ws.row_sizes:
+                ws.set_row(i, fit_height(1))
         ws.print_area(0, 0, r, ncols - 1)
         ws.freeze_panes(1, 0)
         self._page(ws, header_row=None)
 
     def _progress_table(self, wb, ws, r: int, ncols: int) -> int:
         d = self.data
+        self._keep_together(ws, r, 5)
         head_row = self._block_head(ws, r, "四、完成进度与序时进度（%，按类别、按月）", ("类别", "项目", *(f"{m}月" for m in MONTHS)))
         r = head_row + 1
         series: list[tuple[str, int]] = []  # (category, first of its rows)
@@ -339,12 +348,28 @@ class _YearWriter(LayoutMixin):
         r += 2
         # the charts start on a page of their own, CHARTS_PER_PAGE rows of them a page
         n_rows = (len(series) + 1) // 2
-        ws.set_h_pagebreaks([r + k * CHART_ROWS for k in range(0, n_rows, CHARTS_PER_PAGE)])
+        self.breaks += [r + k * CHART_ROWS for k in range(0, n_rows, CHARTS_PER_PAGE)]
+        ws.set_h_pagebreaks(self.breaks)
         for k, (name, first) in enumerate(series):
             chart = self._chart(wb, name, head_row, first)
             ws.insert_chart(r + (k // 2) * CHART_ROWS, 0 if k % 2 == 0 else 6, chart,
                             {"x_offset": 4 if k % 2 == 0 else 20, "y_offset": 4})
         return r + n_rows * CHART_ROWS
+
+    def _keep_together(self, ws, r: int, rows: int) -> None:
+        """A page break before row ``r`` when the page it would print on has no room for ``rows``
+        rows from it (a section's title, its header and its first lines). Rows are measured as
+        written so far (xlsxwriter's row sizes, pixels), the page as printed one page wide."""
+        width = sum(ws._size_col(c) for c in range(len(OVERVIEW_WIDTHS)))
+        page = PAGE_PIXELS[1] * max(1.0, width / PAGE_PIXELS[0])
+        used = 0.0
+        for i in range(r):
+            h = ws._size_row(i)
+            if i in self.breaks or used + h > page:
+                used = 0.0
+            used += h
+        if used + rows * ws._size_row(r) > page:
+            self.breaks.append(r)
 
     def _chart(self, wb, name: str, head_row: int, first: int):
         sheet = "总览"
