@@ -1,10 +1,12 @@
-"""brief: the monthly livelihood briefing and the quarterly briefing on all tasks, as Word documents."""
+"""brief: the monthly livelihood briefing and the quarterly briefing on all tasks, as Word documents
+(with ``year``, the annual briefing: jobs.brief_year)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from jobs.brief_year import brief_year
 from office.atomic import atomic_path, free_name
 from office.dates import parse_quarter, period_label, quarter_label
 from office.errors import DubanError
@@ -75,6 +77,4 @@ def run_year(ws: Workspace, request: Request, now: datetime) -> Report:
     """brief --year: the annual briefing (jobs.brief_year); no other period may be given with it."""
     if request.month or request.quarter:
         raise DubanError("--year（年度通报）不能与 --month 或 --quarter 同时使用，请只指定其中之一。")
-    from jobs.brief_year import brief_year
-
     return brief_year(ws, request.year, now)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from jobs.merge_year import merge_year
 from office.atomic import atomic_path, free_name
 from office.errors import DubanError
 from office.model import Report
@@ -32,8 +33,6 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
     if bool(request.month) == (request.year is not None):
         raise DubanError("请指定 --month（月度台账，如 --month 2025-03）或 --year（全年台账，如 --year 2025）其中之一。")
     if request.year is not None:
-        from jobs.merge_year import merge_year
-
         return merge_year(ws, request.year, now)
     data = build_month(ws, request.month, now)
     wanted = tracker_path(ws, data)

@@ -22,7 +22,7 @@ from office.placeholders import fill
 from office.progress import ProgressSettings, gap_text, percent_text
 from office.settings import BriefSettings
 from office.year_data import ALL_TASKS, CategoryMonth, TaskYear, UnitYear, YearData, month_span
-from sheets.briefing_facts import short_name
+from sheets.briefing_facts import _sections, short_name
 from sheets.briefing_text import LEGEND, Block, Vary, cn_number, q
 
 MAX_LISTED = 8  # tasks of one colour named in a category's paragraph, then "等N项"
@@ -81,20 +81,10 @@ class YearFacts:
         return bool(self.overall and self.overall.percent is not None)
 
 
-def _sections(settings: BriefSettings, period: str) -> dict[str, str]:
-    out = {"overall": fill(settings.section_overall, period=period),
-           "progress": fill(settings.section_progress, period=period),
-           "problems": fill(settings.section_problems, period=period),
-           "reporting": fill(settings.section_reporting, period=period)}
-    nxt = getattr(settings, "section_next", "") or ("五、下一步工作要求" if out["reporting"].startswith("四、") else "下一步工作要求")
-    out["next"] = fill(nxt, period=period)
-    return out
-
-
 def yearly_facts(data: YearData, settings: BriefSettings, office: str, progress: ProgressSettings | None = None) -> YearFacts:
     """The annual briefing's facts from the year's facts. ``progress`` ([progress]): a task behind
     序时进度 by its ``yellow_gap`` or more is named under 存在的问题."""
-    title = fill(getattr(settings, "yearly_title", "关于{period}政府工作报告重点任务落实情况的通报"), period=f"{data.year}年度")
+    title = fill(settings.yearly_title, period=f"{data.year}年度")
     built = data.built
     period = f"{data.year}年度" if len(built) == 12 else f"{data.year}年{month_span(built)}"
     final = data.final_month
