@@ -219,7 +219,8 @@ def _task_annex(doc, f: YearFacts) -> None:
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     _para(doc, "附件1", "一级标题", indent=0)
     _para(doc, f.annex_titles[0], "附件标题")
-    table, widths = _table(doc, TASK_COLUMNS)
+    final = "年末状态" if f.final_month in (0, 12) else f"截至{f.final_month}月"  # the year-end column, while the year runs
+    table, widths = _table(doc, [(final if name == "年末状态" else name, w) for name, w in TASK_COLUMNS])
     aligns = (center, left, left, *([center] * 12), center, center)
     w_task, w_lead = TASK_COLUMNS[1][1], TASK_COLUMNS[2][1]
     for gi, k in enumerate(f.categories, start=1):
@@ -241,7 +242,7 @@ def _task_annex(doc, f: YearFacts) -> None:
         row = table.add_row()
         _cell(row.cells[0].merge(row.cells[-1]), "本年度无纳入督办的任务。", center)
     note = ("注：各月一栏为当月台账的状态，绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送，"
-            f"“—”表示该月落实情况表未下发，空白表示尚未到该月；年末状态取{f.final_month or '—'}月，“已完成”表示已销号；"
+            f"“—”表示该月落实情况表未下发，空白表示尚未到该月；{final}一栏取{f.final_month or '—'}月的状态，“已完成”表示已销号；"
             "完成进度为牵头单位填报的完成进度，“—”为未填报。")
     par = _para(doc, note, "表格文字")
     par.paragraph_format.space_before = Pt(4)

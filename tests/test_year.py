@@ -364,7 +364,7 @@ def test_annual_briefing_annexes_are_the_year_grid(world):
     doc = docx.Document(world["brief"].data["briefing"])
     tasks_table, units_table = doc.tables
     head = [c.text for c in tasks_table.rows[0].cells]
-    assert head[:3] == ["序号", "任务", "牵头单位"] and head[3:15] == [f"{m}月" for m in MONTHS]
+    assert head[:3] == ["序号", "任务", "牵头单位"] and head[3:15] == [f"{m}月" for m in MONTHS] and head[15] == "截至4月"
     lights = {m: month_lights(world["trackers"][m]) for m in BUILT}
     nobody = {m: issued_to_nobody(month_labels(world["trackers"][m], m), m) for m in BUILT}
     section = None
