@@ -1,13 +1,14 @@
 """brief: the monthly livelihood briefing and the quarterly briefing on all tasks, as Word documents;
-with ``--done``, the 完成事项通报 on the tasks that became 已完成 in a month (:func:`run_done`)."""
+with ``year``, the annual briefing (jobs.brief_year); with ``--done``, the 完成事项通报 on the tasks
+that became 已完成 in a month (:func:`run_done`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
 from pathlib import Path
 
+from jobs.brief_year import brief_year
 from office.atomic import atomic_path, free_name
 from office.dates import parse_quarter, period_label, quarter_label
 from office.errors import DubanError, command
@@ -24,21 +25,27 @@ DONE_NOTICE = "done"  # office.ledger.notices kind of a 完成事项通报
 
 @dataclass(frozen=True)
 class Request:
-    """One of the two: ``month`` (the monthly livelihood briefing) or ``quarter`` (2025Q1); or
-    ``done`` (the 完成事项通报 of ``month``, or of the latest month with a completion not yet announced)."""
+    """One of: ``month`` (the monthly livelihood briefing), ``quarter`` (2025Q1) or ``year`` (the
+    annual briefing); or ``done`` (the 完成事项通报 of ``month``, or of the latest month with a
+    completion not yet announced)."""
 
     month: str | None = None
     quarter: str | None = None
+    year: int | None = None
     done: bool = False
 
 
 def run(ws: Workspace, request: Request, now: datetime) -> Report:
     if request.done:
+        if request.year is not None:
+            raise DubanError("完成事项通报按月生成：--done 不能与 --year 同时使用，可以加 --month 指定月份。")
         return run_done(ws, request, now)
+    if request.year is not None:
+        return run_year(ws, request, now)
     month, quarter = request.month, request.quarter
     if bool(month) == bool(quarter):
-        raise DubanError("--month、--quarter 必须指定其中之一：--month 为月度为民办实事通报，--quarter 为季度通报；"
-                         f"完成事项通报用 --done（可加 --month）。请运行 {command('brief -h')} 查看用法。")
+        raise DubanError("--month、--quarter、--year 必须指定其中之一：--month 为月度为民办实事通报，--quarter 为季度通报，"
+                         f"--year 为年度通报；完成事项通报用 --done（可加 --month）。请运行 {command('brief -h')} 查看用法。")
     folder = ws.folder("briefings")
     if month:
         data = build_month(ws, month, now)
@@ -78,6 +85,13 @@ def run(ws: Workspace, request: Request, now: datetime) -> Report:
                   data={"briefing": str(path), "counts": counts, "title": facts.title,
                         "months": facts.months_issued, "months_not_issued": facts.months_not_issued,
                         "chart_font": chart.font if chart else None})
+
+
+def run_year(ws: Workspace, request: Request, now: datetime) -> Report:
+    """brief --year: the annual briefing (jobs.brief_year); no other period may be given with it."""
+    if request.month or request.quarter:
+        raise DubanError("--year（年度通报）不能与 --month 或 --quarter 同时使用，请只指定其中之一。")
+    return brief_year(ws, request.year, now)
 
 
 # --------------------------------------------------------------------------- 完成事项通报

@@ -157,11 +157,13 @@ _TABLE = (
         "密码放在环境变量中（[mail.imap] password_env）。",
         "jobs.fetch", options=(dry_run("只列出将要收取的邮件和附件，不写任何文件，也不改动邮箱"),)),
     Command(
-        "merge", "汇总生成月度台账（含迟报、未报、内容不全等问题）",
-        "根据已接收的报送生成 trackers/ 下的月度台账：总览、台账、报送情况、问题清单、发现问题和为民办实事。",
-        "jobs.merge", options=(
-            opt("--month", type=MONTH_VALUE, required=True, metavar="月份", help="台账月份，如 2025-03"),
-        )),
+        "merge", "汇总生成月度台账（含迟报、未报、内容不全等问题）或全年台账",
+        "根据已接收的报送生成 trackers/ 下的月度台账（--month）：总览、台账、报送情况、问题清单、发现问题和为民办实事；"
+        "或全年台账（--year）：总览和进度图表、各任务逐月红黄绿和完成进度、各单位逐月报送情况。",
+        "jobs.merge", options=(Group((
+            opt("--month", type=MONTH_VALUE, metavar="月份", help="台账月份，如 2025-03"),
+            opt("--year", type=YEAR_VALUE, metavar="年份", help="全年台账的年份，如 2025（生成 trackers/2025年_全年台账.xlsx）"),
+        ), required=True),)),
     Command(
         "send", "把报送表通过邮件发给各单位",
         "给每个单位发送一封邮件，附上该单位的报送表。已发送过的不会重复发送（除非加 --resend）。SMTP 设置在 duban.toml 的 [mail] 中，密码放在环境变量中。",
@@ -182,13 +184,14 @@ _TABLE = (
             dry_run("只把邮件写成 .eml 文件供检查，不发送"),
         )),
     Command(
-        "brief", "生成通报（Word）：月度为民办实事、季度全部任务",
+        "brief", "生成通报（Word）：月度为民办实事、季度和年度全部任务、完成事项",
         "根据台账数据生成通报文稿（.docx）：--month 为为民办实事进展月度通报，--quarter 为重点任务落实情况季度通报，"
-        "--done 为完成事项通报（当月新完成、尚未通报的任务，每项只通报一次）。"
+        "--year 为重点任务全年落实情况的年度通报，--done 为完成事项通报（当月新完成、尚未通报的任务，每项只通报一次）。"
         "文稿标题和各部分标题可在 duban.toml 的 [brief] 中修改。",
         "jobs.brief", options=(Group((
             opt("--month", type=MONTH_VALUE, metavar="月份", help="月度通报的月份，如 2025-03；与 --done 同用时为完成事项通报的月份"),
             opt("--quarter", type=QUARTER_VALUE, metavar="季度", help="季度通报的季度，如 2025Q1"),
+            opt("--year", type=YEAR_VALUE, metavar="年份", help="年度通报（重点任务全年落实情况）的年份，如 2025"),
         )), opt("--done", action="store_true",
                 help="生成完成事项通报：列出该月新完成（销号）、尚未通报的任务；不加 --month 时取有此类任务的最近一个月"))),
     Command(

@@ -1,4 +1,5 @@
-"""merge: the month's tracker (台账) from the accepted returns."""
+"""merge: the month's tracker (台账) from the accepted returns; with ``year``, the year tracker
+(jobs.merge_year)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from jobs.merge_year import merge_year
 from office.atomic import atomic_path, free_name
+from office.errors import DubanError
 from office.model import Report
 from office.month import MonthData, build_month
 from sheets.template import load_template
@@ -20,10 +23,17 @@ def tracker_path(ws: Workspace, data: MonthData) -> Path:
 
 @dataclass(frozen=True)
 class Request:
-    month: str  # 2025-03 or 2025年3月
+    """One of the two: ``month`` (the month's tracker) or ``year`` (the year tracker)."""
+
+    month: str | None = None  # 2025-03 or 2025年3月
+    year: int | None = None
 
 
 def run(ws: Workspace, request: Request, now: datetime) -> Report:
+    if bool(request.month) == (request.year is not None):
+        raise DubanError("请指定 --month（月度台账，如 --month 2025-03）或 --year（全年台账，如 --year 2025）其中之一。")
+    if request.year is not None:
+        return merge_year(ws, request.year, now)
     data = build_month(ws, request.month, now)
     wanted = tracker_path(ws, data)
     path = free_name(wanted)

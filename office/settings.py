@@ -86,6 +86,7 @@ RECEIPT_MODES = ("problems", "all", "off")
 class BriefSettings:
     monthly_title: str = "关于{period}为民办实事项目进展情况的通报"
     quarterly_title: str = "关于{period}政府工作报告重点任务落实情况的通报"
+    yearly_title: str = "关于{period}政府工作报告重点任务落实情况的通报"  # {period}: 2025年度
     section_overall: str = "一、总体情况"
     section_progress: str = "二、推进情况"
     section_problems: str = "三、存在的问题"
