@@ -107,6 +107,7 @@ class TaskFact:
     rule: str = ""
     done: bool = False
     done_period: str = ""
+    own_schedule: bool = False  # 序时进度 from the task's own 完成时限 (else the month's, said once)
 
     @property
     def gap(self) -> float | None:
@@ -117,10 +118,12 @@ class TaskFact:
 
     @property
     def progress_words(self) -> str:
-        """"完成进度55%，序时进度75%，落后20个百分点", "" without a 完成进度."""
+        """"完成进度55%，落后20个百分点" (the month's 序时进度 is said once, in 总体情况), with
+        "序时进度50%" between for a task with its own 完成时限; "" without a 完成进度."""
         if self.gap is None:
             return ""
-        return f"完成进度{percent_text(self.percent)}，序时进度{percent_text(self.schedule)}，{gap_text(self.gap)}"
+        own = f"序时进度{percent_text(self.schedule)}，" if self.own_schedule else ""
+        return f"完成进度{percent_text(self.percent)}，{own}{gap_text(self.gap)}"
 
     @property
     def lead_names(self) -> str:
@@ -329,7 +332,7 @@ def _task_fact(row: TaskRow, state_of: dict[str, UnitState], mixed: bool) -> Tas
     return TaskFact(t.id, t.kind, t.seq, t.category, t.text, _label(t.kind, t.seq, mixed), status, achieved,
                     _reason(status, leads, co_behind, p), leads, co, co_behind, problems,
                     percent=p.percent if p else None, schedule=p.schedule if p else None, rule=p.rule if p else "",
-                    done=done, done_period=p.done_period if done else "")
+                    done=done, done_period=p.done_period if done else "", own_schedule=p is not None and p.due is not None)
 
 
 def _reason(status: str, leads: list[LeadReport], co_behind: tuple[str, ...], progress: Progress | None = None) -> str:
@@ -480,3 +483,11 @@ def quarterly_facts(months: list[MonthData], settings: BriefSettings, office: st
 
 __all__ = ["BriefFacts", "TaskFact", "CategoryFact", "LeadReport", "Lapse", "Issue", "Tally", "tally", "by_gap",
            "monthly_facts", "quarterly_facts", "shorten", "short_name", "seq_ranges", "fill", "STATUS_MEANING"]
+
+
+def schedule_words(facts: BriefFacts) -> str:
+    """The month's 序时进度, said once, when some task reports a 完成进度: the gaps below refer to it."""
+    common = next((x.schedule for x in facts.tasks if x.percent is not None and not x.own_schedule and x.schedule is not None), None)
+    if common is None:
+        return ""
+    return f"{facts.month}月底序时进度为{percent_text(common)}，以下所列进度落后的百分点数均与此对照。"

@@ -18,11 +18,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from sheets.briefing_facts import BriefFacts, CategoryFact, Issue, LeadReport, Tally, TaskFact, by_gap, seq_ranges, shorten
+from sheets.briefing_facts import (BriefFacts, CategoryFact, Issue, LeadReport, Tally, TaskFact, by_gap, schedule_words,
+                                   seq_ranges, shorten)
 
 RECIPIENTS = "各街道办事处，区政府各部门："
 COLOR = {"绿": "绿色", "黄": "黄色", "红": "红色", "—": "未下发"}
-LEGEND = "（绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送）"
+LEGEND = "（绿色表示完成阶段目标、进度符合序时要求，黄色表示推进中、进度落后或信息不全，红色表示未完成阶段目标、进度严重落后或未报送）"
 MAX_DETAILED = 6  # red and yellow projects given a paragraph each; more are listed
 MAX_NAMED = 3  # units named for one reported problem before "等N个单位"
 
@@ -101,6 +102,11 @@ def _done_words(n: int, new: int, when: str) -> str:
 
 def overall_text(facts: BriefFacts) -> str:
     """总体情况, one paragraph."""
+    s = _overall_text(facts)
+    return s + schedule_words(facts) if facts.issued else s
+
+
+def _overall_text(facts: BriefFacts) -> str:
     c, tc, t = facts.counts, facts.task_counts, facts.tally
     if facts.scope == "monthly":
         if not facts.issued:

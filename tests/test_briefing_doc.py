@@ -473,7 +473,9 @@ def test_progress_facts_and_annex_columns(tmp_path):
     f = monthly_facts(with_progress(march()), BriefSettings(), OFFICE)
     by_id = {t.id: t for t in f.tasks}
     assert by_id["livelihood-4"].gap == 20.0 and by_id["livelihood-1"].gap == 10.0 and by_id["livelihood-3"].gap is None
-    assert by_id["livelihood-1"].progress_words == "完成进度15%，序时进度25%，落后10个百分点"
+    # the month's 序时进度 is said once, in 总体情况; a task with its own 完成时限 says its own
+    assert by_id["livelihood-1"].progress_words == "完成进度15%，落后10个百分点"
+    assert by_id["livelihood-4"].progress_words == "完成进度30%，序时进度50%，落后20个百分点"
     assert f.task_counts["done"] == 1 and f.task_counts["done_new"] == 1  # 实事2 (年度3 is not in the monthly scope)
     p = tmp_path / "m.docx"
     write_briefing(p, f, None)
@@ -497,7 +499,7 @@ def test_monthly_progress_lists_the_projects_behind_by_gap_with_their_progress(t
     # 实事4 (20 behind), 实事1 (10 behind), then 实事3 (no 完成进度): by gap, not by colour or number
     assert [re.search(r"第(\d)项", x).group(1) for x in items] == ["4", "1", "3"]
     assert "完成进度30%，序时进度50%，落后20个百分点" in items[0]
-    assert "完成进度15%，序时进度25%，落后10个百分点" in items[1]
+    assert "完成进度15%，落后10个百分点" in items[1]
     assert "完成进度" not in items[2]
     assert "第2项已全部完成，予以销号，均为本月新完成。" in prog[0]
     overall = "".join(section(p, "一、总体情况"))
@@ -523,8 +525,9 @@ def test_quarterly_lists_tasks_behind_by_gap_within_each_colour():
     text = blocks[i + 1].text
     # red: 实事3 (20 behind) before 实事1 (10 behind), though 1 comes first in the table
     assert text.index("为民办实事第3项") < text.index("为民办实事第1项")
-    assert "完成进度5%，序时进度25%，落后20个百分点" in text
+    assert "完成进度5%，落后20个百分点" in text
     overall = [b.text for b in blocks if b.kind == "p"][0]
+    assert overall.endswith("3月底序时进度为25%，以下所列进度落后的百分点数均与此对照。")
     assert "已完成（销号）2项（其中3月新完成1项）" in overall
     city = blocks[next(j for j, b in enumerate(blocks) if b.text == "（三）城市建设") + 1].text
-    assert "完成进度12.5%，序时进度25%，落后12.5个百分点" in city
+    assert "完成进度12.5%，落后12.5个百分点" in city
