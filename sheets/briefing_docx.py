@@ -208,6 +208,27 @@ def _shade(cell, fill: str) -> None:
     tcpr.append(shd)
 
 
+def header_table(doc, columns):  # noqa: ANN001, ANN201 - python-docx Document; [(header, width cm)]
+    """A bordered table with its grey header row (repeated on every page), the columns
+    ``columns`` wide: (table, widths). Every table of the briefings starts so."""
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _borders(table)
+    _cell_margins(table)
+    widths = [Cm(w) for _, w in columns]
+    for col, w in zip(table.columns, widths):
+        col.width = w
+    head = table.rows[0]
+    _row_flags(head, header=True)
+    for cell, (name, _), w in zip(head.cells, columns, widths):
+        cell.width = w
+        _cell(cell, name, WD_ALIGN_PARAGRAPH.CENTER, font=FONT_H1)
+        _shade(cell, "D9D9D9")
+    return table, widths
+
+
 def _borders(table) -> None:
     tblpr = table._tbl.tblPr
     old = tblpr.find(qn("w:tblBorders"))
@@ -303,21 +324,7 @@ def _annex(doc, facts: BriefFacts) -> None:
     _para(doc, "附件", "一级标题", indent=0)
     _para(doc, facts.annex_title, "附件标题")
     columns = [(("项目" if facts.scope == "monthly" else "任务") if h == "任务" else h, w) for h, w in ANNEX_COLUMNS]
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _borders(table)
-    _cell_margins(table)
-    widths = [Cm(w) for _, w in columns]
-    for col, w in zip(table.columns, widths):
-        col.width = w
-    head = table.rows[0]
-    _row_flags(head, header=True)
-    for cell, (name, _), w in zip(head.cells, columns, widths):
-        cell.width = w
-        _cell(cell, name, WD_ALIGN_PARAGRAPH.CENTER, font=FONT_H1)
-        _shade(cell, "D9D9D9")
+    table, widths = header_table(doc, columns)
     center = WD_ALIGN_PARAGRAPH.CENTER
     left = WD_ALIGN_PARAGRAPH.LEFT
     aligns = (center, left, left, left, left, center, center, center, center, center)

@@ -17,17 +17,15 @@ from datetime import date
 from pathlib import Path
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 
 from office.atomic import atomic_path
 from office.dates import cn_date, period_label
 from office.model import KIND_LABELS
 from sheets.tracker.cell_text import task_label
 from office.month_data import MonthData
-from sheets.briefing_docx import (FONT_H1, SIZE_BODY, _borders, _cell, _cell_margins, _fit, _para, _row_flags, _setup,
-                                  _shade, _title)
+from sheets.briefing_docx import SIZE_BODY, _cell, _fit, _para, _row_flags, _setup, _title, header_table
 from sheets.briefing_facts import shorten
 from sheets.briefing_text import RECIPIENTS
 
@@ -129,21 +127,7 @@ def write_done_brief(path: Path, facts: DoneFacts) -> None:
     _para(doc, RECIPIENTS, "主送")
     _para(doc, facts.intro)
 
-    table = doc.add_table(rows=1, cols=len(COLUMNS))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _borders(table)
-    _cell_margins(table)
-    widths = [Cm(w) for _, w in COLUMNS]
-    for col, w in zip(table.columns, widths):
-        col.width = w
-    head = table.rows[0]
-    _row_flags(head, header=True)
-    for cell, (name, _), w in zip(head.cells, COLUMNS, widths):
-        cell.width = w
-        _cell(cell, name, WD_ALIGN_PARAGRAPH.CENTER, font=FONT_H1)
-        _shade(cell, "D9D9D9")
+    table, widths = header_table(doc, COLUMNS)
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     aligns = (center, left, left, center, left)
     lines = _lines_per_cell(len(facts.items))
