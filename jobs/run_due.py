@@ -7,6 +7,10 @@ After each merge (of the months a collect touched, and the final one after a dea
 month shows tasks that became 已完成, the 完成事项通报 is drafted (``brief --done --month``) for
 those not yet announced: once per task and month (the ledger's notices), recorded as the run
 ``brief-done``; nothing is drafted, and nothing recorded, when every completion was announced.
+
+After December's deadline (in January of the next year) the year's documents are made once
+(``year-end``): the year tracker (``merge --year``), the 考核 scores (``score --year``) and the
+annual briefing (``brief --year``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from jobs.inbox import inbox_files
 
 @dataclass(frozen=True)
 class Due:
-    job: str  # send-plan | send-status | remind | overdue | collect | merge | brief-month | brief-quarter
+    job: str  # send-plan | send-status | remind | overdue | collect | merge | brief-month | brief-quarter | year-end
     period: str
     at: datetime
 
@@ -69,13 +73,15 @@ def calendar_of_year(ws: Workspace) -> list[Due]:
             out.append(Due("brief-month", period, end_of(due) + timedelta(seconds=1)))
             if m % 3 == 0:
                 out.append(Due("brief-quarter", f"{y}Q{m // 3}", end_of(due) + timedelta(seconds=1)))
+            if m == 12:
+                out.append(Due("year-end", str(y), end_of(due) + timedelta(seconds=1)))
         except CalendarGap:
             continue  # reported by `deadlines`; nothing can be scheduled past the known calendar
     out.sort(key=lambda d: (d.at, list(JOB_ORDER).index(d.job)))
     return out
 
 
-JOB_ORDER = ("collect", "merge", "brief-month", "brief-quarter", "send-plan", "send-status", "remind", "overdue")
+JOB_ORDER = ("collect", "merge", "brief-month", "brief-quarter", "year-end", "send-plan", "send-status", "remind", "overdue")
 MAIL_JOBS = ("send-plan", "send-status", "remind", "overdue")
 WINDOW_DAYS = 40  # a missed job is caught up within this many days, not forever
 
@@ -95,6 +101,7 @@ STEPS: dict[str, Callable[[str, bool], list[tuple[str, dict]]]] = {
     "merge": lambda p, dry: [("merge", {"month": p})],
     "brief-month": lambda p, dry: [("brief", {"month": p})],
     "brief-quarter": lambda p, dry: [("brief", {"quarter": p})],
+    "year-end": lambda p, dry: [("merge", {"year": int(p)}), ("score", {"year": int(p)}), ("brief", {"year": int(p)})],
 }
 
 
@@ -109,6 +116,8 @@ def wanted(ws: Workspace, due: Due, now: datetime, issued: Callable[[str], bool]
         return now <= end_of(month_deadline(ws, y, m))
     if due.job == "brief-quarter":
         return any(issued(f"{y_}-{m_:02d}") for y_, m_ in _quarter_months(due.period))
+    if due.job == "year-end":
+        return any(issued(f"{due.period}-{m:02d}") for m in range(1, 13))
     return issued(due.period)
 
 
@@ -155,11 +164,13 @@ def run(ws: Workspace, request: Request, now: datetime, *, sleep: Callable[[floa
                 quiet=lambda r: not r.data.get("briefing"))
 
     def steps(due: Due) -> Report:
-        """The due job's commands in turn; the report is the last one's (send's, after generate)."""
-        report = Report(job=due.job)
-        for name, fields in STEPS[due.job](due.period, dry_run):
-            report = call(name, ws, now, hooks, **fields)
-        return report
+        """The due job's commands in turn; the report is the last one's (send's, after generate),
+        or for the year's documents all three summaries."""
+        reports = [call(name, ws, now, hooks, **fields) for name, fields in STEPS[due.job](due.period, dry_run)]
+        if due.job != "year-end":
+            return reports[-1] if reports else Report(job=due.job)
+        return Report(job=due.job, summary="".join(r.summary if r.summary.endswith("。") else r.summary + "。" for r in reports),
+                      warnings=[w for r in reports for w in r.warnings], data={"steps": [r.data for r in reports]})
 
     issued_months: dict[str, bool] = {}
 

@@ -135,6 +135,7 @@ def job_label(job: str, period: str) -> str:
         "merge-final": f"生成{month}台账",
         "brief-month": f"生成{month}为民办实事进展通报",
         "brief-quarter": f"生成{period_label(period)}通报",
+        "year-end": f"生成{period}年全年台账、考核评分和年度通报",
     }
     label = labels.get(base, base)
     return label + "（预览）" if preview else label

@@ -519,7 +519,7 @@ def test_calendar_of_year_is_ordered_and_complete(tmp_path):
         assert [d.at for d in cal] == sorted(d.at for d in cal)
         jobs = Counter(d.job for d in cal)
         assert jobs == {"send-plan": 1, "send-status": 12, "remind": 12, "overdue": 12, "merge": 12,
-                        "brief-month": 12, "brief-quarter": 4}
+                        "brief-month": 12, "brief-quarter": 4, "year-end": 1}
     finally:
         ws.close()
 
