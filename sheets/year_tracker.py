@@ -33,7 +33,7 @@ YEAR_SHEETS = ("总览", "任务进度", "报送情况")
 TASK_HEADS = (("seq", "序号", 5), ("category", "类别", 12), ("text", "重点任务", 40), ("lead_units", "牵头单位", 12),
               ("item", "项目", 5))
 MONTH_WIDTH = 6.5  # 任务进度: one month's light / 完成进度 ("66.7%", "未下发")
-DONE_WIDTH = 12  # 任务进度: 已完成时间 ("2025年3月", "2月完成，3月回退" on two lines)
+DONE_WIDTH = 16  # 任务进度: 已完成时间 ("2025年3月", "2月完成，3月回退" on one line)
 UNIT_MONTH_WIDTH = 11  # 报送情况: one month's label, "迟报12个工作日" on one line
 STATE_ITEM, PROGRESS_ITEM = "状态", "进度"
 DONE_FILL = {"bg_color": "#BDD7EE", "font_color": "#1F4E79"}

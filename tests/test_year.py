@@ -31,7 +31,7 @@ from office.year import build_year
 from office.year_data import MONTHS, YearData
 from sheets.briefing_year import problem_texts, yearly_facts
 from sheets.year_tracker import write_year_tracker
-from year_fixture import (BUILT, CATEGORIES, FINAL, ISSUED_MONTHS, LEADS, NOW, SCORE_KINDS, TEXTS, build_timeline,
+from year_fixture import (BUILT, CATEGORIES, FINAL, LEADS, NOW, SCORE_KINDS, TEXTS, build_timeline,
                           done_months, lead_answer, mean_progress, schedule, shown)
 
 
