@@ -3,10 +3,11 @@
 :func:`build_year` builds every month from January to the month of ``now`` with
 :func:`office.month.build_month` (at the same ``now``), takes what the year view needs and closes
 the month before building the next one, so that twelve months of lines are never held: per task
-its light and :class:`~office.month_data.Progress`, and (issued months only) what its lead
-units reported; per unit its :class:`~office.month_data.UnitState` label; the month's counts.
+its light and :class:`~office.month_data.Progress`, and (issued months only) whether a lead unit
+returned its form and what it reported; per unit its :class:`~office.month_data.UnitState` label; the month's counts.
 Months after the month of ``now`` are 未开始 and not built; a month whose form was issued to
-no unit is 未下发 (its units are 未下发 in build_month already; its tasks get no light).
+no unit is 未下发 (its units are 未下发 in build_month already; its tasks get no light, and its
+categories no mean 完成进度).
 
 The records are in :mod:`office.year_data`, which the document writers import.
 """
@@ -40,12 +41,14 @@ def last_month(year: int, now: datetime) -> int:
     return 0
 
 
-def category_means(progress: list[Progress | None]) -> CategoryMonth:
-    """The mean 完成进度 (of the tasks that reported one) and mean 序时进度 of some tasks' Progress."""
+def category_means(progress: list[Progress | None], issued: bool = True) -> CategoryMonth:
+    """The mean 完成进度 (of the tasks that reported one; an 已完成 task at 100%) and mean 序时进度 of
+    some tasks' Progress; in a month not ``issued`` no 完成进度 (nothing was reported)."""
     got = [p for p in progress if p is not None]
-    reported = [p.percent for p in got if p.percent is not None]
-    return CategoryMonth(round(sum(reported) / len(reported), 1) if reported else None,
-                         round(sum(p.schedule for p in got) / len(got), 1) if got else None, len(reported), len(progress))
+    reported = [p for p in got if p.percent is not None] if issued else []
+    return CategoryMonth(round(sum(p.percent for p in reported) / len(reported), 1) if reported else None,
+                         round(sum(p.schedule for p in got) / len(got), 1) if got else None, len(reported), len(progress),
+                         sum(1 for p in reported if p.done))
 
 
 def _short(text: object) -> str:
@@ -53,11 +56,15 @@ def _short(text: object) -> str:
     return s if len(s) <= SUMMARY_CHARS else s[: SUMMARY_CHARS - 1] + "…"
 
 
-def _lead_reports(data: MonthData) -> dict[str, tuple[str, str]]:
-    """task id -> (完成情况, 存在问题) its lead units reported this month (the lines are read once)."""
+def _lead_reports(data: MonthData) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """task id -> (完成情况, 存在问题) its lead units reported this month, and the ids of the tasks
+    some lead unit returned its form for (the lines are read once)."""
     out: dict[str, tuple[str, str]] = {}
+    returned: set[str] = set()
     for row in data.rows:
         leads = [ln for ln in row.lines if ln.role == "牵头"] or row.lines[:1]
+        if any(ln.reported for ln in leads):
+            returned.add(row.task.id)
         said = [(ln.unit, _short(ln.values.get("progress"))) for ln in leads if ln.reported and ln.values.get("progress")]
         problems = [(ln.unit, _short(ln.values.get("problems"))) for ln in leads
                     if ln.reported and not is_no_problem(str(ln.values.get("problems") or ""))]
@@ -65,7 +72,7 @@ def _lead_reports(data: MonthData) -> dict[str, tuple[str, str]]:
             one = len(leads) == 1
             out[row.task.id] = ("；".join(p if one else f"{u}：{p}" for u, p in said),
                                 "；".join(p if one else f"{u}：{p}" for u, p in problems))
-    return out
+    return out, returned
 
 
 def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
@@ -105,10 +112,11 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
             plan_findings = dict(Counter(f.kind for f in data.findings if f.period != data.period))
             if issued and now > end_of(data.deadline):
                 passed.append(m)
+            said, returned = _lead_reports(data) if issued else ({}, set())
             for t, light, p in zip(data.rows.tasks, data.rows.statuses, data.rows.progress):
                 i = pos.get(t.id)
                 if i is not None:
-                    tasks[i].months[m - 1] = TaskMonth(light if issued else NOT_ISSUED, p)
+                    tasks[i].months[m - 1] = TaskMonth(light if issued else NOT_ISSUED, p, t.id in returned)
             for u in data.units:
                 i = unit_pos.get(u.unit)
                 if i is None:
@@ -118,12 +126,11 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
                 y.late_days[m - 1] = u.late_days if u.state == "late" else 0
                 y.blank[m - 1] = u.blank
                 y.plan = data.history.get(u.unit, {}).get("年度计划", y.plan)
-            if issued:
-                for tid, (said, problems) in _lead_reports(data).items():
-                    i = pos.get(tid)
-                    if i is not None:
-                        tasks[i].lead_progress = said or tasks[i].lead_progress
-                        tasks[i].lead_problems = problems
+            for tid, (progress, problems) in said.items():
+                i = pos.get(tid)
+                if i is not None:
+                    tasks[i].lead_progress = progress or tasks[i].lead_progress
+                    tasks[i].lead_problems = problems
             if data.not_issued_note and data.not_issued_note not in notes:
                 notes.append(data.not_issued_note)
             warnings += [w for w in data.warnings if w not in warnings]
@@ -136,7 +143,7 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
     by_category: dict[str, list[CategoryMonth | None]] = {}
     for name in [ALL_TASKS, *categories]:
         members = tasks if name == ALL_TASKS else [t for t in tasks if t.category == name]
-        by_category[name] = [category_means([t.months[m - 1].progress for t in members])
+        by_category[name] = [category_means([t.months[m - 1].progress for t in members], status[m - 1] == ISSUED)
                              if status[m - 1] != MONTH_NOT_STARTED else None for m in MONTHS]
     return YearData(year, now, status, deadlines, tasks, units, categories, by_category, counts, final, warnings, notes,
                     plan_findings)

@@ -15,8 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from office.dates import period_label
 from office.model import Task
 from office.month_data import STATE_LABELS, Progress
+from office.progress import percent_text
 from office.wording import percent, rate
 
 MONTHS = tuple(range(1, 13))
@@ -24,6 +26,7 @@ NOT_STARTED = "未开始"  # a month after the month of "now": not built
 NOT_ISSUED = STATE_LABELS["not_issued"]  # 未下发
 DONE = "已完成"  # a task 销号 (its lead reported 100% and 是)
 NO_LIGHT = "—"  # a task with no light yet (no month issued)
+NO_PERCENT = "—"  # a lead unit that returned its form without a 完成进度 (as the month's tracker)
 LIVELIHOOD_CATEGORY = "为民办实事"
 UNCATEGORISED = "未分类"
 ALL_TASKS = "全部任务"  # the row of every task in the progress table and its chart
@@ -44,10 +47,27 @@ def category_of(task: Task) -> str:
 @dataclass(frozen=True)
 class TaskMonth:
     """A task in one month: ``light`` is the month's tracker 状态 (红/黄/绿), or 未下发 / 未开始;
-    ``progress`` its Progress that month (None for a month not built)."""
+    ``progress`` its Progress that month (None for a month not built); ``reported``: a lead unit
+    returned its form that month (a blank one included), as the month's tracker lines show it."""
 
     light: str
     progress: Progress | None = None
+    reported: bool = False
+
+    @property
+    def done(self) -> bool:
+        """已完成 (销号) that month."""
+        return bool(self.progress is not None and self.progress.done)
+
+    @property
+    def shown(self) -> str:
+        """The task's 完成进度 as the month's tracker prints it on its lead unit's line: "55%" (the
+        lowest of several leads'; 100% while 已完成), "—" when the lead returned its form without
+        one, "" when it did not report (or the month was not built)."""
+        p = self.progress
+        if p is not None and p.percent is not None:
+            return percent_text(p.percent)
+        return NO_PERCENT if self.reported and p is not None else ""
 
 
 @dataclass
@@ -91,6 +111,39 @@ class TaskYear:
     def state(self) -> str:
         """年末状态: 已完成, or the final month's light."""
         return DONE if self.done else self.last_light
+
+    @property
+    def shown(self) -> str:
+        """The final month's 完成进度 as printed (:attr:`TaskMonth.shown`), "" when none."""
+        return self.months[self.final_month - 1].shown if self.final_month else ""
+
+    def done_spans(self) -> list[tuple[int, int | None]]:
+        """(month it became 已完成, month a lead reported it not done or None while it stays) for
+        each time it was 已完成 up to the final month, in order."""
+        spans: list[tuple[int, int | None]] = []
+        before = False
+        for m in range(1, self.final_month + 1):
+            cell = self.months[m - 1]
+            if cell.progress is None:
+                continue
+            if cell.done and not before:
+                p = cell.progress.done_period
+                spans.append((int(p[5:7]) if p[5:7].isdigit() else m, None))
+            elif before and not cell.done:
+                spans[-1] = (spans[-1][0], m)
+            before = cell.done
+        return spans
+
+    @property
+    def done_history(self) -> str:
+        """已完成时间 as the year tracker prints it: "2025年3月" while 已完成; "2月完成，3月回退" for a
+        task reported not done after it was (with the current 已完成 month first when it is again);
+        "" when never 已完成."""
+        closed = [f"{a}月完成，{b}月回退" for a, b in self.done_spans() if b is not None]
+        if self.done:
+            head = period_label(self.done_period)
+            return head + (f"（{'；'.join(closed)}）" if closed else "")
+        return "；".join(closed)
 
     def count(self, light: str) -> int:
         """How many months the task was lit ``light``."""
@@ -155,12 +208,14 @@ class UnitYear:
 @dataclass(frozen=True)
 class CategoryMonth:
     """A category in one month: the mean 完成进度 of the tasks that reported one (None when none
-    did) and the mean 序时进度 of all its tasks, in percent; how many tasks reported."""
+    did; an 已完成 task counts as 100%) and the mean 序时进度 of all its tasks, in percent; how many
+    tasks reported (of them ``done`` 已完成). In a month not issued nothing is reported."""
 
     percent: float | None
     schedule: float | None
     reported: int
     tasks: int
+    done: int = 0  # of the ``reported``: tasks 已完成 (counted at 100%)
 
 
 @dataclass
@@ -263,5 +318,5 @@ def month_span(months: list[int]) -> str:
 
 
 __all__ = ["ALL_TASKS", "CategoryMonth", "DONE", "ISSUED", "LIVELIHOOD_CATEGORY", "MONTHS", "MONTH_NOT_ISSUED",
-           "MONTH_NOT_STARTED", "MONTH_STATUS_LABELS", "NO_LIGHT", "NOT_ISSUED", "NOT_STARTED", "TaskMonth", "TaskYear",
+           "MONTH_NOT_STARTED", "MONTH_STATUS_LABELS", "NO_LIGHT", "NO_PERCENT", "NOT_ISSUED", "NOT_STARTED", "TaskMonth", "TaskYear",
            "UNCATEGORISED", "UnitYear", "YearData", "category_of", "month_span"]

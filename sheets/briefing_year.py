@@ -146,7 +146,8 @@ def overall_text(f: YearFacts) -> str:
               f"绿色{c['green']}项、黄色{c['yellow']}项、红色{c['red']}项{LEGEND}。")
         if f.progress_reported:
             o = f.overall
-            s += (f"牵头单位填报了完成进度的{o.reported}项任务，平均完成进度{percent_text(o.percent)}，"
+            with_done = f"（含已完成{o.done}项，按100%计）" if o.done else ""
+            s += (f"有完成进度的{o.reported}项任务{with_done}，平均完成进度{percent_text(o.percent)}，"
                   f"序时进度{percent_text(o.schedule)}，{_gap_words(o)}。")
     return s + _reporting(f)
 
@@ -231,12 +232,12 @@ def problem_texts(f: YearFacts) -> list[str]:
     items: list[str] = []
     c = f.counts
     many_red = sorted((t for t in f.tasks if t.count("红") >= MANY_RED and not t.done), key=lambda t: -t.count("红"))
-    if c["red"] or many_red:
+    gaps = sorted((t for t in f.tasks if not t.done and t.progress is not None
+                   and (t.progress.gap or 0) >= f.behind_gap), key=lambda t: -(t.progress.gap or 0))
+    if c["red"] or many_red or gaps:
         s = f"部分任务推进滞后。截至{f.final_month}月，{c['red']}项任务列为红色、{c['yellow']}项列为黄色"
         if many_red:
             s += "；多个月列为红色的有：" + _listed(many_red, lambda t: f"{task_name(t)}（{lead_names(t)}，{t.count('红')}个月）")
-        gaps = sorted((t for t in f.tasks if not t.done and t.progress is not None
-                       and (t.progress.gap or 0) >= f.behind_gap), key=lambda t: -(t.progress.gap or 0))
         if gaps:
             s += f"；完成进度落后序时进度{f.behind_gap:g}个百分点以上的有：" + _listed(gaps, lambda t: f"{task_name(t)}（完成进度{percent_text(t.progress.percent)}，"
                                                                  f"{gap_text(t.progress.gap)}）")

@@ -226,10 +226,8 @@ def _task_annex(doc, f: YearFacts) -> None:
     for gi, k in enumerate(f.categories, start=1):
         _group_row(table, f"（{cn_number(gi)}）{k.name}")
         for t in k.tasks:
-            p = t.progress
             values = (str(t.task.seq), _fit(t.task.text, w_task, 2), _fit("、".join(t.task.lead_units) or "—", w_lead, 2),
-                      *(light_mark(t.light(m)) for m in MONTHS), t.state,
-                      percent_text(p.percent) if p is not None else "—")
+                      *(light_mark(t.light(m)) for m in MONTHS), t.state, t.shown)
             cells = _row(table, widths, values, aligns)
             for m in MONTHS:
                 fill = STATUS_FILL.get(t.light(m))
@@ -243,7 +241,7 @@ def _task_annex(doc, f: YearFacts) -> None:
         _cell(row.cells[0].merge(row.cells[-1]), "本年度无纳入督办的任务。", center)
     note = ("注：各月一栏为当月台账的状态，绿色表示完成阶段目标，黄色表示推进中或信息不全，红色表示未完成阶段目标或未报送，"
             f"“—”表示该月落实情况表未下发，空白表示尚未到该月；{final}一栏取{f.final_month or '—'}月的状态，“已完成”表示已销号；"
-            "完成进度为牵头单位填报的完成进度，“—”为未填报。")
+            f"完成进度为牵头单位{f.final_month or ''}月填报的完成进度，“—”为报送了但未填完成进度，空白为未报送。")
     par = _para(doc, note, "表格文字")
     par.paragraph_format.space_before = Pt(4)
 

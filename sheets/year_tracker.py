@@ -2,8 +2,9 @@
 
 Sheets, in order: 总览 (the year's counts, the month-by-month table, the legend, and per category
 the mean 完成进度 against 序时进度 by month, as a table and as native charts), 任务进度 (per task
-two rows: the month's light, exactly the month's tracker 状态, and the 完成进度 under it; then the
-year-end state and when it was 已完成), 报送情况 (per unit the month's label, exactly the month's
+two rows: the month's light, exactly the month's tracker 状态, and the 完成进度 under it as the
+month's tracker prints it on the lead unit's line, on a blue ground while 已完成; then the year-end
+state and when it was 已完成, or when it was and was reported not done again), 报送情况 (per unit the month's label, exactly the month's
 tracker 报送情况 cell, and its counts). Sheets another module adds (the 考核 score) come after
 them: ``write_year_tracker(..., add_sheets=[fn])`` calls ``fn(workbook)`` with the open
 xlsxwriter Workbook once these are written, before it is closed.
@@ -21,18 +22,18 @@ from typing import Callable, Sequence
 
 import xlsxwriter
 
-from office.dates import cn_datetime, period_label
-from office.progress import percent_text
+from office.dates import cn_datetime
 from office.wording import STATUS_RULES, percent
 from office.year_data import (ALL_TASKS, DONE, ISSUED, MONTH_NOT_STARTED, MONTH_STATUS_LABELS, MONTHS, NO_LIGHT, NOT_ISSUED,
                               NOT_STARTED, TaskYear, YearData, month_span)
 from sheets.tracker.cell_text import TRUNCATED_NOTE, XL_MAX, _CONTROL, _SUSPECT, _cut_utf16, _put, utf16_len
-from sheets.tracker.layout import BODY_FONT, HEADER_FONT, PAGE_MARGINS, LayoutMixin, fit_height, text_lines
+from sheets.tracker.layout import BODY_FONT, FONT_SIZE, HEADER_FONT, PAGE_MARGINS, LayoutMixin, fit_height, text_lines
 
 YEAR_SHEETS = ("总览", "任务进度", "报送情况")
 TASK_HEADS = (("seq", "序号", 5), ("category", "类别", 12), ("text", "重点任务", 40), ("lead_units", "牵头单位", 12),
               ("item", "项目", 5))
 MONTH_WIDTH = 6.5  # 任务进度: one month's light / 完成进度 ("66.7%", "未下发")
+DONE_WIDTH = 16  # 任务进度: 已完成时间 ("2025年3月", "2月完成，3月回退" on one line)
 UNIT_MONTH_WIDTH = 11  # 报送情况: one month's label, "迟报12个工作日" on one line
 STATE_ITEM, PROGRESS_ITEM = "状态", "进度"
 DONE_FILL = {"bg_color": "#BDD7EE", "font_color": "#1F4E79"}
@@ -85,6 +86,8 @@ class _YearWriter(LayoutMixin):
             wb.set_properties({"title": self.title, "author": self.text(self.office), "company": self.text(self.office)})
             self._formats(wb)
             self.f_done = wb.add_format(DONE_FILL)
+            self.f_done_cell = wb.add_format({"font_name": BODY_FONT, "font_size": FONT_SIZE, "text_wrap": True,
+                                              "valign": "top", "border": 1, "align": "center", **DONE_FILL})
             self.f_info = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter", "text_wrap": True})
             self.f_one = wb.add_format({"font_name": BODY_FONT, "font_size": 11, "border": 1, "align": "center",
                                         "valign": "vcenter", "num_format": "0.0"})
@@ -102,12 +105,14 @@ class _YearWriter(LayoutMixin):
     def _task_sheet(self, ws) -> None:
         d = self.data
         heads = [*TASK_HEADS, *((f"m{m}", f"{m}月", MONTH_WIDTH) for m in MONTHS), ("state", final_head(d), 10),
-                 ("done", "已完成时间", 10)]
+                 ("done", "已完成时间", DONE_WIDTH)]
         col = {key: i for i, (key, _, _) in enumerate(heads)}
         width = {key: w for key, _, w in heads}
         legend = ("状态：" + "；".join(f"{k}——{STATUS_RULES[k]}" for k in ("红", "黄", "绿"))
                   + f"（即各月台账的“状态”）；{NOT_ISSUED}——该月落实情况表未下发；{NOT_STARTED}——尚未到该月。"
-                  f"进度：牵头单位填报的完成进度，“—”为未填报。{DONE}：牵头单位报告完成进度100%且完成阶段任务目标（销号）。")
+                  f"进度：牵头单位填报的完成进度（即各月台账牵头单位的“完成进度”），“—”为报送了但未填完成进度，空白为未报送。"
+                  f"{DONE}：牵头单位报告完成进度100%且完成阶段任务目标（销号），进度格为蓝底；"
+                  "已销号的任务以后又报告未完成的，按进度重新判断，“已完成时间”注明何月完成、何月回退。")
         total = sum(w for _, _, w in heads)
         ws.set_row(0, fit_height(text_lines(legend, total)))
         ws.merge_range(0, 0, 0, len(heads) - 1, legend, self.f_legend)
@@ -130,7 +135,7 @@ class _YearWriter(LayoutMixin):
         text = self.text
         task = t.task
         values = {"category": text(t.category), "text": text(task.text), "lead_units": text("、".join(task.lead_units))}
-        lines = max(text_lines(v, width[k]) for k, v in values.items())
+        lines = max(max(text_lines(v, width[k]) for k, v in values.items()), text_lines(t.done_history, width["done"]) - 1)
         if lines > 1:
             ws.set_row(r, self._capped(fit_height(lines)))
         ws.write_number(r, col["seq"], task.seq, self.f_block[("num", "first")])
@@ -145,16 +150,14 @@ class _YearWriter(LayoutMixin):
             c = col[f"m{m}"]
             grey = cell.light in (NOT_ISSUED, NOT_STARTED)
             ws.write_string(r, c, text(cell.light), self.f_grey if grey else self.f_center)
-            if cell.light == NOT_STARTED or cell.progress is None:
-                ws.write_blank(r + 1, c, None, self.f_center)
-            else:
-                ws.write_string(r + 1, c, percent_text(cell.progress.percent), self.f_grey if grey else self.f_center)
+            shown = cell.shown if cell.light != NOT_STARTED else ""
+            fmt = self.f_done_cell if cell.done else self.f_grey if grey else self.f_center
+            _put(ws, r + 1, c, shown, fmt)
         state = t.state
         ws.write_string(r, col["state"], state, self.f_grey if state == NO_LIGHT else self.f_center)
-        p = t.progress
-        _put(ws, r + 1, col["state"], percent_text(p.percent) if p is not None else "", self.f_center)
-        _put(ws, r, col["done"], period_label(t.done_period) if t.done else "", self.f_center)
-        ws.write_blank(r + 1, col["done"], None, self.f_center)
+        _put(ws, r + 1, col["state"], t.shown, self.f_done_cell if t.done else self.f_center)
+        ws.merge_range(r, col["done"], r + 1, col["done"], "", self.f_center)
+        _put(ws, r, col["done"], text(t.done_history), self.f_center)
 
     # ---------------------------------------------------------------- 报送情况
     COUNT_HEADS = (("due", "应报"), ("on_time", "按时"), ("late", "迟报"), ("missing", "未报"), ("late_days", "迟报工作日"))

@@ -1,18 +1,8 @@
 """The year view: the year tracker (merge --year) and the annual briefing (brief --year), built
 from months that went through the real flow (generate, send --record-only, units' returns filled
-with tests/fill.py by header text, collect, merge --month), checked cell for cell against the
-monthly trackers read back with openpyxl.
-
-The year of month_fixture's seven units, seen on 2025-06-05 10:00 (NOW):
-
-* January: no form generated (未下发);
-* February: issued to all; 区测试二局 late, 区测试七局 missing, the others on time;
-* March: issued to all; 区测试三局 returns a blank form (空表), 区测试四局 reports 否 (task 3 red),
-  区测试六局 late, 区测试七局 missing;
-* April: issued to 区测试一局..四局 only (the others 未下发); 一局 late, 四局 missing;
-* May: issued to all, due 2025-06-09 (after the Dragon Boat holiday): only 一局 has reported
-  (on time), the others are 未到截止日;
-* June: the month of NOW, no form generated (未下发); July..December 未开始.
+with tests/fill.py by header text, 完成进度（%） included, collect, merge --month), checked cell for
+cell against the monthly trackers read back with openpyxl, and against what the units filled
+(tests/year_fixture.py holds the timeline and works the expected values out by hand).
 """
 
 from __future__ import annotations
@@ -28,59 +18,48 @@ import docx
 import openpyxl
 import pytest
 
-import office.year as office_year
 from briefing_read import landscape_pages, needs_tools, page_texts, to_pdf
-from conftest import generate_forms, merge_month, run_cli
-from fill import lo_convert, soffice
-from jobs import brief, merge
-from month_fixture import U, full, give_back, issue, make_ws, plan_all
+from conftest import merge_month, run_cli
+from fill import form_sheet, lo_convert, locate, soffice
+from jobs import brief, merge, score
+from month_fixture import U, make_ws, outbox_form
 from office.errors import DubanError
-from office.month_data import Progress
-from office.progress import percent_text, schedule_pct
+from office.settings import BriefSettings
 from office.wording import percent
+from office.workspace import open_workspace
 from office.year import build_year
 from office.year_data import MONTHS, YearData
+from sheets.briefing_year import problem_texts, yearly_facts
 from sheets.year_tracker import write_year_tracker
+from year_fixture import (BUILT, CATEGORIES, FINAL, LEADS, NOW, SCORE_KINDS, TEXTS, build_timeline,
+                          done_months, lead_answer, mean_progress, schedule, shown)
 
-NOW = datetime(2025, 6, 5, 10)
-BUILT = range(1, 7)  # January .. June (the month of NOW)
-ON_TIME = {2: datetime(2025, 3, 3, 10), 3: datetime(2025, 4, 2, 10), 4: datetime(2025, 5, 6, 10), 5: datetime(2025, 6, 3, 10)}
-LATE = {2: datetime(2025, 3, 12, 10), 3: datetime(2025, 4, 14, 10), 4: datetime(2025, 5, 14, 10)}
-BLANK = {"progress": None, "problems": None, "next_steps": None, "achieved": None}
-# (month, unit) -> (received at, answer); a unit not named does not answer
-RETURNS = {
-    **{(2, u): (ON_TIME[2], full(f"{u}二月进展")) for u in (U[0], U[2], U[3], U[4], U[5])},
-    (2, U[1]): (LATE[2], full("二月进展（迟报）")),
-    **{(3, u): (ON_TIME[3], full(f"{u}三月进展")) for u in (U[0], U[1], U[4])},
-    (3, U[2]): (ON_TIME[3], BLANK),
-    (3, U[3]): (ON_TIME[3], full("三月：拆迁完成八成", achieved="否", problems="部分住户诉求尚未协调一致")),
-    (3, U[5]): (LATE[3], full("三月进展（迟报）")),
-    (4, U[0]): (LATE[4], full("四月进展（迟报）")),
-    **{(4, u): (ON_TIME[4], full(f"{u}四月进展")) for u in (U[1], U[2])},
-    (5, U[0]): (ON_TIME[5], full("五月进展")),
-}
-ISSUED = {2: U, 3: U, 4: U[:4], 5: U}
-ISSUED_AT = {2: datetime(2025, 2, 3, 9), 3: datetime(2025, 3, 3, 9), 4: datetime(2025, 4, 1, 9), 5: datetime(2025, 5, 6, 9)}
+
+def _with_score_kinds(ws):  # noqa: ANN001, ANN202
+    """The workspace reopened with [score.kinds] set as a clerk writes them in duban.toml."""
+    root = ws.root
+    ws.close()
+    cfg = root / "duban.toml"
+    text = cfg.read_text(encoding="utf-8")
+    for kind, points in SCORE_KINDS.items():
+        assert f"# {kind} = " in text, kind
+        text = re.sub(rf"^# {kind} = .*$", f"{kind} = {points}", text, count=1, flags=re.M)
+    cfg.write_text(text, encoding="utf-8")
+    return open_workspace(root)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """The workspace after the timeline, its monthly trackers (each merged at NOW), the year
-    tracker and the annual briefing."""
+    """The workspace after the timeline (year_fixture), its monthly trackers (each merged at NOW),
+    the year tracker, the annual briefing and the year's score book."""
     root = tmp_path_factory.mktemp("year") / "ws"
-    ws = make_ws(root)
+    ws = _with_score_kinds(make_ws(root))
     try:
-        plan_all(ws, U[:5] + U[6:], datetime(2025, 2, 14, 10))  # 区测试六局 never sends its plan
-        for m in (2, 3, 4, 5):
-            period = f"2025-{m:02d}"
-            generate_forms(ws, "status", period, now=ISSUED_AT[m])
-            issue(ws, "status", period, ISSUED_AT[m], units=list(ISSUED[m]))
-            for (month, unit), (at, values) in sorted(RETURNS.items(), key=lambda kv: kv[1][0]):
-                if month == m:
-                    give_back(ws, "status", period, unit, values, at)
+        build_timeline(ws)
         trackers = {m: Path(merge_month(ws, f"2025-{m:02d}", now=NOW).data["tracker"]) for m in BUILT}
         year_report = merge.run(ws, merge.Request(year=2025), NOW)
         brief_report = brief.run(ws, brief.Request(year=2025), NOW)
+        score_report = score.run(ws, score.Request(year=2025), NOW)
         # kept aside: later tests write the year's files again
         kept = root.parent / "kept"
         kept.mkdir()
@@ -89,6 +68,7 @@ def world(tmp_path_factory):
             assert src.parent.name in ("trackers", "briefings")
             report.data[key] = str(shutil.copy2(src, kept / f"{src.parent.name}-{src.name}"))
         yield {"ws": ws, "root": root, "trackers": trackers, "year": year_report, "brief": brief_report,
+               "score": score_report,
                "written": {"tracker": src.parent.parent / "trackers" / "2025年_全年台账.xlsx", "briefing": src}}
     finally:
         ws.close()
@@ -113,17 +93,38 @@ def header_at(rows: list[tuple], *names: str) -> tuple[int, dict[str, int]]:
     raise AssertionError(f"no header row with {names}")
 
 
-def month_lights(path: Path) -> dict[tuple[str, int], str]:
-    """(kind, 序号) -> 状态 of a monthly tracker (台账 and 为民办实事)."""
-    out = {}
+def month_tasks(path: Path) -> dict[tuple[str, int], dict[str, object]]:
+    """(kind, 序号) -> the task's cells of a monthly tracker (台账 and 为民办实事), columns found by
+    header text: its 状态, 序时进度, 差距 and 判定依据 (on its first line), and "lead": the 完成进度
+    of its lead unit's line (职责 牵头)."""
+    out: dict = {}
     for sheet, kind in (("台账", "annual"), ("为民办实事", "livelihood")):
         rows = rows_of(path, sheet)
-        h, col = header_at(rows, "序号", "状态")
+        h, col = header_at(rows, "序号", "单位", "职责", "完成进度", "序时进度", "差距", "状态", "判定依据")
+        task = None
         for r in rows[h + 1:]:
             seq = r[col["序号"]]
             if isinstance(seq, (int, float)):
-                out[(kind, int(seq))] = r[col["状态"]]
+                task = out[(kind, int(seq))] = {k: r[col[k]] for k in ("状态", "序时进度", "差距", "判定依据")}
+            if task is not None and r[col["职责"]] == "牵头":
+                assert "lead" not in task, (path.name, kind, seq)  # one lead each in this workspace
+                task["lead"] = r[col["完成进度"]] or ""
     return out
+
+
+def month_lights(path: Path) -> dict[tuple[str, int], str]:
+    """(kind, 序号) -> 状态 of a monthly tracker."""
+    return {key: t["状态"] for key, t in month_tasks(path).items()}
+
+
+def is_done(cells: dict[str, object]) -> bool:
+    """A monthly tracker says the task is 已完成 (销号): its 判定依据."""
+    return str(cells["判定依据"] or "").startswith("已完成（销号）")
+
+
+def key_of(tid: str) -> tuple[str, int]:
+    kind, seq = tid.split("-")
+    return kind, int(seq)
 
 
 def month_labels(path: Path, month: int) -> dict[str, dict[str, str]]:
@@ -150,6 +151,22 @@ def year_tasks(path: Path) -> tuple[dict[tuple[str, int], dict[str, object]], di
     return out, col
 
 
+def year_done_fills(path: Path) -> dict[tuple[str, int], list[bool]]:
+    """(kind, 序号) -> per month whether the 进度 cell has the blue ground of 已完成."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["任务进度"]
+    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    h, col = header_at(rows, "序号", "项目", "1月", "12月")
+    out = {}
+    for i in range(h + 1, len(rows)):
+        r = rows[i]
+        if isinstance(r[col["序号"]], (int, float)) and r[col["项目"]] == "状态":
+            kind = "livelihood" if r[col["类别"]] == "为民办实事" else "annual"
+            cells = [ws.cell(i + 2, col[f"{m}月"] + 1) for m in MONTHS]  # the 进度 row: 1-based, one below
+            out[(kind, int(r[col["序号"]]))] = [c.fill.fgColor.rgb == "FFBDD7EE" for c in cells]
+    return out
+
+
 def year_units(path: Path) -> dict[str, dict[str, object]]:
     rows = rows_of(path, "报送情况")
     h, col = header_at(rows, "单位", "年度计划", "1月", "12月", "应报")
@@ -168,33 +185,145 @@ def issued_to_nobody(labels: dict[str, dict[str, str]], month: int) -> bool:
 # --- the year tracker against the monthly trackers ------------------------------------------
 
 def test_year_tracker_grid_equals_the_monthly_trackers_cell_for_cell(world):
+    """Every month of every task (its 状态 and the 完成进度 under it, and whether it is 已完成) and
+    every unit: the year tracker's cell is the month's tracker's."""
     path = Path(world["year"].data["tracker"])
     written = world["written"]["tracker"]
     assert written.name == "2025年_全年台账.xlsx" and written.parent.name == "trackers" and written.is_file()
     tasks, _ = year_tasks(path)
+    fills = year_done_fills(path)
     units = year_units(path)
     compared = 0
     for m in BUILT:
-        lights = month_lights(world["trackers"][m])
+        month = month_tasks(world["trackers"][m])
         labels = month_labels(world["trackers"][m], m)
         nobody = issued_to_nobody(labels, m)
-        assert set(tasks) == set(lights) and set(units) == set(labels)
-        for key, light in lights.items():
-            assert tasks[key][f"{m}月"] == ("未下发" if nobody else light), (m, key)
+        assert set(tasks) == set(month) and set(units) == set(labels)
+        for key, cells in month.items():
+            assert tasks[key][f"{m}月"] == ("未下发" if nobody else cells["状态"]), (m, key)
+            assert (tasks[key][f"进度:{m}月"] or "") == cells["lead"], (m, key)
+            assert fills[key][m - 1] == is_done(cells), (m, key)  # the blue ground of 已完成
             compared += 1
         for unit, got in labels.items():
             assert units[unit][f"{m}月"] == got[f"{m}月"], (m, unit)
             compared += 1
     for m in range(7, 13):
-        assert all(t[f"{m}月"] == "未开始" for t in tasks.values())
+        assert all(t[f"{m}月"] == "未开始" and t[f"进度:{m}月"] is None for t in tasks.values())
         assert all(u[f"{m}月"] == "未开始" for u in units.values())
+        assert not any(f[m - 1] for f in fills.values())
     assert compared == 6 * (6 + 7)
     # the year's plan column is the monthly trackers' 年度计划
     last = month_labels(world["trackers"][6], 6)
     assert {u: v["年度计划"] for u, v in units.items()} == {u: v["年度计划"] for u, v in last.items()}
-    # year-end state: the last issued month whose deadline has passed (April); its tracker's 状态
-    april = month_lights(world["trackers"][4])
-    assert all(t["截至4月状态"] == april[key] for key, t in tasks.items())
+    # year-end state: the last issued month whose deadline has passed (April); its tracker's 状态,
+    # or 已完成 where its 判定依据 says so, with April's 完成进度 under it
+    april = month_tasks(world["trackers"][FINAL])
+    for key, t in tasks.items():
+        assert t[f"截至{FINAL}月状态"] == ("已完成" if is_done(april[key]) else april[key]["状态"]), key
+        assert (t[f"进度:截至{FINAL}月状态"] or "") == april[key]["lead"], key
+    # 已完成时间: from the months' 判定依据 ("本月新完成" / "3月完成"), and when it was reported not done again
+    for key, t in tasks.items():
+        done = [m for m in range(1, FINAL + 1) if is_done(month_tasks(world["trackers"][m])[key])]
+        want = ""
+        if done and done[-1] == FINAL:
+            rule = str(april[key]["判定依据"])
+            since = FINAL if "本月新完成" in rule else int(re.search(r"(\d+)月完成", rule).group(1))
+            want = f"2025年{since}月"
+        elif done:
+            want = f"{done[0]}月完成，{done[-1] + 1}月回退"
+        assert (t["已完成时间"] or "") == want, key
+
+
+def test_year_grid_progress_is_what_the_units_filled(world):
+    """The 任务进度 grid against the filled values alone (year_fixture), and the monthly trackers
+    against them too: the lead's rising percents, the co-unit's never, 已完成 and staying so, the
+    task reported not done after 已完成, the one that never gave a percent."""
+    tasks, _ = year_tasks(Path(world["year"].data["tracker"]))
+    fills = year_done_fills(Path(world["year"].data["tracker"]))
+    months = {m: month_tasks(world["trackers"][m]) for m in BUILT}
+    for tid in LEADS:
+        key = key_of(tid)
+        want = [shown(m, tid) for m in BUILT]
+        assert [tasks[key][f"进度:{m}月"] or "" for m in BUILT] == want, tid
+        assert [months[m][key]["lead"] for m in BUILT] == want, tid
+        assert {m for m in BUILT if fills[key][m - 1]} == done_months(tid), tid
+        assert {m for m in BUILT if is_done(months[m][key])} == done_months(tid), tid
+    # the scenario, as the module docstring tells it
+    assert [tasks[("annual", 1)][f"进度:{m}月"] for m in (2, 3, 4, 5)] == ["5%", "10%", "15%", "30%"]  # not U1's 90..99
+    assert done_months("annual-3") == {2} and done_months("annual-4") == {3, 4, 5, 6}
+    three, four = tasks[("annual", 3)], tasks[("annual", 4)]
+    assert (three["2月"], three["进度:2月"], three["3月"], three["进度:3月"]) == ("绿", "100%", "红", "80%")
+    assert three["截至4月状态"] == "红" and three["已完成时间"] == "2月完成，3月回退"
+    assert four["截至4月状态"] == "已完成" and four["进度:截至4月状态"] == "100%" and four["已完成时间"] == "2025年3月"
+    assert [four[f"{m}月"] for m in (3, 4)] == ["绿", "绿"] and four["4月"] == months[4][("annual", 4)]["状态"]
+    assert [tasks[("annual", 2)][f"进度:{m}月"] for m in (2, 3, 4)] == ["—"] * 3  # returned, no percent (March blank)
+    assert not any(tasks[("annual", 5)][f"进度:{m}月"] for m in MONTHS)  # never reported
+    # the schedule each month's tracker printed is the share of the year
+    for m in BUILT:
+        assert {t["序时进度"] for t in months[m].values()} == {f"{schedule(m):g}%"}, m
+    # the same facts in the YearData
+    data = build_year(world["ws"], 2025, NOW)
+    assert [t.task.id for t in data.tasks if t.done] == ["annual-4"] and data.counts["done"] == 1
+    assert [t.task.id for t in data.tasks if t.done_spans()] == ["annual-3", "annual-4"]
+
+
+def test_reopened_is_found_in_its_month(world):
+    """annual-3: 100 and 是 in February, 80 and 否 in March: one 已完成任务进度回退 in March's
+    tracker, of U3's 完成进度 cell, and in no other month."""
+    for m in BUILT:
+        rows = rows_of(world["trackers"][m], "发现")
+        h, col = header_at(rows, "类型", "单位", "任务", "期次", "文件", "单元格", "说明")
+        found = [r for r in rows[h + 1:] if r[col["类型"]] == "已完成任务进度回退"]
+        if m != 3:
+            assert found == [], m
+            continue
+        [r] = found
+        form = outbox_form(world["ws"], "status", "2025-03", U[3])
+        cols, at, _ = locate(form_sheet(openpyxl.load_workbook(form)))
+        cell = f"{openpyxl.utils.get_column_letter(cols['percent'])}{at['annual-3']}"
+        assert (r[col["单位"]], r[col["期次"]], r[col["单元格"]]) == (U[3], "2025年3月", cell)
+        assert str(r[col["任务"]]).endswith(TEXTS["annual-3"]) and str(r[col["文件"]]).startswith(U[3])
+        assert "2025年2月" in r[col["说明"]] and "80%" in r[col["说明"]]
+    assert world["year"].data["counts"]["findings"]["reopened"] == 1
+
+
+def test_overview_means_are_the_filled_percents(world):
+    """总览 四: per category and month, the mean of what the leads filled (an 已完成 task at 100),
+    序时进度, and how many tasks had a 完成进度; nothing in months not issued."""
+    rows = rows_of(Path(world["year"].data["tracker"]), "总览")
+    h, col = header_at(rows, "类别", "项目", "1月", "12月")
+    every = tuple(LEADS)
+    for name, tids in (("全部任务", every), *CATEGORIES.items()):
+        at = next(i for i in range(h + 1, len(rows)) if rows[i][col["类别"]] == name)
+        block = {rows[at + i][col["项目"]]: rows[at + i] for i in range(3)}
+        for m in MONTHS:
+            got = [block[k][col[f"{m}月"]] for k in ("平均完成进度", "序时进度", "填报进度的任务数")]
+            if m not in BUILT:
+                assert got == [None, None, None], (name, m)
+                continue
+            mean, n = mean_progress(tids, m)
+            assert got == [mean, schedule(m), n], (name, m)
+    assert mean_progress(CATEGORIES["城市"], 3) == (90.0, 2) and mean_progress(CATEGORIES["城市"], 4) == (100.0, 1)
+    assert mean_progress(every, 6) == (None, 0)  # June is not issued: the 已完成 task is not a report
+
+
+def test_score_sheets_equal_the_score_book(world):
+    """考核评分 and 扣分明细 of the year tracker: cell for cell those of `score --year` (same
+    workspace, same now), the reopened finding scored as duban.toml says."""
+    book = Path(world["score"].data["score_book"])
+    assert book.name == "2025年_考核评分.xlsx"
+    year = openpyxl.load_workbook(world["year"].data["tracker"])
+    scored = openpyxl.load_workbook(book)
+    for name in ("考核评分", "扣分明细"):
+        a = [list(r) for r in year[name].iter_rows(values_only=True)]
+        b = [list(r) for r in scored[name].iter_rows(values_only=True)]
+        assert a == b, name
+        assert len(a) > 5
+    assert year.sheetnames == ["总览", "任务进度", "报送情况", "考核评分", "扣分明细"]
+    rows = [list(r) for r in year["扣分明细"].iter_rows(values_only=True)]
+    h, col = header_at(rows, "单位", "期次", "类别", "分值")
+    reopened = [r for r in rows[h + 1:] if r[col["类别"]] == "已完成任务进度回退"]
+    assert [(r[col["单位"]], r[col["期次"]], r[col["分值"]]) for r in reopened] == [(U[3], "2025年3月", -1)]
 
 
 def test_year_grid_holds_the_known_facts(world):
@@ -267,47 +396,6 @@ def test_year_tracker_overview_charts_and_print_setup(world):
     assert any("全部任务" in x for x in xml) and any("为民办实事" in x for x in xml)
 
 
-def test_progress_and_done_reach_the_year_view(world, monkeypatch):
-    """Progress as the progress rule will give it (replaced here in build_month's result): the
-    means per category and month, each task's 完成进度 under its light, 已完成 and when."""
-    real = office_year.build_month
-
-    def with_progress(ws, period, now):  # noqa: ANN001
-        data = real(ws, period, now)
-        m = data.month
-        given = {"annual-1": Progress(10.0 * m, schedule_pct(2025, m), "progress"),
-                 "annual-4": (Progress(100.0, schedule_pct(2025, m), "done", done=True, done_period="2025-04") if m >= 4
-                              else Progress(50.0, schedule_pct(2025, m), "progress"))}
-        data.rows.progress = [given.get(t.id, p) for t, p in zip(data.rows.tasks, data.rows.progress)]
-        return data
-
-    monkeypatch.setattr(office_year, "build_month", with_progress)
-    ws = world["ws"]
-    data = build_year(ws, 2025, NOW)
-    assert [t.task.id for t in data.tasks if t.done] == ["annual-4"] and data.counts["done"] == 1
-    industry, city = data.category_months["产业"], data.category_months["城市"]
-    for m in BUILT:
-        assert (industry[m - 1].percent, industry[m - 1].reported, industry[m - 1].tasks) == (10.0 * m, 1, 2)
-        assert city[m - 1].percent == (100.0 if m >= 4 else 50.0) and city[m - 1].schedule == schedule_pct(2025, m)
-    assert all(x is None for x in industry[6:])
-
-    report = merge.run(ws, merge.Request(year=2025), NOW)
-    path = Path(report.data["tracker"])
-    tasks, _ = year_tasks(path)
-    one, four = tasks[("annual", 1)], tasks[("annual", 4)]
-    assert [one[f"进度:{m}月"] for m in MONTHS] == [percent_text(10.0 * m) for m in BUILT] + [None] * 6
-    assert four["截至4月状态"] == "已完成" and four["已完成时间"] == "2025年4月"
-    assert tasks[("annual", 2)]["进度:3月"] == "—"  # no 完成进度 reported
-    overview = [r for r in openpyxl.load_workbook(path)["总览"].iter_rows(values_only=True)]
-    at = next(i for i, r in enumerate(overview) if r[0] == "产业")
-    assert overview[at][1] == "平均完成进度" and list(overview[at][2:8]) == [10.0 * m for m in BUILT]
-    assert overview[at + 1][1] == "序时进度" and list(overview[at + 1][2:8]) == [schedule_pct(2025, m) for m in BUILT]
-
-    b = brief.run(ws, brief.Request(year=2025), NOW)
-    text = "\n".join(p.text for p in docx.Document(b.data["briefing"]).paragraphs)
-    assert "已完成（销号）1项" in text and "平均完成进度" in text
-
-
 # --- the annual briefing ---------------------------------------------------------------------
 
 def paragraphs_after(doc, heading: str) -> list[str]:
@@ -360,6 +448,54 @@ def test_annual_briefing_counts_equal_the_monthly_trackers(world):
     assert re.search(f"迟报、未报较多的单位有：{U[6]}（未报2次）。", problems)  # two lapses: named with its count
 
 
+def behind_at(month: int) -> list[tuple[int, str, str, str]]:
+    """(序号, task text, 完成进度, gap) of the tasks not 已完成 whose lead's 完成进度 is 10 points or
+    more behind 序时进度 in ``month``, furthest behind first: from the filled values."""
+    out = []
+    for tid in LEADS:
+        pct = lead_answer(month, tid)[1]
+        if pct is None or month in done_months(tid):
+            continue
+        gap = round(schedule(month) - pct, 1)
+        if gap >= 10:
+            out.append((-gap, int(tid.split("-")[1]), TEXTS[tid], f"{pct:g}%", f"{gap:g}"))
+    return [x[1:] for x in sorted(out)]
+
+
+def test_annual_briefing_tells_the_filled_progress(world):
+    """brief --year: the 已完成 count, the tasks named behind 序时进度, the category means and the
+    done task with its month, each from what the units filled (year_fixture)."""
+    doc = docx.Document(world["brief"].data["briefing"])
+    overall = "".join(paragraphs_after(doc, "一、总体情况"))
+    done = [tid for tid in LEADS if FINAL in done_months(tid)]
+    assert done == ["annual-4"]
+    assert f"截至{FINAL}月，已完成（销号）{len(done)}项" in overall
+    mean, n = mean_progress(tuple(LEADS), FINAL)
+    assert f"有完成进度的{n}项任务（含已完成{len(done)}项，按100%计），平均完成进度{mean:g}%，序时进度{schedule(FINAL):g}%" in overall
+    problems = "".join(paragraphs_after(doc, "三、存在的问题"))
+    named = re.search(r"完成进度落后序时进度10个百分点以上的有：(.*?)。", problems)
+    assert named, problems
+    got = [re.fullmatch(r"第(\d+)项“(.+?)”（完成进度(.+?)，落后(.+?)个百分点）", part).groups() for part in named.group(1).split("；")]
+    assert [(int(a), b, c, d) for a, b, c, d in got] == behind_at(FINAL) == [(1, TEXTS["annual-1"], "15%", "18.3")]
+    progress = "".join(paragraphs_after(doc, "二、推进情况"))
+    assert f"已完成的有：第4项“{TEXTS['annual-4']}”（2025年3月）" in progress
+    for name, tids in CATEGORIES.items():
+        mean = mean_progress(tids, FINAL)[0]
+        if mean is not None:
+            assert f"平均完成进度{mean:g}%，序时进度{schedule(FINAL):g}%" in progress, name
+    assert "已完成任务进度回退1条" in problems
+
+
+def test_tasks_behind_are_named_without_red_ones(world):
+    """A task 10 points or more behind 序时进度 is named under 存在的问题 even when no task is red."""
+    data = build_year(world["ws"], 2025, NOW)
+    for t in data.tasks:
+        t.months = [replace(c, light="黄" if c.light == "红" else c.light) for c in t.months]
+    assert data.counts["red"] == 0
+    text = "".join(problem_texts(yearly_facts(data, BriefSettings(), "督查室")))
+    assert f"完成进度落后序时进度10个百分点以上的有：第1项“{TEXTS['annual-1']}”（完成进度15%，落后18.3个百分点）" in text
+
+
 def test_annual_briefing_annexes_are_the_year_grid(world):
     doc = docx.Document(world["brief"].data["briefing"])
     tasks_table, units_table = doc.tables
@@ -378,7 +514,9 @@ def test_annual_briefing_annexes_are_the_year_grid(world):
         for m in MONTHS:
             want = ("—" if nobody[m] else lights[m][key]) if m in BUILT else ""
             assert cells[2 + m] == want, (key, m)
-        assert cells[15] == lights[4][key]
+        april = month_tasks(world["trackers"][FINAL])[key]
+        assert cells[15] == ("已完成" if is_done(april) else april["状态"]), key
+        assert cells[16] == april["lead"], key  # April's 完成进度, as the year tracker's year-end 进度
         seen += 1
     assert seen == 6
     marks = {"按时报送": "√", "未报": "×", "空表": "空", "未到截止日": "…", "未下发": "—"}
@@ -449,9 +587,14 @@ def test_year_tracker_and_briefing_render(world, tmp_path):
         pytest.skip("LibreOffice not installed")
     pdf = lo_convert(Path(world["year"].data["tracker"]), "pdf", tmp_path)[0]
     pages = page_texts(pdf)
-    assert all(landscape_pages(pdf)) and len(pages) >= 3
+    sides = landscape_pages(pdf)
+    # the year's sheets landscape; the score sheets as the score book prints them (考核评分 portrait)
+    assert len(pages) >= 5 and sides == ["年度考核评分" not in page for page in pages]
+    assert any("年度考核评分" in page for page in pages) and any("年度考核扣分明细" in page for page in pages)
     text = "".join(pages)
     assert "2025年政府工作报告重点任务全年台账" in text and all(u in text for u in U)
+    grid = next(page for page in pages if "已完成时间" in page)
+    assert "2025年3月" in grid and "回退" in grid and "80%" in grid
     brief_pdf = to_pdf(Path(world["brief"].data["briefing"]), tmp_path / "brief")
     sides = landscape_pages(brief_pdf)
     assert not sides[0] and sides[-1]  # the body portrait, the annexes landscape
@@ -460,14 +603,21 @@ def test_year_tracker_and_briefing_render(world, tmp_path):
 
 
 def test_charts_without_a_chinese_font_carry_their_values_in_the_caption(world):
-    from office.settings import BriefSettings
-    from sheets.briefing_year import yearly_facts
     from sheets.briefing_year_doc import render_year_charts
 
     facts = yearly_facts(build_year(world["ws"], 2025, NOW), BriefSettings(), "督查室")
     charts = render_year_charts(facts, font=None)
-    assert set(charts) == {"overall"}  # no 完成进度 reported: no progress chart
+    assert set(charts) == {"overall", "progress"}
+    got = charts["progress"]
+    assert got.font is None and got.png[:8] == b"\x89PNG\r\n\x1a\n"
+    for name, tids in CATEGORIES.items():  # April's means, of what the units filled
+        mean = mean_progress(tids, FINAL)[0]
+        assert f"{name}：完成进度{'—' if mean is None else f'{mean:g}%'}、序时进度{schedule(FINAL):g}%" in got.caption, name
     chart = charts["overall"]
     assert chart.font is None and chart.png[:8] == b"\x89PNG\r\n\x1a\n"
     assert "2月按时报送5个、迟报1个、未报送1个" in chart.caption and "5月按时报送1个、迟报0个、未报送0个、未到截止日6个" in chart.caption
-    assert "城市：绿色0项、黄色1项、红色1项" in chart.caption
+    april = month_lights(world["trackers"][FINAL])
+    for name, tids in CATEGORIES.items():  # April's lights, 已完成 ones as the month's tracker lit them
+        n = [sum(1 for t in tids if april[key_of(t)] == c) for c in ("绿", "黄", "红")]
+        assert f"{name}：绿色{n[0]}项、黄色{n[1]}项、红色{n[2]}项" in chart.caption, name
+    assert "城市：绿色1项、黄色0项、红色1项" in chart.caption  # 改造老旧小区 已完成 (绿), 城市更新 missing (红)
