@@ -15,7 +15,6 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
@@ -24,8 +23,8 @@ from office.dates import cn_date
 from office.progress import percent_text
 from office.year_data import DONE, MONTHS, NOT_ISSUED, NOT_STARTED, UnitYear
 from sheets.briefing_chart import STATUS_COLORS, STATUS_WORDS, Chart, find_cjk_font
-from sheets.briefing_docx import (ANNEX_MARGINS, FONT_H1, FONT_H2, SIZE_BODY, STATUS_FILL, _borders, _cell, _cell_margins,
-                                  _chart, _fit, _page_number, _para, _row_flags, _setup, _shade, _title)
+from sheets.briefing_docx import (ANNEX_MARGINS, FONT_H2, SIZE_BODY, STATUS_FILL, _cell,
+                                  _chart, _fit, _page_number, _para, _row_flags, _setup, _shade, _title, header_table)
 from sheets.briefing_text import RECIPIENTS, cn_number
 from sheets.briefing_year import YearFacts, intro_text, year_body
 
@@ -180,25 +179,6 @@ def _progress_figure(f: YearFacts, font: str | None):
 
 # --- the annexes ----------------------------------------------------------------------------
 
-def _table(doc, columns):  # noqa: ANN001, ANN202
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    _borders(table)
-    _cell_margins(table)
-    widths = [Cm(w) for _, w in columns]
-    for col, w in zip(table.columns, widths):
-        col.width = w
-    head = table.rows[0]
-    _row_flags(head, header=True)
-    for cell, (name, _), w in zip(head.cells, columns, widths):
-        cell.width = w
-        _cell(cell, name, WD_ALIGN_PARAGRAPH.CENTER, font=FONT_H1)
-        _shade(cell, "D9D9D9")
-    return table, widths
-
-
 def _row(table, widths, values, aligns) -> list:  # noqa: ANN001
     row = table.add_row()
     _row_flags(row)
@@ -220,7 +200,7 @@ def _task_annex(doc, f: YearFacts) -> None:
     _para(doc, "附件1", "一级标题", indent=0)
     _para(doc, f.annex_titles[0], "附件标题")
     final = "年末状态" if f.final_month in (0, 12) else f"截至{f.final_month}月"  # the year-end column, while the year runs
-    table, widths = _table(doc, [(final if name == "年末状态" else name, w) for name, w in TASK_COLUMNS])
+    table, widths = header_table(doc, [(final if name == "年末状态" else name, w) for name, w in TASK_COLUMNS])
     aligns = (center, left, left, *([center] * 12), center, center)
     w_task, w_lead = TASK_COLUMNS[1][1], TASK_COLUMNS[2][1]
     for gi, k in enumerate(f.categories, start=1):
@@ -250,7 +230,7 @@ def _unit_annex(doc, f: YearFacts) -> None:
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     _para(doc, "附件2", "一级标题", indent=0).paragraph_format.page_break_before = True
     _para(doc, f.annex_titles[1], "附件标题")
-    table, widths = _table(doc, UNIT_COLUMNS)
+    table, widths = header_table(doc, UNIT_COLUMNS)
     aligns = (center, left, *([center] * 12), center, center, center, center)
     for i, u in enumerate(f.units, start=1):
         values = (str(i), u.unit, *(unit_mark(u, m) for m in MONTHS), str(u.due), str(u.on_time), str(u.late), str(u.missing))
