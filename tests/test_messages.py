@@ -149,6 +149,10 @@ def test_a_toml_syntax_error_is_told_in_chinese_with_line_column_and_the_line(ca
     ("interval_minutes = 5", "interval_minutes = 0", "[schedule] interval_minutes"),
     ('status_send_time = "09:00"', 'status_send_time = "早上九点"', "[schedule] status_send_time"),
     ("year = 2025", 'year = "二〇二五"', "[year] year"),
+    ("yellow_gap = 10", 'yellow_gap = "十"', "[progress] yellow_gap"),
+    ("red_gap = 30", "red_gap = 130", "[progress] red_gap"),
+    ("missing = -0.5", 'missing = "扣0.5分"', "[score] missing"),
+    ("co_unit_factor = 0.5", "co_unit_factor = 2", "[score] co_unit_factor"),
 ])
 def test_each_setting_error_names_its_setting(capsys, empty_ws, old, new, option):
     _break_config(empty_ws, old, new)
@@ -157,6 +161,20 @@ def test_each_setting_error_names_its_setting(capsys, empty_ws, old, new, option
     value = new.split("=", 1)[1].strip().strip('"')
     assert f"{option} 应为" in err and f"现为“{value}”" in err, err
     assert "Traceback" not in err and "invalid literal" not in err
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("red_gap = 30", "red_gap = 5", "[progress] red_gap（5）不能小于 yellow_gap（10）"),
+    ("no_forces_red = true", 'no_forces_red = "是"', "[progress] no_forces_red 只能是 true 或 false（不加引号），现为“是”"),
+    ("# incomplete = -0.05", "incomplet = -0.05", "[score.kinds] 中的“incomplet”不是可计分的问题类型"),
+    ("# copied = -0.05", 'copied = "扣分"', "[score.kinds] copied 应为 -100 到 100 之间的数（不加引号），现为“扣分”"),
+])
+def test_progress_and_score_settings_are_checked(capsys, empty_ws, old, new, words):
+    _break_config(empty_ws, old, new)
+    code, out, err = cli(capsys, "tasks", "-w", str(empty_ws))
+    assert code == 2, out + err
+    assert words in err, err
+    assert "Traceback" not in err
 
 
 def test_a_section_written_as_a_value_or_missing_is_named(capsys, empty_ws):
