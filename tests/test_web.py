@@ -189,6 +189,47 @@ def test_home_shows_the_months_counts_and_board(browser, site, ws_root):  # noqa
     wait(d).until(EC.text_to_be_present_in_element((By.ID, "month-title"), "2025年2月"))
 
 
+def march_percents(root: Path) -> dict[str, set[float]]:
+    """task id -> the 完成进度 numbers the units' accepted March returns hold, from the ledger's own tables."""
+    con = sqlite3.connect(root / "duban.db")
+    try:
+        got: dict[str, set[float]] = {}
+        for tid, value in con.execute(
+                "SELECT e.task_id, json_extract(e.vals, '$.percent') FROM files f JOIN entries e "
+                "ON e.sha256 = f.sha256 AND e.unit = f.unit WHERE f.kind = 'status' AND f.period = ? "
+                "AND f.verdict = 'accepted'", (PERIOD,)):
+            if isinstance(value, (int, float)):
+                got.setdefault(tid, set()).add(float(value))
+    finally:
+        con.close()
+    return got
+
+
+def test_home_and_tasks_show_schedule_progress_and_done(browser, site, ws_root):  # noqa: ANN001, F811
+    d = open_page(browser, site.url + f"?month={PERIOD}")
+    assert d.find_element(By.ID, "schedule-pct").text == "25%"  # the end of March: 3 of 12 months
+    done, done_new = count(d, "done"), int(d.find_element(By.ID, "count-done_new").text)
+    assert 0 <= done_new <= done
+    d = open_page(browser, site.url + "tasks")
+    cells = d.find_elements(By.CSS_SELECTOR, f'#tasks tr[data-task] td[data-month="{PERIOD}"]')
+    assert len(cells) == len(d.find_elements(By.CSS_SELECTOR, "#tasks tbody tr"))
+    assert sum(1 for c in cells if c.find_elements(By.CSS_SELECTOR, ".done-mark")) == done
+    reported = march_percents(ws_root)
+    checked = 0
+    for c in cells:
+        title = c.get_attribute("title")
+        m = re.match(r"完成进度 ([\d.]+)%，序时进度 ([\d.]+)%（(落后|超前)([\d.]+)个百分点）", title)
+        if not m or c.find_elements(By.CSS_SELECTOR, ".done-mark"):
+            continue
+        tid = c.find_element(By.XPATH, "..").get_attribute("data-task")
+        pct, sched, sign, gap = float(m.group(1)), float(m.group(2)), m.group(3), float(m.group(4))
+        assert pct in reported[tid], (tid, pct, reported.get(tid))  # a lead's own number
+        assert round(sched - pct, 1) == (gap if sign == "落后" else -gap)
+        assert "判定依据：按完成进度对照序时进度" in title and c.find_element(By.CSS_SELECTOR, ".pct").text == f"{pct:g}%"
+        checked += 1
+    assert checked >= 20, "the demo fills 完成进度 for most tasks"
+
+
 def test_a_unit_page_shows_returns_findings_and_mail(browser, site, ws_root):  # noqa: ANN001, F811
     facts = ledger_facts(ws_root)
     late_unit = sorted(facts["late"])[0]

@@ -272,3 +272,97 @@ def test_briefings_are_built_and_downloaded_through_the_page(root):  # noqa: ANN
         assert got.data == (root / "briefings" / name).read_bytes()
     html = client.post("/actions/brief", data={"csrf_token": csrf, "scope": "quarter", "quarter": "第五季度"}).get_data(as_text=True)
     assert "无法识别" in html
+
+
+# ---------------------------------------------------------------- 完成进度, 序时进度, 已完成 and the year's jobs
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def progress_root(tmp_path) -> Path:
+    """March: the lead of annual-1 reports 10% (25% 序时进度: 15 points behind, 黄), with a script as
+    its 完成情况; the only unit of annual-2 reports 100% and 是 (已完成 this month)."""
+    ws = make_ws(tmp_path / "ws")
+    try:
+        generate.run(ws, generate.Request("status", "2025-03"), datetime(2025, 4, 1, 9))
+        issue(ws, "status", "2025-03", at=datetime(2025, 4, 1, 9, 5))
+        give_back(ws, "status", "2025-03", U[0], {"progress": SCRIPT, "problems": "无", "next_steps": "继续",
+                                                   "achieved": "是", "percent": 10}, datetime(2025, 4, 3, 10))
+        give_back(ws, "status", "2025-03", U[2], {"progress": "全部完成", "problems": "无", "next_steps": "无",
+                                                   "achieved": "是", "percent": "100%"}, datetime(2025, 4, 3, 11))
+    finally:
+        ws.close()
+    return tmp_path / "ws"
+
+
+def _cell(html: str, task_id: str, month: str) -> str:
+    row = re.search(rf'<tr data-task="{task_id}">.*?</tr>', html, re.S).group(0)
+    return re.search(rf'<td class="m" data-month="{month}"[^>]*>.*?</td>', row, re.S).group(0)
+
+
+def test_home_shows_done_counts_and_the_months_schedule(progress_root):  # noqa: ANN001
+    client = create_app(progress_root, now=NOW).test_client()
+    html = client.get("/?month=2025-03").get_data(as_text=True)
+    c = counts(html)
+    assert c["done"] == 1 and c["done_new"] == 1
+    assert re.search(r'id="schedule-pct">25%<', html)  # 3 of 12 months
+    # April: nothing reported yet; annual-2 stays 已完成, but it is not new
+    html = client.get("/?month=2025-04").get_data(as_text=True)
+    assert counts(html)["done"] == 1 and counts(html)["done_new"] == 0
+    assert re.search(r'id="schedule-pct">33\.3%<', html)
+    # a task 已完成 stays so in later months (no report says otherwise)
+    html = client.get("/?month=2025-06").get_data(as_text=True)
+    assert counts(html)["done"] == 1 and re.search(r'id="schedule-pct">50%<', html)
+
+
+def test_no_progress_reported_means_nothing_done(root):  # noqa: ANN001
+    html = create_app(root, now=NOW).test_client().get("/?month=2025-03").get_data(as_text=True)
+    assert counts(html)["done"] == 0 and counts(html)["done_new"] == 0
+
+
+def test_task_pages_show_progress_gap_and_rule_with_unit_text_escaped(progress_root):  # noqa: ANN001
+    client = create_app(progress_root, now=NOW).test_client()
+    tasks = client.get("/tasks").get_data(as_text=True)
+    behind = _cell(tasks, "annual-1", "2025-03")
+    assert 'class="light y"' in behind and ">10%<" in behind
+    assert "完成进度 10%，序时进度 25%（落后15个百分点）；判定依据：按完成进度对照序时进度" in behind
+    done = _cell(tasks, "annual-2", "2025-03")
+    assert "已完成" in done and "判定依据：已完成（销号）" in done and "2025年3月起已完成" in done
+    by_yes_no = _cell(tasks, "annual-3", "2025-03")
+    assert 'class="light r"' in by_yes_no and "完成进度 —" in by_yes_no and "判定依据：按是否完成阶段任务目标" in by_yes_no
+
+    page = client.get("/tasks/annual-1").get_data(as_text=True)
+    line = re.search(r'<p class="progress-line" data-month="2025-03">.*?</p>', page, re.S).group(0)
+    assert re.sub(r"<[^>]+>|\s+", "", line) == "完成进度10%·序时进度25%·差距落后15个百分点判定依据：按完成进度对照序时进度"
+    assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    page = client.get("/tasks/annual-2").get_data(as_text=True)
+    assert "已完成（销号）" in page and '<td class="pct">100%</td>' in page
+
+    unit = client.get(f"/unit/{U[0]}?month=2025-03").get_data(as_text=True)
+    assert SCRIPT not in unit and "&lt;script&gt;alert(1)&lt;/script&gt;" in unit
+    row = re.search(r'<tr data-task="annual-1">.*?</tr>', unit, re.S).group(0)
+    assert ">10%</td>" in row and '<div class="gap">落后15个百分点</div>' in row
+    assert "判定依据：按完成进度对照序时进度" in row
+    co = client.get(f"/unit/{U[1]}?month=2025-03").get_data(as_text=True)  # the co-unit sees the task's light too
+    assert '<div class="gap">落后15个百分点</div>' in re.search(r'<tr data-task="annual-1">.*?</tr>', co, re.S).group(0)
+
+
+def test_the_years_tracker_briefings_and_score_through_the_page(progress_root):  # noqa: ANN001
+    client = create_app(progress_root, now=NOW).test_client()
+    csrf = token(client, "/actions")
+    page = client.get("/actions").get_data(as_text=True)
+    assert all(f'id="{f}"' in page for f in ("merge-year-form", "brief-year-form", "brief-done-form", "score-form"))
+    for url, data, label, folder, name in (
+            ("/actions/merge", {"scope": "year"}, "下载台账", "trackers", "2025年_全年台账.xlsx"),
+            ("/actions/brief", {"scope": "year"}, "下载通报", "briefings", "2025年度_重点任务落实情况通报.docx"),
+            ("/actions/brief", {"scope": "done", "month": ""}, "下载通报", "briefings", "2025年3月_完成事项通报.docx"),
+            ("/actions/score", {}, "下载考核评分表", "trackers", "2025年_考核评分.xlsx")):
+        html = client.post(url, data=dict(data, csrf_token=csrf)).get_data(as_text=True)
+        link = re.search(rf'href="(/download/f[0-9a-f]{{32}})"[^>]*>{label}（([^）]+)）', html)
+        assert link and link.group(2) == name, (url, data, re.search(r'id="result-summary">(.*?)<', html, re.S))
+        got = client.get(link.group(1))
+        assert got.status_code == 200 and got.data == (progress_root / folder / name).read_bytes()
+    # the completion was announced once: a second 完成事项通报 has nothing new and no file
+    html = client.post("/actions/brief", data={"csrf_token": csrf, "scope": "done", "month": "2025-03"}).get_data(as_text=True)
+    assert "下载通报" not in html and 'id="result-summary"' in html

@@ -52,12 +52,21 @@ def collect(ws: Workspace, *, now: datetime) -> Report:
     return _call("collect", ws, now, receipts=True)
 
 
-def merge(ws: Workspace, month: str, *, now: datetime) -> Report:
-    return _call("merge", ws, now, month=month)
+def merge(ws: Workspace, month: str | None = None, *, year: int | None = None, now: datetime) -> Report:
+    """The month's tracker (``month``) or the year tracker (``year``: merge --year)."""
+    return _call("merge", ws, now, month=month or None, year=year)
 
 
-def brief(ws: Workspace, *, month: str | None = None, quarter: str | None = None, now: datetime) -> Report:
-    return _call("brief", ws, now, month=month or None, quarter=quarter or None)
+def brief(ws: Workspace, *, month: str | None = None, quarter: str | None = None, year: int | None = None,
+          done: bool = False, now: datetime) -> Report:
+    """A briefing: of the month, the quarter, the year (brief --year), or the 完成事项通报 (brief --done,
+    of ``month`` or of the latest month with a completion not yet announced)."""
+    return _call("brief", ws, now, month=month or None, quarter=quarter or None, year=year, done=done)
+
+
+def score(ws: Workspace, *, year: int, now: datetime) -> Report:
+    """The year's 考核评分 (score --year)."""
+    return _call("score", ws, now, year=year)
 
 
 def fetch_available(ws: Workspace) -> tuple[bool, str]:

@@ -13,6 +13,8 @@ from office.errors import CalendarGap, DubanError
 from office.ledger.views import Periods, ReturnFile, returned_to, status_periods
 from office.model import Finding, KIND_LABELS, Task
 from office.month import FINDING_LABELS, MonthData, UnitState, build_month
+from office.month_data import Progress
+from office.progress import RULE_LABELS, gap_text, percent_text, schedule_pct
 from office.workdays import parse_period
 from office.workspace import Workspace
 
@@ -64,6 +66,56 @@ class Board:
     findings: list[FindingGroup]
     warnings: list[str] = field(default_factory=list)
     issued: bool = True
+    schedule_text: str = ""  # the month's 序时进度 ("25%"), of a task without its own 完成时限
+
+
+@dataclass(frozen=True)
+class Light:
+    """A task's light in a month as the pages show it: 红/黄/绿, its 完成进度 against 序时进度 and
+    which rule decided it (office.progress.RULE_LABELS)."""
+
+    status: str
+    percent: str = "—"  # the lead's 完成进度, "—" when none was reported
+    schedule: str = ""  # 序时进度
+    gap: str = "—"  # "落后15个百分点"
+    rule: str = ""  # RULE_LABELS[...]
+    done: bool = False  # 已完成 (销号)
+    done_since: str = ""  # "2025年3月"
+    css: str = ""  # r | y | g
+
+    @property
+    def title(self) -> str:
+        """One line for a tooltip: 完成进度 55%，序时进度 25%（落后…）；判定依据：…."""
+        if not self.schedule:
+            return ""
+        head = f"完成进度 {self.percent}，序时进度 {self.schedule}"
+        if self.gap != "—":
+            head += f"（{self.gap}）"
+        if self.done:
+            head += f"；{self.done_since}起已完成（销号）" if self.done_since else "；已完成（销号）"
+        return f"{head}；判定依据：{self.rule}" if self.rule else head
+
+
+LIGHT_CSS = {"红": "r", "黄": "y", "绿": "g"}
+
+
+def light_of(status: str, p: Progress | None) -> Light:
+    """The :class:`Light` of a task row (``p`` None for a month made without progress)."""
+    css = LIGHT_CSS.get(status, "")
+    if p is None:
+        return Light(status, css=css)
+    since = month_label(p.done_period) if p.done and p.done_period else ""
+    return Light(status, percent_text(p.percent), percent_text(p.schedule), gap_text(p.gap),
+                 RULE_LABELS.get(p.rule, p.rule), p.done, since, css)
+
+
+def value_text(value: object) -> str:
+    """A line's 完成进度 as the unit's return gave it: a number as "55%", text as written."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return percent_text(float(value))
+    return str(value)
 
 
 def default_period(ws: Workspace, now: datetime, periods: Periods | None = None) -> str:
@@ -142,7 +194,7 @@ def build_board(ws: Workspace, period: str, now: datetime) -> tuple[Board, Month
     text, past = days_text(ws, data.deadline, now)
     warnings = ([data.not_issued_note] if data.not_issued_note else []) + list(data.warnings)
     board = Board(data.period, month_label(data.period), data.deadline, cn_day(data.deadline), text, past, counts, rows,
-                  groups, warnings, data.issued)
+                  groups, warnings, data.issued, percent_text(schedule_pct(data.year, data.month)))
     return board, data
 
 
@@ -156,6 +208,7 @@ class UnitLine:
     cells: dict
     file: str
     reported: bool
+    light: Light = Light("")
 
 
 def unit_lines(data: MonthData, unit: str) -> list[UnitLine]:
@@ -165,16 +218,17 @@ def unit_lines(data: MonthData, unit: str) -> list[UnitLine]:
         for ln in row.lines:
             if ln.unit == unit:
                 out.append(UnitLine(row.task, f"{KIND_LABELS[row.task.kind]}{row.task.seq}", ln.role, row.status,
-                                    ln.values, ln.cells, ln.file, ln.reported))
+                                    ln.values, ln.cells, ln.file, ln.reported, light_of(row.status, row.progress)))
     return out
 
 
-def month_statuses(ws: Workspace, periods: list[str], now: datetime) -> dict[str, dict[str, str]]:
-    """period -> {task id: 红/黄/绿} for the given months."""
-    out: dict[str, dict[str, str]] = {}
+def month_statuses(ws: Workspace, periods: list[str], now: datetime) -> dict[str, dict[str, Light]]:
+    """period -> {task id: its Light} for the given months (no line is read)."""
+    out: dict[str, dict[str, Light]] = {}
     for p in periods:
-        data = build_month(ws, p, now)
-        out[p] = {row.task.id: row.status for row in data.rows}
+        with build_month(ws, p, now) as data:
+            rows = data.rows
+            out[p] = {t.id: light_of(s, pr) for t, s, pr in zip(rows.tasks, rows.statuses, rows.progress)}
     return out
 
 

@@ -19,8 +19,8 @@ from office.workdays import year_deadlines
 from office.workspace import Workspace
 from web import actions, auth, files
 from web.context import current_now, current_ws
-from web.board import (build_board, cn_day, default_period, month_label, month_statuses, pick_period, task_matches,
-                       unit_lines)
+from web.board import (build_board, cn_day, default_period, light_of, month_label, month_statuses, pick_period,
+                       task_matches, unit_lines, value_text)
 from web.busy import lock_holder
 from web.mailview import read_preview
 from web.uploads import MAX_FILE_BYTES, MAX_FILES, save_uploads
@@ -52,7 +52,7 @@ def _page_globals() -> dict:
                  "logged_in": False, "download_id": download_id, "archive_id": files.archive_id,
                  "finding_labels": FINDING_LABELS, "kind_labels": KIND_LABELS, "field_labels": FIELD_LABELS,
                  "verdicts": VERDICTS, "stages": STAGES, "mail_status": MAIL_STATUS, "form_kinds": FORM_KINDS,
-                 "month_label": month_label}
+                 "month_label": month_label, "value_text": value_text}
     try:
         ws = current_ws()
         out.update(office_name=ws.settings.office, year=ws.settings.year, busy_pid=lock_holder(ws.root),
@@ -205,7 +205,7 @@ def _result(report: Report, action: str) -> dict:
     """What the page shows of a job's report: summary, warnings, links to its files."""
     d = report.data
     links = []
-    for key, label in (("tracker", "下载台账"), ("briefing", "下载通报")):
+    for key, label in (("tracker", "下载台账"), ("briefing", "下载通报"), ("score_book", "下载考核评分表")):
         if d.get(key):
             links.append({"label": f"{label}（{Path(d[key]).name}）", "id": download_id(d[key])})
     forms = [{"unit": f["unit"], "name": Path(f["file"]).name, "id": download_id(f["file"])} for f in d.get("files", [])
@@ -291,6 +291,9 @@ def do_fetch() -> ResponseReturnValue:
 @bp.post("/actions/merge")
 def do_merge() -> ResponseReturnValue:
     ws, now = current_ws(), current_now()
+    if request.form.get("scope") == "year":
+        report = actions.merge(ws, year=ws.settings.year, now=now)
+        return _actions_page(ws, now, result=_result(report, "merge"))
     month = _month_arg(ws)
     if not month:
         raise DubanError("请选择月份。")
@@ -307,12 +310,25 @@ def do_brief() -> ResponseReturnValue:
         actions.parse_quarter(quarter)  # a DubanError in Chinese when it is not a quarter
         report = actions.brief(ws, quarter=quarter, now=now)
         month = None
+    elif scope == "year":
+        report = actions.brief(ws, year=ws.settings.year, now=now)
+        month = None
+    elif scope == "done":
+        month = _month_arg(ws)  # empty: the latest month with a completion not yet announced
+        report = actions.brief(ws, month=month or None, done=True, now=now)
     else:
         month = _month_arg(ws)
         if not month:
             raise DubanError("请选择月份。")
         report = actions.brief(ws, month=month, now=now)
     return _actions_page(ws, now, period=month, result=_result(report, "brief"))
+
+
+@bp.post("/actions/score")
+def do_score() -> ResponseReturnValue:
+    ws, now = current_ws(), current_now()
+    report = actions.score(ws, year=ws.settings.year, now=now)
+    return _actions_page(ws, now, result=_result(report, "score"))
 
 
 # ---------------------------------------------------------------- 任务
@@ -355,7 +371,8 @@ def task(task_id: str) -> ResponseReturnValue:
         data = build_month(ws, p, now)
         row = next((r for r in data.rows if r.task.id == t.id), None)
         if row is not None:
-            history.append({"period": p, "status": row.status, "lines": row.lines})
+            history.append({"period": p, "status": row.status, "lines": row.lines,
+                            "light": light_of(row.status, row.progress)})
     return render_template("task.html", task=t, history=history, active="web.tasks")
 
 
