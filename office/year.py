@@ -4,7 +4,9 @@
 :func:`office.month.build_month` (at the same ``now``), takes what the year view needs and closes
 the month before building the next one, so that twelve months of lines are never held: per task
 its light and :class:`~office.month_data.Progress`, and (issued months only) whether a lead unit
-returned its form and what it reported; per unit its :class:`~office.month_data.UnitState` label; the month's counts.
+returned its form and what it reported; per unit its :class:`~office.month_data.UnitState` label; the month's counts;
+and what the 考核 score takes of the month (:class:`~office.score_data.MonthFacts`: the units' states and the
+findings), so that ``merge --year`` scores the year without building its months again.
 Months after the month of ``now`` are 未开始 and not built; a month whose form was issued to
 no unit is 未下发 (its units are 未下发 in build_month already; its tasks get no light, and its
 categories no mean 完成进度).
@@ -21,6 +23,7 @@ from office.dates import cn_datetime
 from office.errors import DubanError
 from office.month import build_month, end_of
 from office.month_data import MonthData, Progress
+from office.score_data import MonthFacts
 from office.wording import is_no_problem
 from office.workspace import Workspace
 from office.year_data import (ALL_TASKS, ISSUED, MONTH_NOT_ISSUED, MONTH_NOT_STARTED, MONTHS, NOT_ISSUED, NOT_STARTED,
@@ -94,6 +97,7 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
     notes: list[str] = []
     passed: list[int] = []  # issued months whose deadline has passed
     plan_findings: dict[str, int] = {}
+    score_months: dict[int, MonthFacts] = {}
 
     for m in range(1, last + 1):
         with build_month(ws, f"{year}-{m:02d}", now) as data:
@@ -110,6 +114,7 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
             # the month's own findings; those of the year's plan come back every month: taken once, from the last
             counts[m - 1] = {**data.counts, "findings": dict(Counter(f.kind for f in data.findings if f.period == data.period))}
             plan_findings = dict(Counter(f.kind for f in data.findings if f.period != data.period))
+            score_months[m] = MonthFacts.of(data)
             if issued and now > end_of(data.deadline):
                 passed.append(m)
             said, returned = _lead_reports(data) if issued else ({}, set())
@@ -146,5 +151,5 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
         by_category[name] = [category_means([t.months[m - 1].progress for t in members], status[m - 1] == ISSUED)
                              if status[m - 1] != MONTH_NOT_STARTED else None for m in MONTHS]
     return YearData(year, now, status, deadlines, tasks, units, categories, by_category, counts, final, warnings, notes,
-                    plan_findings)
+                    plan_findings, score_months)
 

@@ -19,6 +19,7 @@ from office.dates import period_label
 from office.model import Task
 from office.month_data import STATE_LABELS, Progress
 from office.progress import percent_text
+from office.score_data import MonthFacts
 from office.wording import percent, rate
 
 MONTHS = tuple(range(1, 13))
@@ -237,6 +238,8 @@ class YearData:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # forms generated but never sent (MonthData.not_issued_note)
     plan_findings: dict = field(default_factory=dict)  # kind -> findings on the year's plan (计划未报, ...), at "now"
+    # month -> what the 考核 score takes of it (units' states, findings), for office.score.compute(months=...)
+    score_months: dict[int, MonthFacts] = field(default_factory=dict)
 
     @property
     def built(self) -> list[int]:

@@ -621,3 +621,38 @@ def test_charts_without_a_chinese_font_carry_their_values_in_the_caption(world):
         n = [sum(1 for t in tids if april[key_of(t)] == c) for c in ("绿", "黄", "红")]
         assert f"{name}：绿色{n[0]}项、黄色{n[1]}项、红色{n[2]}项" in chart.caption, name
     assert "城市：绿色1项、黄色0项、红色1项" in chart.caption  # 改造老旧小区 已完成 (绿), 城市更新 missing (红)
+
+
+def test_merge_year_scores_the_months_it_built_once(world, monkeypatch):
+    """merge --year builds each month once: the score takes the months the year already built
+    (YearData.score_months) and gives what `score` computes on its own, for the year and a quarter."""
+    import office.score as score_mod
+    import office.year as year_mod
+    from office.score import compute
+
+    built: list[str] = []
+    real = year_mod.build_month
+
+    def counted(ws, period, now):  # noqa: ANN001, ANN202
+        built.append(period)
+        return real(ws, period, now)
+
+    monkeypatch.setattr(year_mod, "build_month", counted)
+    monkeypatch.setattr(score_mod, "build_month", counted)
+    merge.run(world["ws"], merge.Request(year=2025), NOW)
+    assert built == [f"2025-{m:02d}" for m in BUILT]  # January .. June, once each
+    data = build_year(world["ws"], 2025, NOW)
+    assert sorted(data.score_months) == list(BUILT)
+    built.clear()
+    alone = compute(world["ws"], 2025, NOW)
+    assert built == [f"2025-{m:02d}" for m in (1, 2, 3, 4)]  # on its own: the months past their deadline
+    built.clear()
+    reused = compute(world["ws"], 2025, NOW, months=data.score_months)
+    assert built == [] and reused.as_json() == alone.as_json()
+    assert any(d.kind == "reopened" for d in reused.deductions) and any(d.kind == "late" for d in reused.deductions)
+    for q in (1, 2):
+        assert compute(world["ws"], 2025, NOW, q, months=data.score_months).as_json() == compute(world["ws"], 2025, NOW, q).as_json()
+    # a month the facts lack is built: only January given, the rest are built as before
+    built.clear()
+    partial = compute(world["ws"], 2025, NOW, months={1: data.score_months[1]})
+    assert built == ["2025-02", "2025-03", "2025-04"] and partial.as_json() == alone.as_json()
