@@ -22,8 +22,8 @@ def year_tracker_path(ws: Workspace, year: int) -> Path:
 def year_sheets(ws: Workspace, data: YearData, now: datetime) -> tuple[list[AddSheet], list[str]]:
     """Sheets appended to the year tracker after its own, each a function of the open Workbook:
     the year's 考核评分 and 扣分明细 (office.score, as `score --year` writes them), and the notes
-    on the periods not scored."""
-    scores = compute_scores(ws, data.year, now)
+    on the periods not scored. The score reuses the months ``data`` already took (its score_months)."""
+    scores = compute_scores(ws, data.year, now, months=data.score_months)
 
     def add(workbook) -> None:  # noqa: ANN001 - an open xlsxwriter Workbook
         add_score_sheets(workbook, scores, office=ws.settings.office)

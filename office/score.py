@@ -1,8 +1,9 @@
 """考核 scores: each unit's points for a year or a quarter, from the months' facts.
 
-A pure computation over :func:`office.month.build_month` (and, for the year's plan, the same
-functions build_month uses: :func:`office.month.submissions`, :func:`office.month.unit_state`,
-:func:`office.workdays.plan_deadline`, :func:`office.ledger.mail.issued_units`). Nothing is
+A pure computation over :func:`office.month.build_month` (or over the same facts already taken
+by :func:`office.year.build_year`: ``compute(..., months=YearData.score_months)``, see
+:class:`office.score_data.MonthFacts`), and, for the year's plan, the same functions build_month
+uses: :func:`office.month.submissions`, :func:`office.month.unit_state`, :func:`office.workdays.plan_deadline`, :func:`office.ledger.mail.issued_units`. Nothing is
 printed or written here; :mod:`jobs.score` writes the book.
 
 What is scored (``[score]`` in duban.toml, :class:`office.settings.ScoreSettings`):
@@ -24,7 +25,7 @@ whose form was not issued to a unit costs that unit nothing (``UnitScore.not_iss
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -33,7 +34,7 @@ from office.errors import DubanError, command
 from office.ledger import mail
 from office.model import KIND_LABELS, Finding, Task
 from office.month import build_month, end_of, month_deadline, reporting_units, submissions, unit_state, via_lead
-from office.score_data import EVENT_FINDINGS, KIND_ORDER, Deduction, Scores, UnitScore, as_decimal, kind_label, rule_text
+from office.score_data import EVENT_FINDINGS, KIND_ORDER, Deduction, MonthFacts, Scores, UnitScore, as_decimal, kind_label, rule_text
 from office.settings import SCORE_KINDS, ScoreSettings
 from office.workdays import plan_deadline
 from office.workspace import Workspace
@@ -124,8 +125,13 @@ def _events(tally: _Tally, states, findings: list[Finding], period: str, label: 
     return not_issued
 
 
-def compute(ws: Workspace, year: int, now: datetime, quarter: int | None = None) -> Scores:
-    """Each unit's score for ``year`` (or its ``quarter``, 1–4) at ``now``: see the module's doc."""
+def compute(ws: Workspace, year: int, now: datetime, quarter: int | None = None,
+            months: Mapping[int, MonthFacts] | None = None) -> Scores:
+    """Each unit's score for ``year`` (or its ``quarter``, 1–4) at ``now``: see the module's doc.
+
+    ``months``: month (1–12) -> :class:`MonthFacts` already taken at the same ``now`` (by
+    :func:`office.year.build_year`, which builds every month anyway); a month the score needs and
+    ``months`` lacks is built here."""
     if year != ws.settings.year:
         raise DubanError(f"{year}年不是本工作区的年度（{ws.settings.year}年），只能计算{ws.settings.year}年的考核评分。")
     if quarter is not None and quarter not in (1, 2, 3, 4):
@@ -143,6 +149,13 @@ def compute(ws: Workspace, year: int, now: datetime, quarter: int | None = None)
     year_key = str(year)
 
     pending: list[tuple[int, date]] = []  # months of the scope not yet past their deadline
+
+    def facts_of(m: int) -> MonthFacts:
+        got = months.get(m) if months is not None else None
+        if got is None:
+            with build_month(ws, f"{year}-{m:02d}", now) as data:
+                got = MonthFacts.of(data)
+        return got
 
     def note_not_issued(label: str, form: str, missed: list[str], listed: int) -> bool:
         """Record the units the period's form (``form``: 2025年3月落实情况表) was not issued to;
@@ -165,29 +178,26 @@ def compute(ws: Workspace, year: int, now: datetime, quarter: int | None = None)
         if now <= end_of(due):
             pending.append((m, due))
             continue
-        data = build_month(ws, period, now)
-        try:
-            if plan_findings is None:
-                plan_findings = [f for f in data.findings if f.period == year_key]
+        facts = facts_of(m)
+        if plan_findings is None:
+            plan_findings = [f for f in facts.findings if f.period == year_key]
 
-            def cite(s, _label=label, _period=period, _due=due):  # noqa: ANN001, ANN202
-                what = "迟报" if s.state == "late" else "未报送"
-                return Finding(s.state, s.unit, "", _period, s.file, "", f"{s.unit}{what}{_label}落实情况表（截止日期{_due:%m月%d日}）。")
+        def cite(s, _label=label, _period=period, _due=due):  # noqa: ANN001, ANN202
+            what = "迟报" if s.state == "late" else "未报送"
+            return Finding(s.state, s.unit, "", _period, s.file, "", f"{s.unit}{what}{_label}落实情况表（截止日期{_due:%m月%d日}）。")
 
-            missed = _events(tally, data.units, data.findings, period, label, cite)
-            tally.findings(data.findings, period, label)
-            if note_not_issued(label, f"{label}落实情况表", missed, len(data.units)):
-                scored.append(label)
-        finally:
-            data.close()
+        missed = _events(tally, facts.units, facts.findings, period, label, cite)
+        tally.findings(facts.findings, period, label)
+        if note_not_issued(label, f"{label}落实情况表", missed, len(facts.units)):
+            scored.append(label)
 
     if pending:
         first, last = pending[0][0], pending[-1][0]
-        months = f"{first}月" if first == last else f"{first}月至{last}月"
+        span = f"{first}月" if first == last else f"{first}月至{last}月"
         d = pending[0][1]
-        not_scored.append(f"{year}年{months}落实情况表未到截止日期，未计分（{first}月的截止日期为{d.year}年{d.month}月{d.day}日）。")
+        not_scored.append(f"{year}年{span}落实情况表未到截止日期，未计分（{first}月的截止日期为{d.year}年{d.month}月{d.day}日）。")
     if quarter is None or quarter == plan_quarter(ws, year):
-        _plan(ws, year, now, tally, plan_findings, units, scored, not_scored, note_not_issued)
+        _plan(ws, year, now, tally, plan_findings, units, scored, not_scored, note_not_issued, facts_of)
 
     pos = {u: i for i, u in enumerate(units)}
     period_pos = {year_key: 0, **{f"{year}-{m:02d}": m for m in range(1, 13)}}
@@ -214,7 +224,8 @@ def compute(ws: Workspace, year: int, now: datetime, quarter: int | None = None)
 
 
 def _plan(ws: Workspace, year: int, now: datetime, tally: _Tally, plan_findings: list[Finding] | None, units: list[str],
-          scored: list[str], not_scored: list[str], note_not_issued) -> None:  # noqa: ANN001
+          scored: list[str], not_scored: list[str], note_not_issued,  # noqa: ANN001
+          facts_of: Callable[[int], MonthFacts]) -> None:
     """The year's plan: 迟报/未报 of its states, and the findings on the returned plans."""
     label, key = plan_label(year), str(year)
     due = plan_deadline(year, ws.settings.plan_deadline)
@@ -225,9 +236,7 @@ def _plan(ws: Workspace, year: int, now: datetime, tally: _Tally, plan_findings:
     issued = mail.issued_units(ws.ledger, "plan", key)
     states = [unit_state(ws.calendar, u, due, subs.get(u), now, u in issued) for u in units]
     if plan_findings is None:  # no month of the scope is past its deadline: the plan's findings from January's facts
-        data = build_month(ws, f"{year}-01", now)
-        plan_findings = [f for f in data.findings if f.period == key]
-        data.close()
+        plan_findings = [f for f in facts_of(1).findings if f.period == key]
 
     def cite(s) -> Finding:  # noqa: ANN001
         if s.state == "late":

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from office.month_data import FINDING_LABELS
+from office.model import Finding
+from office.month_data import FINDING_LABELS, MonthData, UnitState
 from office.settings import SCORE_KINDS, ScoreSettings
 
 # The reporting events scored per report ([score] late / missing), and the finding kinds
@@ -70,6 +71,21 @@ def rules_table(settings: ScoreSettings) -> list[tuple[str, str, str]]:
     rows.append(("未下发", "不计分", "某期报送表未下发给该单位的，该期不计未报、迟报，也不计其他问题。"))
     rows.append(("未到截止日", "不计分", "截止日期尚未过去的期次不计分，过了截止日期后重新计算。"))
     return rows
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    """What the score takes of one month's facts (:class:`~office.month_data.MonthData`): the
+    units' states of the month's form and the month's findings (those on the year's plan
+    included, as every month repeats them). No lines: twelve of these are small."""
+
+    period: str  # "2025-03"
+    units: tuple[UnitState, ...]
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def of(cls, data: MonthData) -> MonthFacts:
+        return cls(data.period, tuple(data.units), tuple(data.findings))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@
 :func:`office.month.build_month` (at the same ``now``), takes what the year view needs and closes
 the month before building the next one, so that twelve months of lines are never held: per task
 its light and :class:`~office.month_data.Progress`, and (issued months only) whether a lead unit
-returned its form and what it reported; per unit its :class:`~office.month_data.UnitState` label; the month's counts.
+returned its form, what it reported, whether several leads' 完成进度 differ and whether one could
+not be read; per unit its :class:`~office.month_data.UnitState` label; the month's counts; and
+what the 考核 score takes of the month (:class:`~office.score_data.MonthFacts`: the units' states
+and the findings), so that ``merge --year`` scores the year without building its months again.
 Months after the month of ``now`` are 未开始 and not built; a month whose form was issued to
 no unit is 未下发 (its units are 未下发 in build_month already; its tasks get no light, and its
 categories no mean 完成进度).
@@ -21,6 +24,7 @@ from office.dates import cn_datetime
 from office.errors import DubanError
 from office.month import build_month, end_of
 from office.month_data import MonthData, Progress
+from office.score_data import MonthFacts
 from office.wording import is_no_problem
 from office.workspace import Workspace
 from office.year_data import (ALL_TASKS, ISSUED, MONTH_NOT_ISSUED, MONTH_NOT_STARTED, MONTHS, NOT_ISSUED, NOT_STARTED,
@@ -56,23 +60,31 @@ def _short(text: object) -> str:
     return s if len(s) <= SUMMARY_CHARS else s[: SUMMARY_CHARS - 1] + "…"
 
 
-def _lead_reports(data: MonthData) -> tuple[dict[str, tuple[str, str]], set[str]]:
-    """task id -> (完成情况, 存在问题) its lead units reported this month, and the ids of the tasks
-    some lead unit returned its form for (the lines are read once)."""
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _lead_reports(data: MonthData) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[bool, bool, bool]]]:
+    """task id -> (完成情况, 存在问题) its lead units reported this month; and task id -> (some lead
+    unit returned its form, the leads' 完成进度 differ, a lead's 完成进度 could not be read) of the
+    tasks some lead returned its form for (the lines are read once)."""
     out: dict[str, tuple[str, str]] = {}
-    returned: set[str] = set()
+    marks: dict[str, tuple[bool, bool, bool]] = {}
+    unreadable = {(f.task, f.unit) for f in data.findings if f.kind == "bad_progress" and f.period == data.period}
     for row in data.rows:
         leads = [ln for ln in row.lines if ln.role == "牵头"] or row.lines[:1]
-        if any(ln.reported for ln in leads):
-            returned.add(row.task.id)
-        said = [(ln.unit, _short(ln.values.get("progress"))) for ln in leads if ln.reported and ln.values.get("progress")]
-        problems = [(ln.unit, _short(ln.values.get("problems"))) for ln in leads
-                    if ln.reported and not is_no_problem(str(ln.values.get("problems") or ""))]
+        got = [ln for ln in leads if ln.reported]
+        if got:
+            percents = {p for p in (_number(ln.values.get("percent")) for ln in got) if p is not None}
+            marks[row.task.id] = (True, len(percents) > 1, any((row.task.id, ln.unit) in unreadable for ln in got))
+        said = [(ln.unit, _short(ln.values.get("progress"))) for ln in got if ln.values.get("progress")]
+        problems = [(ln.unit, _short(ln.values.get("problems"))) for ln in got
+                    if not is_no_problem(str(ln.values.get("problems") or ""))]
         if said or problems:
             one = len(leads) == 1
             out[row.task.id] = ("；".join(p if one else f"{u}：{p}" for u, p in said),
                                 "；".join(p if one else f"{u}：{p}" for u, p in problems))
-    return out, returned
+    return out, marks
 
 
 def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
@@ -94,6 +106,7 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
     notes: list[str] = []
     passed: list[int] = []  # issued months whose deadline has passed
     plan_findings: dict[str, int] = {}
+    score_months: dict[int, MonthFacts] = {}
 
     for m in range(1, last + 1):
         with build_month(ws, f"{year}-{m:02d}", now) as data:
@@ -110,13 +123,14 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
             # the month's own findings; those of the year's plan come back every month: taken once, from the last
             counts[m - 1] = {**data.counts, "findings": dict(Counter(f.kind for f in data.findings if f.period == data.period))}
             plan_findings = dict(Counter(f.kind for f in data.findings if f.period != data.period))
+            score_months[m] = MonthFacts.of(data)
             if issued and now > end_of(data.deadline):
                 passed.append(m)
-            said, returned = _lead_reports(data) if issued else ({}, set())
+            said, marks = _lead_reports(data) if issued else ({}, {})
             for t, light, p in zip(data.rows.tasks, data.rows.statuses, data.rows.progress):
                 i = pos.get(t.id)
                 if i is not None:
-                    tasks[i].months[m - 1] = TaskMonth(light if issued else NOT_ISSUED, p, t.id in returned)
+                    tasks[i].months[m - 1] = TaskMonth(light if issued else NOT_ISSUED, p, *marks.get(t.id, ()))
             for u in data.units:
                 i = unit_pos.get(u.unit)
                 if i is None:
@@ -146,5 +160,5 @@ def build_year(ws: Workspace, year: int, now: datetime) -> YearData:
         by_category[name] = [category_means([t.months[m - 1].progress for t in members], status[m - 1] == ISSUED)
                              if status[m - 1] != MONTH_NOT_STARTED else None for m in MONTHS]
     return YearData(year, now, status, deadlines, tasks, units, categories, by_category, counts, final, warnings, notes,
-                    plan_findings)
+                    plan_findings, score_months)
 

@@ -19,6 +19,7 @@ from office.dates import period_label
 from office.model import Task
 from office.month_data import STATE_LABELS, Progress
 from office.progress import percent_text
+from office.score_data import MonthFacts
 from office.wording import percent, rate
 
 MONTHS = tuple(range(1, 13))
@@ -27,6 +28,8 @@ NOT_ISSUED = STATE_LABELS["not_issued"]  # 未下发
 DONE = "已完成"  # a task 销号 (its lead reported 100% and 是)
 NO_LIGHT = "—"  # a task with no light yet (no month issued)
 NO_PERCENT = "—"  # a lead unit that returned its form without a 完成进度 (as the month's tracker)
+LOWEST = "最低"  # before the 完成进度 of a task whose lead units reported different ones: "最低30%"
+UNREADABLE = "无法识别"  # a lead unit's 完成进度 that could not be read ("八成": a bad_progress finding)
 LIVELIHOOD_CATEGORY = "为民办实事"
 UNCATEGORISED = "未分类"
 ALL_TASKS = "全部任务"  # the row of every task in the progress table and its chart
@@ -48,11 +51,15 @@ def category_of(task: Task) -> str:
 class TaskMonth:
     """A task in one month: ``light`` is the month's tracker 状态 (红/黄/绿), or 未下发 / 未开始;
     ``progress`` its Progress that month (None for a month not built); ``reported``: a lead unit
-    returned its form that month (a blank one included), as the month's tracker lines show it."""
+    returned its form that month (a blank one included), as the month's tracker lines show it;
+    ``lowest``: its lead units reported different 完成进度 (the task's is the lowest of them);
+    ``unreadable``: a lead unit's 完成进度 could not be read (a bad_progress finding that month)."""
 
     light: str
     progress: Progress | None = None
     reported: bool = False
+    lowest: bool = False
+    unreadable: bool = False
 
     @property
     def done(self) -> bool:
@@ -61,12 +68,17 @@ class TaskMonth:
 
     @property
     def shown(self) -> str:
-        """The task's 完成进度 as the month's tracker prints it on its lead unit's line: "55%" (the
-        lowest of several leads'; 100% while 已完成), "—" when the lead returned its form without
-        one, "" when it did not report (or the month was not built)."""
+        """The task's 完成进度 as the month's tracker prints it on its lead unit's line: "55%" (100%
+        while 已完成); "最低30%" when its lead units reported different ones (each has its own on
+        its line of the month's tracker); "无法识别" when no lead's could be read and one wrote
+        something unreadable; "—" when the lead returned its form without one; "" when it did not
+        report (or the month was not built)."""
         p = self.progress
         if p is not None and p.percent is not None:
-            return percent_text(p.percent)
+            text = percent_text(p.percent)
+            return LOWEST + text if self.lowest and not p.done else text
+        if p is not None and self.unreadable:
+            return UNREADABLE
         return NO_PERCENT if self.reported and p is not None else ""
 
 
@@ -237,6 +249,8 @@ class YearData:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # forms generated but never sent (MonthData.not_issued_note)
     plan_findings: dict = field(default_factory=dict)  # kind -> findings on the year's plan (计划未报, ...), at "now"
+    # month -> what the 考核 score takes of it (units' states, findings), for office.score.compute(months=...)
+    score_months: dict[int, MonthFacts] = field(default_factory=dict)
 
     @property
     def built(self) -> list[int]:
@@ -317,6 +331,6 @@ def month_span(months: list[int]) -> str:
     return "、".join(out)
 
 
-__all__ = ["ALL_TASKS", "CategoryMonth", "DONE", "ISSUED", "LIVELIHOOD_CATEGORY", "MONTHS", "MONTH_NOT_ISSUED",
-           "MONTH_NOT_STARTED", "MONTH_STATUS_LABELS", "NO_LIGHT", "NO_PERCENT", "NOT_ISSUED", "NOT_STARTED", "TaskMonth", "TaskYear",
-           "UNCATEGORISED", "UnitYear", "YearData", "category_of", "month_span"]
+__all__ = ["ALL_TASKS", "CategoryMonth", "DONE", "ISSUED", "LIVELIHOOD_CATEGORY", "LOWEST", "MONTHS", "MONTH_NOT_ISSUED",
+           "MONTH_NOT_STARTED", "MONTH_STATUS_LABELS", "NO_LIGHT", "NO_PERCENT", "NOT_ISSUED", "NOT_STARTED", "TaskMonth",
+           "TaskYear", "UNCATEGORISED", "UNREADABLE", "UnitYear", "YearData", "category_of", "month_span"]

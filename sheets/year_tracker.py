@@ -3,7 +3,8 @@
 Sheets, in order: 总览 (the year's counts, the month-by-month table, the legend, and per category
 the mean 完成进度 against 序时进度 by month, as a table and as native charts), 任务进度 (per task
 two rows: the month's light, exactly the month's tracker 状态, and the 完成进度 under it as the
-month's tracker prints it on the lead unit's line, on a blue ground while 已完成; then the year-end
+month's tracker prints it on the lead unit's line (the lowest, "最低30%", when several leads
+reported different ones; "无法识别" for one that could not be read), on a blue ground while 已完成; then the year-end
 state and when it was 已完成, or when it was and was reported not done again), 报送情况 (per unit the month's label, exactly the month's
 tracker 报送情况 cell, and its counts). Sheets another module adds (the 考核 score) come after
 them: ``write_year_tracker(..., add_sheets=[fn])`` calls ``fn(workbook)`` with the open
@@ -24,8 +25,8 @@ import xlsxwriter
 
 from office.dates import cn_datetime
 from office.wording import STATUS_RULES, percent
-from office.year_data import (ALL_TASKS, DONE, ISSUED, MONTH_NOT_STARTED, MONTH_STATUS_LABELS, MONTHS, NO_LIGHT, NOT_ISSUED,
-                              NOT_STARTED, TaskYear, YearData, month_span)
+from office.year_data import (ALL_TASKS, DONE, ISSUED, LOWEST, MONTH_NOT_STARTED, MONTH_STATUS_LABELS, MONTHS, NO_LIGHT,
+                              NOT_ISSUED, NOT_STARTED, UNREADABLE, TaskYear, YearData, month_span)
 from sheets.tracker.cell_text import TRUNCATED_NOTE, XL_MAX, _CONTROL, _SUSPECT, _cut_utf16, _put, utf16_len
 from sheets.tracker.layout import BODY_FONT, FONT_SIZE, HEADER_FONT, PAGE_MARGINS, LayoutMixin, fit_height, text_lines
 
@@ -54,6 +55,11 @@ def write_year_tracker(path: Path, data: YearData, office: str, add_sheets: Sequ
     taking the open Workbook, called in order after 总览, 任务进度 and 报送情况 are written (the
     score sheet: ``lambda wb: add_score_sheets(wb, scores)``)."""
     _YearWriter(Path(path), data, office, add_sheets).write()
+
+
+def _progress_lines(text: str, width: float) -> int:
+    """Lines of a 进度 cell: "最低30%" wraps after 最低 in a month's column."""
+    return text_lines(text.replace(LOWEST, LOWEST + "\n", 1) if text.startswith(LOWEST) else text, width)
 
 
 def final_head(data: YearData) -> str:
@@ -110,7 +116,9 @@ class _YearWriter(LayoutMixin):
         width = {key: w for key, _, w in heads}
         legend = ("状态：" + "；".join(f"{k}——{STATUS_RULES[k]}" for k in ("红", "黄", "绿"))
                   + f"（即各月台账的“状态”）；{NOT_ISSUED}——该月落实情况表未下发；{NOT_STARTED}——尚未到该月。"
-                  f"进度：牵头单位填报的完成进度（即各月台账牵头单位的“完成进度”），“—”为报送了但未填完成进度，空白为未报送。"
+                  f"进度：牵头单位填报的完成进度（即各月台账牵头单位的“完成进度”），“—”为报送了但未填完成进度，空白为未报送；"
+                  f"有几个牵头单位且填报不同的，取最低的，如“{LOWEST}30%”（各单位的见该月台账）；"
+                  f"“{UNREADABLE}”为牵头单位填写的完成进度无法识别（如“八成”，见该月台账“发现问题”）。"
                   f"{DONE}：牵头单位报告完成进度100%且完成阶段任务目标（销号），进度格为蓝底；"
                   "已销号的任务以后又报告未完成的，按进度重新判断，“已完成时间”注明何月完成、何月回退。")
         total = sum(w for _, _, w in heads)
@@ -138,6 +146,11 @@ class _YearWriter(LayoutMixin):
         lines = max(max(text_lines(v, width[k]) for k, v in values.items()), text_lines(t.done_history, width["done"]) - 1)
         if lines > 1:
             ws.set_row(r, self._capped(fit_height(lines)))
+        shown = [cell.shown if cell.light != NOT_STARTED else "" for cell in t.months]
+        below = max(max(_progress_lines(v, width[f"m{m}"]) for m, v in zip(MONTHS, shown)),
+                    _progress_lines(t.shown, width["state"]))
+        if below > 1:  # "最低30%" / "无法识别" in a month's narrow column
+            ws.set_row(r + 1, fit_height(below))
         ws.write_number(r, col["seq"], task.seq, self.f_block[("num", "first")])
         ws.write_blank(r + 1, col["seq"], None, self.f_block[("num", "last")])
         for key, value in values.items():
@@ -150,9 +163,8 @@ class _YearWriter(LayoutMixin):
             c = col[f"m{m}"]
             grey = cell.light in (NOT_ISSUED, NOT_STARTED)
             ws.write_string(r, c, text(cell.light), self.f_grey if grey else self.f_center)
-            shown = cell.shown if cell.light != NOT_STARTED else ""
             fmt = self.f_done_cell if cell.done else self.f_grey if grey else self.f_center
-            _put(ws, r + 1, c, shown, fmt)
+            _put(ws, r + 1, c, shown[m - 1], fmt)
         state = t.state
         ws.write_string(r, col["state"], state, self.f_grey if state == NO_LIGHT else self.f_center)
         _put(ws, r + 1, col["state"], t.shown, self.f_done_cell if t.done else self.f_center)

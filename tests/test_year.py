@@ -31,8 +31,8 @@ from office.year import build_year
 from office.year_data import MONTHS, YearData
 from sheets.briefing_year import problem_texts, yearly_facts
 from sheets.year_tracker import write_year_tracker
-from year_fixture import (BUILT, CATEGORIES, FINAL, LEADS, NOW, SCORE_KINDS, TEXTS, build_timeline,
-                          done_months, lead_answer, mean_progress, schedule, shown)
+from year_fixture import (BUILT, CATEGORIES, FINAL, LEAD_LINES, LEAD_MONTHS, LEAD_NOW, LEAD_SHOWN, LEAD_TEXTS, LEAD_UNITS,
+                          LEADS, NOW, SCORE_KINDS, TEXTS, build_lead_year, build_timeline, done_months, lead_answer, mean_progress, schedule, shown)
 
 
 def _with_score_kinds(ws):  # noqa: ANN001, ANN202
@@ -95,8 +95,8 @@ def header_at(rows: list[tuple], *names: str) -> tuple[int, dict[str, int]]:
 
 def month_tasks(path: Path) -> dict[tuple[str, int], dict[str, object]]:
     """(kind, 序号) -> the task's cells of a monthly tracker (台账 and 为民办实事), columns found by
-    header text: its 状态, 序时进度, 差距 and 判定依据 (on its first line), and "lead": the 完成进度
-    of its lead unit's line (职责 牵头)."""
+    header text: its 状态, 序时进度, 差距 and 判定依据 (on its first line), "leads": the 完成进度 of
+    its lead units' lines (职责 牵头) in table order, and "lead": that of its only lead unit."""
     out: dict = {}
     for sheet, kind in (("台账", "annual"), ("为民办实事", "livelihood")):
         rows = rows_of(path, sheet)
@@ -107,8 +107,11 @@ def month_tasks(path: Path) -> dict[tuple[str, int], dict[str, object]]:
             if isinstance(seq, (int, float)):
                 task = out[(kind, int(seq))] = {k: r[col[k]] for k in ("状态", "序时进度", "差距", "判定依据")}
             if task is not None and r[col["职责"]] == "牵头":
-                assert "lead" not in task, (path.name, kind, seq)  # one lead each in this workspace
-                task["lead"] = r[col["完成进度"]] or ""
+                task.setdefault("leads", []).append(r[col["完成进度"]] or "")
+                if len(task["leads"]) == 1:
+                    task["lead"] = task["leads"][0]
+                else:  # several leads: "lead" is only for a task with one
+                    task.pop("lead", None)
     return out
 
 
@@ -621,3 +624,93 @@ def test_charts_without_a_chinese_font_carry_their_values_in_the_caption(world):
         n = [sum(1 for t in tids if april[key_of(t)] == c) for c in ("绿", "黄", "红")]
         assert f"{name}：绿色{n[0]}项、黄色{n[1]}项、红色{n[2]}项" in chart.caption, name
     assert "城市：绿色1项、黄色0项、红色1项" in chart.caption  # 改造老旧小区 已完成 (绿), 城市更新 missing (红)
+
+
+def test_merge_year_scores_the_months_it_built_once(world, monkeypatch):
+    """merge --year builds each month once: the score takes the months the year already built
+    (YearData.score_months) and gives what `score` computes on its own, for the year and a quarter."""
+    import office.score as score_mod
+    import office.year as year_mod
+    from office.score import compute
+
+    built: list[str] = []
+    real = year_mod.build_month
+
+    def counted(ws, period, now):  # noqa: ANN001, ANN202
+        built.append(period)
+        return real(ws, period, now)
+
+    monkeypatch.setattr(year_mod, "build_month", counted)
+    monkeypatch.setattr(score_mod, "build_month", counted)
+    merge.run(world["ws"], merge.Request(year=2025), NOW)
+    assert built == [f"2025-{m:02d}" for m in BUILT]  # January .. June, once each
+    data = build_year(world["ws"], 2025, NOW)
+    assert sorted(data.score_months) == list(BUILT)
+    built.clear()
+    alone = compute(world["ws"], 2025, NOW)
+    assert built == [f"2025-{m:02d}" for m in (1, 2, 3, 4)]  # on its own: the months past their deadline
+    built.clear()
+    reused = compute(world["ws"], 2025, NOW, months=data.score_months)
+    assert built == [] and reused.as_json() == alone.as_json()
+    assert any(d.kind == "reopened" for d in reused.deductions) and any(d.kind == "late" for d in reused.deductions)
+    for q in (1, 2):
+        assert compute(world["ws"], 2025, NOW, q, months=data.score_months).as_json() == compute(world["ws"], 2025, NOW, q).as_json()
+    # a month the facts lack is built: only January given, the rest are built as before
+    built.clear()
+    partial = compute(world["ws"], 2025, NOW, months={1: data.score_months[1]})
+    assert built == ["2025-02", "2025-03", "2025-04"] and partial.as_json() == alone.as_json()
+
+
+# --- several lead units on one task; a 完成进度 that cannot be read --------------------------
+
+@pytest.fixture(scope="module")
+def lead_world(tmp_path_factory):
+    """year_fixture's second year (build_lead_year): its monthly trackers and its year tracker."""
+    root = tmp_path_factory.mktemp("leads") / "ws"
+    ws = build_lead_year(root)
+    try:
+        trackers = {m: Path(merge_month(ws, f"2025-{m:02d}", now=LEAD_NOW).data["tracker"]) for m in LEAD_MONTHS}
+        year = Path(merge.run(ws, merge.Request(year=2025), LEAD_NOW).data["tracker"])
+        yield {"ws": ws, "trackers": trackers, "year": year}
+    finally:
+        ws.close()
+
+
+def unreadable_leads(path: Path) -> set[tuple[str, str]]:
+    """(unit, task text) of the 完成进度无法识别 findings of a monthly tracker's 发现 sheet."""
+    rows = rows_of(path, "发现")
+    h, col = header_at(rows, "类型", "单位", "任务", "单元格")
+    return {(r[col["单位"]], str(r[col["任务"]])) for r in rows[h + 1:] if r[col["类型"]] == "完成进度无法识别"}
+
+
+def test_year_grid_progress_of_several_leads_and_unreadable_percents(lead_world):
+    """Two lead units with different 完成进度: the year grid says the lowest (最低30%), each lead's
+    own stays on its line of the month's tracker; the same percent twice is plain. A lead's
+    "八成" (a 完成进度无法识别 finding of the month) is 无法识别 in the year grid, where the month's
+    tracker prints "—" on the lead's line; another lead's number wins over it."""
+    tasks, _ = year_tasks(lead_world["year"])
+    for tid, months in LEAD_SHOWN.items():
+        key = key_of(tid)
+        for m, want in months.items():
+            assert tasks[key][f"进度:{m}月"] == want, (tid, m)
+    for m in LEAD_MONTHS:
+        path = lead_world["trackers"][m]
+        month = month_tasks(path)
+        bad = unreadable_leads(path)
+        for tid, lines in LEAD_LINES.items():
+            key = key_of(tid)
+            assert month[key]["leads"] == lines[m], (tid, m)  # each lead's own, as the unit typed it
+            # the grid cell follows from the month's tracker alone: its leads' lines and its findings
+            numbers = [float(v[:-1]) for v in month[key]["leads"] if str(v).endswith("%")]
+            unread = any(unit in LEAD_UNITS[tid] and text.endswith(LEAD_TEXTS[tid]) for unit, text in bad)
+            if len(set(numbers)) > 1:
+                want = f"最低{min(numbers):g}%"
+            elif numbers:
+                want = f"{numbers[0]:g}%"
+            else:
+                want = "无法识别" if unread else "—"
+            assert tasks[key][f"进度:{m}月"] == want, (tid, m)
+    assert unreadable_leads(lead_world["trackers"][2]) and not unreadable_leads(lead_world["trackers"][3])
+    # the year-end 进度 (March) and the light: 40 and 40 is one percent, no 最低
+    assert tasks[("annual", 1)]["进度:截至3月状态"] == "40%"
+    assert tasks[("annual", 2)]["2月"] in ("红", "黄", "绿")  # lit by 是/否 without a readable percent

@@ -153,3 +153,65 @@ def mean_progress(tids: tuple[str, ...], month: int) -> tuple[float | None, int]
         elif pct is not None:
             got.append(pct)
     return (round(sum(got) / len(got), 1) if got else None), len(got)
+
+
+# --- a second, smaller year: several lead units on one task, and a 完成进度 that cannot be read ----
+
+LEAD_TASKS_CSV = (
+    "kind,seq,category,text,leaders,lead_units,co_units\n"
+    f"annual,1,产业,推进产业园建设,王一,{U[0]}、{U[1]},{U[2]}\n"
+    f"annual,2,城市,实施城市更新,王三,{U[3]},\n"
+    f"annual,3,民生,新增就业岗位,王五,{U[4]}、{U[5]},\n"
+)
+LEAD_UNITS = {"annual-1": (U[0], U[1]), "annual-2": (U[3],), "annual-3": (U[4], U[5])}
+LEAD_TEXTS = {"annual-1": "推进产业园建设", "annual-2": "实施城市更新", "annual-3": "新增就业岗位"}
+LEAD_NOW = datetime(2025, 4, 20, 10)  # February and March past their deadlines
+LEAD_MONTHS = (2, 3)
+# (month, unit, task) -> the 完成进度（%） cell as the unit types it
+LEAD_PERCENTS = {
+    (2, U[0], "annual-1"): 30, (2, U[1], "annual-1"): 50, (2, U[2], "annual-1"): 10,  # U2 only 配合
+    (3, U[0], "annual-1"): 40, (3, U[1], "annual-1"): 40,
+    (2, U[3], "annual-2"): "八成", (3, U[3], "annual-2"): 35,
+    (2, U[4], "annual-3"): "八成", (2, U[5], "annual-3"): 60,
+    (3, U[4], "annual-3"): 20,  # U5 returns March without a 完成进度
+}
+# what the year grid's 进度 row must say, worked out by hand: the lowest when the leads differ,
+# 无法识别 when no lead's could be read and one wrote something unreadable
+LEAD_SHOWN = {
+    "annual-1": {2: "最低30%", 3: "40%"},
+    "annual-2": {2: "无法识别", 3: "35%"},
+    "annual-3": {2: "60%", 3: "20%"},
+}
+# what each lead unit's own line of the month's tracker says (its 完成进度 column), in table order
+LEAD_LINES = {
+    "annual-1": {2: ["30%", "50%"], 3: ["40%", "40%"]},
+    "annual-2": {2: ["—"], 3: ["35%"]},
+    "annual-3": {2: ["—", "60%"], 3: ["20%", "—"]},
+}
+
+
+def build_lead_year(root):  # noqa: ANN001, ANN201 - a fresh folder; returns the opened Workspace
+    """February and March of the tasks above through the real flow: generate, send --record-only,
+    every unit fills every row (its percents by header text with tests/fill.py), collect."""
+    from conftest import import_tasks
+    from month_fixture import UNITS
+    from office.workspace import init_workspace, open_workspace
+
+    init_workspace(root, 2025, units=UNITS)
+    cfg = root / "duban.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("settle_seconds = 2", "settle_seconds = 0"), encoding="utf-8")
+    src = root.parent / f"{root.name}-tasks.csv"
+    src.write_text(LEAD_TASKS_CSV, encoding="utf-8")
+    ws = open_workspace(root)
+    import_tasks(ws, src, now=datetime(2025, 1, 24))
+    for m in LEAD_MONTHS:
+        period = f"2025-{m:02d}"
+        generate_forms(ws, "status", period, now=ISSUED_AT[m])
+        issue(ws, "status", period, ISSUED_AT[m], units=U[:6])
+        for unit in U[:6]:
+            rows: dict[str, dict] = {"*": full(f"{unit}{m}月进展")}
+            for (month, u, tid), value in LEAD_PERCENTS.items():
+                if (month, u) == (m, unit):
+                    rows[tid] = {**rows["*"], "percent": value}
+            answer(ws, "status", period, unit, rows, ON_TIME[m])
+    return ws
