@@ -315,12 +315,17 @@ def annex_values(t: TaskFact, scope: str) -> tuple[str, ...]:
             t.achieved, t.status)
 
 
-def _annex(doc, facts: BriefFacts) -> None:
+def annex_section(doc) -> None:  # noqa: ANN001 - python-docx Document
+    """A new landscape A4 section for the annex tables."""
     sec = doc.add_section(WD_SECTION.NEW_PAGE)
     sec.orientation = WD_ORIENT.LANDSCAPE
     sec.page_width, sec.page_height = Cm(29.7), Cm(21)
     _margins(sec, **ANNEX_MARGINS)
     sec.header_distance, sec.footer_distance = Cm(1.0), Cm(0.8)
+
+
+def _annex(doc, facts: BriefFacts) -> None:
+    annex_section(doc)
     _para(doc, "附件", "一级标题", indent=0)
     _para(doc, facts.annex_title, "附件标题")
     columns = [(("项目" if facts.scope == "monthly" else "任务") if h == "任务" else h, w) for h, w in ANNEX_COLUMNS]
@@ -379,39 +384,51 @@ def _chart(doc, chart: Chart | bytes | None) -> None:
             cap.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def write_briefing(path: Path, facts: BriefFacts, chart: Chart | bytes | None = None) -> None:
-    """Write the briefing .docx atomically. ``chart`` (see render_chart) goes under 总体情况
-    with its caption; None leaves the chart out."""
+def start_document(title: str, office: str, intro: str, page_numbers: bool = True):  # noqa: ANN201 - a Document
+    """A briefing's first page up to its introduction: styles, page numbers, title, 主送, intro."""
     doc = Document()
     _setup(doc)
-    doc.core_properties.title = facts.title
-    doc.core_properties.author = facts.office
-    _page_number(doc, doc.sections[0])
-
-    _title(doc, facts.title)
+    doc.core_properties.title = title
+    doc.core_properties.author = office
+    if page_numbers:
+        _page_number(doc, doc.sections[0])
+    _title(doc, title)
     _para(doc, "", "Normal")
     _para(doc, RECIPIENTS, "主送")
-    _para(doc, intro_text(facts))
-    blocks = body(facts)
+    _para(doc, intro)
+    return doc
+
+
+def write_blocks(doc, blocks: list, chart_of) -> None:  # noqa: ANN001 - Document; chart_of(block text) -> Chart | None
+    """The body's blocks in order; the last paragraph (the closing request) stays on the page of the signature."""
     for i, b in enumerate(blocks):
         if b.kind == "chart":
-            _chart(doc, chart)
+            _chart(doc, chart_of(b.text))
         elif b.kind == "h1":
             _para(doc, b.text, "一级标题")
         elif b.kind == "h2":
             _para(doc, b.text, "二级标题")
         else:
-            # the last paragraph (the closing request) stays on the page of the signature
             _para(doc, b.text, keep=i == len(blocks) - 1)
-    _para(doc, "", "Normal", keep=True)
-    _para(doc, f"附件：{facts.annex_title}", keep=True)
-    _para(doc, "", "Normal", keep=True)
-    _para(doc, "", "Normal", keep=True)
-    signature = (facts.office, cn_date(facts.date) if facts.date else "")
-    for j, s in enumerate(signature):
+
+
+def sign(doc, office: str, signed: str, blanks: int = 2) -> None:  # noqa: ANN001 - python-docx Document
+    """``blanks`` blank lines, then the office and the date flush right, kept together."""
+    for _ in range(blanks):
+        _para(doc, "", "Normal", keep=True)
+    for j, s in enumerate((office, signed)):
         par = _para(doc, s, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=0, keep=j == 0)
         par.paragraph_format.right_indent = Pt(SIZE_BODY.pt * 2)
 
+
+def write_briefing(path: Path, facts: BriefFacts, chart: Chart | bytes | None = None) -> None:
+    """Write the briefing .docx atomically. ``chart`` (see render_chart) goes under 总体情况
+    with its caption; None leaves the chart out."""
+    doc = start_document(facts.title, facts.office, intro_text(facts))
+    write_blocks(doc, body(facts), lambda _: chart)
+    _para(doc, "", "Normal", keep=True)
+    _para(doc, f"附件：{facts.annex_title}", keep=True)
+    sign(doc, facts.office, cn_date(facts.date) if facts.date else "")
     _annex(doc, facts)
     with atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))

@@ -13,19 +13,17 @@ import io
 import warnings
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 
 from office.atomic import atomic_path
 from office.dates import cn_date
 from office.progress import percent_text
 from office.year_data import DONE, MONTHS, NOT_ISSUED, NOT_STARTED, UnitYear
 from sheets.briefing_chart import STATUS_COLORS, STATUS_WORDS, Chart, find_cjk_font
-from sheets.briefing_docx import (ANNEX_MARGINS, FONT_H2, SIZE_BODY, STATUS_FILL, _cell,
-                                  _chart, _fit, _page_number, _para, _row_flags, _setup, _shade, _title, header_table)
-from sheets.briefing_text import RECIPIENTS, cn_number
+from sheets.briefing_docx import (FONT_H2, STATUS_FILL, _cell, _fit, _para, _row_flags, _shade, annex_section,
+                                  header_table, sign, start_document, write_blocks)
+from sheets.briefing_text import cn_number
 from sheets.briefing_year import YearFacts, intro_text, year_body
 
 # annex 1: 序号, 任务, 牵头单位, 1..12月, 年末状态, 完成进度 (cm; the landscape type area is 24.9 cm)
@@ -251,40 +249,13 @@ def _unit_annex(doc, f: YearFacts) -> None:
 def write_year_briefing(path: Path, f: YearFacts, charts: dict[str, Chart] | None = None) -> None:
     """Write the annual briefing .docx atomically; ``charts`` from render_year_charts (None: none)."""
     charts = charts or {}
-    doc = Document()
-    _setup(doc)
-    doc.core_properties.title = f.title
-    doc.core_properties.author = f.office
-    _page_number(doc, doc.sections[0])
-    _title(doc, f.title)
-    _para(doc, "", "Normal")
-    _para(doc, RECIPIENTS, "主送")
-    _para(doc, intro_text(f))
-    blocks = year_body(f)
-    for i, b in enumerate(blocks):
-        if b.kind == "chart":
-            _chart(doc, charts.get(b.text))
-        elif b.kind == "h1":
-            _para(doc, b.text, "一级标题")
-        elif b.kind == "h2":
-            _para(doc, b.text, "二级标题")
-        else:
-            _para(doc, b.text, keep=i == len(blocks) - 1)
+    doc = start_document(f.title, f.office, intro_text(f))
+    write_blocks(doc, year_body(f), charts.get)
     _para(doc, "", "Normal", keep=True)
     _para(doc, f"附件：1.{f.annex_titles[0]}", keep=True)
     _para(doc, f"2.{f.annex_titles[1]}", keep=True, indent=5)
-    _para(doc, "", "Normal", keep=True)
-    _para(doc, "", "Normal", keep=True)
-    for j, s in enumerate((f.office, cn_date(f.signed_on))):
-        par = _para(doc, s, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=0, keep=j == 0)
-        par.paragraph_format.right_indent = Pt(SIZE_BODY.pt * 2)
-
-    sec = doc.add_section(WD_SECTION.NEW_PAGE)
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Cm(29.7), Cm(21)
-    sec.top_margin, sec.bottom_margin = Cm(ANNEX_MARGINS["top"]), Cm(ANNEX_MARGINS["bottom"])
-    sec.left_margin, sec.right_margin = Cm(ANNEX_MARGINS["left"]), Cm(ANNEX_MARGINS["right"])
-    sec.header_distance, sec.footer_distance = Cm(1.0), Cm(0.8)
+    sign(doc, f.office, cn_date(f.signed_on))
+    annex_section(doc)
     _task_annex(doc, f)
     _unit_annex(doc, f)
     with atomic_path(Path(path)) as tmp:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -25,9 +24,8 @@ from office.dates import cn_date, period_label
 from office.model import KIND_LABELS
 from sheets.tracker.cell_text import task_label
 from office.month_data import MonthData
-from sheets.briefing_docx import SIZE_BODY, _cell, _fit, _para, _row_flags, _setup, _title, header_table
+from sheets.briefing_docx import SIZE_BODY, _cell, _fit, _para, _row_flags, header_table, sign, start_document
 from sheets.briefing_facts import shorten
-from sheets.briefing_text import RECIPIENTS
 
 # header, width (cm): the portrait type area is 15.6 cm wide
 COLUMNS = (("序号", 1.0), ("任务", 4.8), ("牵头单位", 2.6), ("完成时间", 2.4), ("完成情况", 4.8))
@@ -118,15 +116,7 @@ def row_values(n: int, item: DoneItem, lines: int) -> tuple[str, ...]:
 
 def write_done_brief(path: Path, facts: DoneFacts) -> None:
     """Write the 完成事项通报 .docx atomically."""
-    doc = Document()
-    _setup(doc)
-    doc.core_properties.title = facts.title
-    doc.core_properties.author = facts.office
-    _title(doc, facts.title)
-    _para(doc, "", "Normal")
-    _para(doc, RECIPIENTS, "主送")
-    _para(doc, facts.intro)
-
+    doc = start_document(facts.title, facts.office, facts.intro, page_numbers=False)  # one page: no number
     table, widths = header_table(doc, COLUMNS)
     center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
     aligns = (center, left, left, center, left)
@@ -140,11 +130,7 @@ def write_done_brief(path: Path, facts: DoneFacts) -> None:
 
     closing = _para(doc, facts.closing, keep=True)
     closing.paragraph_format.space_before = Pt(SIZE_BODY.pt / 2)
-    _para(doc, "", "Normal", keep=True)
-    signature = (facts.office, cn_date(facts.date) if facts.date else "")
-    for j, s in enumerate(signature):
-        par = _para(doc, s, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=0, keep=j == 0)
-        par.paragraph_format.right_indent = Pt(SIZE_BODY.pt * 2)
+    sign(doc, facts.office, cn_date(facts.date) if facts.date else "", blanks=1)
     with atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))
 
