@@ -60,6 +60,24 @@ def page_texts(pdf: Path) -> list[str]:
     return out
 
 
+def section(doc_or_path, heading: str) -> list[str]:  # noqa: ANN001 - a python-docx Document or a path
+    """Texts of the paragraphs after a level-1 heading, up to the next level-1 heading or the 附件 line."""
+    doc = doc_or_path if hasattr(doc_or_path, "paragraphs") else docx.Document(str(doc_or_path))
+    out, inside = [], False
+    for p in doc.paragraphs:
+        if p.style.name == "一级标题":
+            if inside:
+                break
+            inside = p.text == heading
+            continue
+        if inside:
+            if p.text.startswith("附件："):
+                break
+            out.append(p.text)
+    assert inside or out, f"heading {heading!r} not found"
+    return out
+
+
 def body_paragraphs(path: Path) -> list[str]:
     """Texts of the paragraphs before the annex section (the first section break)."""
     out = []

@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from briefing_months import LONG_PROGRESS, MARCH, MARCH_VALUES, OFFICE, TASKS, UNITS, march, month_data, not_issued, quarter
-from briefing_read import body_paragraphs, needs_tools, page_texts, sentence_patterns, to_pdf
+from briefing_read import body_paragraphs, needs_tools, page_texts, section, sentence_patterns, to_pdf
 from office.errors import DubanError
 from office.model import Finding, Task
 from office.month import Line, MonthData, Progress, TaskRow, UnitState, traffic_light
@@ -32,23 +32,6 @@ from office.wording import percent
 
 def paragraphs(path: Path) -> list:
     return docx.Document(str(path)).paragraphs
-
-
-def section(path: Path, heading: str) -> list[str]:
-    """Texts of the paragraphs after a level-1 heading, up to the next level-1 heading or the 附件 line."""
-    out, inside = [], False
-    for p in paragraphs(path):
-        if p.style.name == "一级标题":
-            if inside:
-                break
-            inside = p.text == heading
-            continue
-        if inside:
-            if p.text.startswith("附件："):
-                break
-            out.append(p.text)
-    assert inside or out, f"heading {heading!r} not found"
-    return out
 
 
 def east_asia(run) -> str | None:

@@ -18,7 +18,7 @@ import docx
 import openpyxl
 import pytest
 
-from briefing_read import landscape_pages, needs_tools, page_texts, to_pdf
+from briefing_read import landscape_pages, needs_tools, page_texts, section, to_pdf
 from conftest import merge_month, run_cli
 from fill import form_sheet, lo_convert, locate, soffice
 from jobs import brief, merge, score
@@ -401,19 +401,6 @@ def test_year_tracker_overview_charts_and_print_setup(world):
 
 # --- the annual briefing ---------------------------------------------------------------------
 
-def paragraphs_after(doc, heading: str) -> list[str]:
-    out, inside = [], False
-    for p in doc.paragraphs:
-        if p.style.name == "一级标题":
-            if inside:
-                break
-            inside = p.text == heading
-            continue
-        if inside:
-            out.append(p.text)
-    assert out, heading
-    return out
-
 
 def test_annual_briefing_counts_equal_the_monthly_trackers(world):
     path = Path(world["brief"].data["briefing"])
@@ -434,19 +421,19 @@ def test_annual_briefing_counts_equal_the_monthly_trackers(world):
     due = on_time + late + missing
     april = month_lights(world["trackers"][4])
     green, yellow, red = (sum(1 for v in april.values() if v == c) for c in ("绿", "黄", "红"))
-    overall = "".join(paragraphs_after(doc, "一、总体情况"))
+    overall = "".join(section(doc, "一、总体情况"))
     assert f"应报送{due}次，已报送{on_time + late}次，其中按时报送{on_time}次、迟报{late}次" in overall
     assert f"未报送{missing}次" in overall
     assert f"全年报送率{percent(on_time + late, due)}，按时报送率{percent(on_time, due)}" in overall
     assert f"绿色{green}项、黄色{yellow}项、红色{red}项" in overall and "截至4月" in overall
     assert "1月、6月未下发" in overall or "1月、6月" in overall
-    reporting = "".join(paragraphs_after(doc, "四、报送情况"))
+    reporting = "".join(section(doc, "四、报送情况"))
     named = re.search(r"全年各月均按时报送的单位(\d+)个：(.*?)。", reporting)
     assert named and named.group(2).split("、") == clean and int(named.group(1)) == len(clean)
     listed = re.search(r"有迟报、未报情况的单位(\d+)个：(.*?)。", reporting).group(2)
     assert [part.split("迟报")[0].split("未报")[0] for part in listed.split("；")] == lapsed  # official order
     assert clean == [U[4]]  # the scenario has one unit on time throughout
-    problems = "".join(paragraphs_after(doc, "三、存在的问题"))
+    problems = "".join(section(doc, "三、存在的问题"))
     assert "部分任务推进滞后" in problems and "报送空表1次" in problems
     assert re.search(f"迟报、未报较多的单位有：{U[6]}（未报2次）。", problems)  # two lapses: named with its count
 
@@ -469,18 +456,18 @@ def test_annual_briefing_tells_the_filled_progress(world):
     """brief --year: the 已完成 count, the tasks named behind 序时进度, the category means and the
     done task with its month, each from what the units filled (year_fixture)."""
     doc = docx.Document(world["brief"].data["briefing"])
-    overall = "".join(paragraphs_after(doc, "一、总体情况"))
+    overall = "".join(section(doc, "一、总体情况"))
     done = [tid for tid in LEADS if FINAL in done_months(tid)]
     assert done == ["annual-4"]
     assert f"截至{FINAL}月，已完成（销号）{len(done)}项" in overall
     mean, n = mean_progress(tuple(LEADS), FINAL)
     assert f"有完成进度的{n}项任务（含已完成{len(done)}项，按100%计），平均完成进度{mean:g}%，序时进度{schedule(FINAL):g}%" in overall
-    problems = "".join(paragraphs_after(doc, "三、存在的问题"))
+    problems = "".join(section(doc, "三、存在的问题"))
     named = re.search(r"完成进度落后序时进度10个百分点以上的有：(.*?)。", problems)
     assert named, problems
     got = [re.fullmatch(r"第(\d+)项“(.+?)”（完成进度(.+?)，落后(.+?)个百分点）", part).groups() for part in named.group(1).split("；")]
     assert [(int(a), b, c, d) for a, b, c, d in got] == behind_at(FINAL) == [(1, TEXTS["annual-1"], "15%", "18.3")]
-    progress = "".join(paragraphs_after(doc, "二、推进情况"))
+    progress = "".join(section(doc, "二、推进情况"))
     assert f"已完成的有：第4项“{TEXTS['annual-4']}”（2025年3月）" in progress
     for name, tids in CATEGORIES.items():
         mean = mean_progress(tids, FINAL)[0]
