@@ -113,32 +113,37 @@ def run_done(ws: Workspace, request: Request, now: datetime) -> Report:
     records every (task, month) announced (office.ledger.notices). Nothing new: no document."""
     if request.quarter:
         raise DubanError("完成事项通报按月生成：--done 不能与 --quarter 同时使用，可以加 --month 指定月份。")
-    if request.month:
-        year, m = parse_period(request.month)
-        periods = [f"{year}-{m:02d}"]
-    else:
-        year = ws.settings.year
-        periods = [p for p in (f"{year}-{m:02d}" for m in range(12, 0, -1))
-                   if ledger_files.any_accepted(ws.ledger, "status", p)]
+    year, m = parse_period(request.month) if request.month else (ws.settings.year, 0)
+    reported = [p for p in (f"{year}-{k:02d}" for k in range(12, 0, -1)) if ledger_files.any_accepted(ws.ledger, "status", p)]
+    periods = [f"{year}-{m:02d}"] if request.month else reported
+    office = ws.settings.office
     # A task announced must still be 已完成 in the latest month reported: one that became so and was
-    # reported as not done since (a reopened finding) is left out, and named in a warning.
-    latest = next((p for p in (f"{year}-{m:02d}" for m in range(12, 0, -1)) if ledger_files.any_accepted(ws.ledger, "status", p)), None)
+    # reported as not done since (a reopened finding) is left out, and named in a warning. The
+    # latest month is built once: its own completions are read from the same facts.
+    latest = reported[0] if reported else None
     still_done: set[str] | None = None
+    latest_found = None
     if latest is not None:
         with build_month(ws, latest, now) as current:
             still_done = {t.id for t, pr in zip(current.rows.tasks, current.rows.progress) if pr is not None and pr.done}
+            if latest in periods:
+                latest_found = done_facts(current, office, notices.announced(ws.ledger, DONE_NOTICE, latest))
     facts = None
     dropped: list[str] = []
     for period in periods:
-        with build_month(ws, period, now) as data:
-            announced = set(notices.announced(ws.ledger, DONE_NOTICE, period))
-            if still_done is not None and period != latest:
-                gone = [(t, pr) for t, pr in zip(data.rows.tasks, data.rows.progress)
-                        if pr is not None and pr.done and pr.done_period == period and t.id not in still_done and t.id not in announced]
-                announced |= {t.id for t, _ in gone}
-                dropped += [f"{KIND_LABELS[t.kind]}第{t.seq}项{period_label(period)}已完成，但此后报告未完成"
-                           f"（{period_label(latest)}），不列入完成事项通报。" for t, _ in gone]
-            found = done_facts(data, ws.settings.office, announced)
+        if period == latest:
+            found = latest_found
+        else:
+            with build_month(ws, period, now) as data:
+                announced = set(notices.announced(ws.ledger, DONE_NOTICE, period))
+                if still_done is not None:
+                    gone = [(t, pr) for t, pr in zip(data.rows.tasks, data.rows.progress)
+                            if pr is not None and pr.done and pr.done_period == period and t.id not in still_done
+                            and t.id not in announced]
+                    announced |= {t.id for t, _ in gone}
+                    dropped += [f"{KIND_LABELS[t.kind]}第{t.seq}项{period_label(period)}已完成，但此后报告未完成"
+                                f"（{period_label(latest)}），不列入完成事项通报。" for t, _ in gone]
+                found = done_facts(data, office, announced)
         if found.items:
             facts = found
             break
