@@ -57,7 +57,7 @@ from office.ledger import progress as progress_table
 from office.model import Finding, KIND_LABELS, Task
 from office.month_data import (FIELD_LABELS, FINDING_LABELS, RECEIVED_SOURCES, RULE_KINDS, STATE_LABELS, STATUS_FIELDS, Line, MonthData,
                                MonthRows, Progress, Submission, TaskRow, UnitState, row_statuses, row_tasks)
-from office.progress import ProgressSettings, band, gap_of, parse_due, percent_text, schedule_pct
+from office.progress import ProgressSettings, band, gap_of, parse_due, percent_text, schedule_pct, stored_percent
 from office.units import looks_like_group
 from office.workdays import WorkCalendar, parse_period, plan_deadline, status_deadline
 from office.workspace import Workspace
@@ -456,10 +456,6 @@ def lead_units(t: Task, included, lead_only: bool = False) -> list[str]:  # noqa
     return [u for u in units if t.role_of(u) == "牵头"] or units[:1]
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _completes(answer: tuple[float | None, object] | None) -> bool:
     return answer is not None and answer[0] is not None and answer[0] >= 100 and answer[1] == "是"
 
@@ -482,11 +478,11 @@ def done_state(answers: list[tuple], leads_of: dict[str, list[str]], year: int, 
     """task id -> the period it has been 已完成 since, at the end of the month before ``month``
     (tasks not done are left out). ``answers``: office.ledger.progress.lead_answers."""
     # only a task some lead once reported 100 and 是 for can be done
-    maybe = {a[2] for a in answers if a[4] == "是" and _completes((_number(a[3]), "是"))}
+    maybe = {a[2] for a in answers if a[4] == "是" and _completes((stored_percent(a[3]), "是"))}
     said: dict[str, dict[str, dict[str, tuple]]] = {}  # task -> period -> unit -> (percent, achieved)
     for per, unit, tid, pct, ach in answers:
         if tid in maybe:
-            said.setdefault(tid, {}).setdefault(per, {})[unit] = (_number(pct), ach)
+            said.setdefault(tid, {}).setdefault(per, {})[unit] = (stored_percent(pct), ach)
     out: dict[str, str] = {}
     for tid, months in said.items():
         done = ""
@@ -522,7 +518,7 @@ def task_progress(t: Task, got: list[Line], raws: list, state_of: dict[str, Unit
         ln = got[i]
         sub = subs.get(ln.unit)
         reported = ln.reported and sub is not None and not sub.blank
-        answers.append((_number(ln.values.get("percent")), ln.values.get("achieved")) if reported else None)
+        answers.append((stored_percent(ln.values.get("percent")), ln.values.get("achieved")) if reported else None)
         plan = raws[i].plan if i < len(raws) else None
         when = parse_due(plan.get("due_by"), year) if plan else None
         if when is not None and (due is None or when < due):

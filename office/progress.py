@@ -111,6 +111,12 @@ def parse_percent(value: object, number_format: str | None = None) -> tuple[floa
     return number, True
 
 
+def stored_percent(value: object) -> float | None:
+    """The 完成进度 kept with a return's values (:func:`percent_value`) as a float; None when the
+    cell was empty or could not be read (the values then hold None, or nothing)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def percent_value(number: float) -> int | float:
     """A parsed 完成进度 as stored with a return's values: 80 (an int when whole), 66.5."""
     return int(number) if float(number).is_integer() else float(number)
@@ -121,6 +127,17 @@ def percent_text(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:g}%" if value == int(value) else f"{value:.1f}%"
+
+
+def percent_shown(value: object) -> str:
+    """A unit's 完成进度 as the tracker and the page show it: "55%" for a number (55, 0.55, "55",
+    "55％"), the text as typed for anything else ("八成": found as 完成进度无法识别), "" when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    number, ok = parse_percent(value)
+    if ok and number is not None:
+        return percent_text(number)
+    return value if isinstance(value, str) else str(value)
 
 
 def gap_text(gap: float | None) -> str:

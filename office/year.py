@@ -24,6 +24,7 @@ from office.dates import cn_datetime
 from office.errors import DubanError
 from office.month import build_month, end_of
 from office.month_data import MonthData, Progress
+from office.progress import stored_percent
 from office.score_data import MonthFacts
 from office.wording import is_no_problem
 from office.workspace import Workspace
@@ -60,10 +61,6 @@ def _short(text: object) -> str:
     return s if len(s) <= SUMMARY_CHARS else s[: SUMMARY_CHARS - 1] + "…"
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _lead_reports(data: MonthData) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[bool, bool, bool]]]:
     """task id -> (完成情况, 存在问题) its lead units reported this month; and task id -> (some lead
     unit returned its form, the leads' 完成进度 differ, a lead's 完成进度 could not be read) of the
@@ -75,7 +72,7 @@ def _lead_reports(data: MonthData) -> tuple[dict[str, tuple[str, str]], dict[str
         leads = [ln for ln in row.lines if ln.role == "牵头"] or row.lines[:1]
         got = [ln for ln in leads if ln.reported]
         if got:
-            percents = {p for p in (_number(ln.values.get("percent")) for ln in got) if p is not None}
+            percents = {p for p in (stored_percent(ln.values.get("percent")) for ln in got) if p is not None}
             marks[row.task.id] = (True, len(percents) > 1, any((row.task.id, ln.unit) in unreadable for ln in got))
         said = [(ln.unit, _short(ln.values.get("progress"))) for ln in got if ln.values.get("progress")]
         problems = [(ln.unit, _short(ln.values.get("problems"))) for ln in got

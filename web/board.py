@@ -109,15 +109,6 @@ def light_of(status: str, p: Progress | None) -> Light:
                  RULE_LABELS.get(p.rule, p.rule), p.done, since, css)
 
 
-def value_text(value: object) -> str:
-    """A line's 完成进度 as the unit's return gave it: a number as "55%", text as written."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return percent_text(float(value))
-    return str(value)
-
-
 def default_period(ws: Workspace, now: datetime, periods: Periods | None = None) -> str:
     """The month the clerk most likely looks at: the latest month whose form went out (or
     came back); else the month before ``now`` within the workspace's year."""

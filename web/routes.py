@@ -15,12 +15,13 @@ from office.errors import DubanError
 from office.ledger.views import recent_files, status_periods, unit_files, unit_mail
 from office.model import KIND_LABELS, Report
 from office.month import FIELD_LABELS, FINDING_LABELS, build_month
+from office.progress import percent_shown
 from office.workdays import year_deadlines
 from office.workspace import Workspace
 from web import actions, auth, files
 from web.context import current_now, current_ws
 from web.board import (build_board, cn_day, default_period, light_of, month_label, month_statuses, pick_period,
-                       task_matches, unit_lines, value_text)
+                       task_matches, unit_lines)
 from web.busy import lock_holder
 from web.mailview import read_preview
 from web.uploads import MAX_FILE_BYTES, MAX_FILES, save_uploads
@@ -52,7 +53,7 @@ def _page_globals() -> dict:
                  "logged_in": False, "download_id": download_id, "archive_id": files.archive_id,
                  "finding_labels": FINDING_LABELS, "kind_labels": KIND_LABELS, "field_labels": FIELD_LABELS,
                  "verdicts": VERDICTS, "stages": STAGES, "mail_status": MAIL_STATUS, "form_kinds": FORM_KINDS,
-                 "month_label": month_label, "value_text": value_text}
+                 "month_label": month_label, "value_text": percent_shown}
     try:
         ws = current_ws()
         out.update(office_name=ws.settings.office, year=ws.settings.year, busy_pid=lock_holder(ws.root),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from office.month_data import FIELD_LABELS, Line, Progress, TaskRow
-from office.progress import RULE_LABELS, gap_text, parse_percent, percent_text
+from office.progress import RULE_LABELS, gap_text, percent_shown, percent_text
 from office.wording import STATUS_RULES
 from sheets.cells import MAX_ROW_HEIGHT
 from sheets.tracker.cell_text import _put
@@ -50,17 +50,6 @@ CENTERED = {"seq", "leaders", "role", "achieved", "percent", "schedule", "gap", 
 MERGED_FIELDS = ("lead_units", "co_units")  # not printed: merged over the task's lines (normal mode)
 LEGEND = ("红", "黄", "绿")  # rows above the 台账 header, in this order
 NO_PERCENT = "—"  # a lead unit that reported no 完成进度
-
-
-def percent_shown(value: object) -> str:
-    """A unit's 完成进度 as the tracker shows it: "55%" for a number (55, 0.55, "55", "55％"), the
-    text as typed for anything else ("八成": found as 完成进度无法识别), "" when empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    number, ok = parse_percent(value)
-    if ok and number is not None:
-        return percent_text(number)
-    return value if isinstance(value, str) else str(value)
 
 
 def rule_shown(progress: Progress | None, period: str) -> str:
