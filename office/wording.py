@@ -72,3 +72,30 @@ def status_legend(short: bool = False, sep: str = "；", settings: ProgressSetti
     """"红：…；黄：…；绿：…" in that order (``settings``: the workspace's [progress] bands)."""
     rules = STATUS_SHORT if short else status_rules(settings)
     return sep.join(f"{k}：{rules[k]}" for k in ("红", "黄", "绿"))
+
+
+def not_green_reasons(leads, co_behind, gap: float | None) -> list[str]:  # noqa: ANN001 - iterables of tuples / names
+    """Why a task is not green, one clause per cause, for the tracker's attention list and the
+    briefing: ``leads`` are (unit, state, reported, 是/否 answer) of its lead units (state as
+    office.month_data.UnitState), ``co_behind`` the co-units that report 否, ``gap`` its points
+    behind 序时进度 (said only when nothing else explains it)."""
+    why = []
+    for unit, state, reported, answer in leads:
+        if state == "missing":
+            why.append(f"{unit}未报送")
+        elif state == "pending":
+            why.append(f"{unit}尚未到报送截止日期")
+        elif state == "not_issued":
+            why.append(f"{unit}的落实情况表未下发")
+        elif not reported:
+            why.append(f"{unit}报送的表中缺少该项")
+        elif answer == "否":
+            why.append(f"{unit}报告未完成阶段任务目标")
+        elif answer != "是":
+            why.append(f"{unit}未填写是否完成阶段任务目标")
+    behind = list(co_behind)
+    if behind:
+        why.append(f"配合单位{'、'.join(behind)}报告未完成")
+    if not why and gap is not None and gap > 0:
+        why.append("完成进度落后于序时进度")
+    return why

@@ -22,7 +22,7 @@ from office.placeholders import fill
 from office.month_data import RULE_KINDS, MonthData, Progress, TaskRow, UnitState
 from office.progress import gap_text, percent_text
 from office.settings import BriefSettings
-from office.wording import is_no_problem, percent
+from office.wording import is_no_problem, not_green_reasons, percent
 
 QUARTER_NAMES = "一二三四"
 NOT_ISSUED = "not_issued"
@@ -342,23 +342,8 @@ def _reason(status: str, leads: list[LeadReport], co_behind: tuple[str, ...], pr
         return "落实情况表未下发"
     if status == "绿":
         return "已完成阶段任务目标"
-    why = []
-    for r in leads:
-        if r.achieved == "否":
-            why.append(f"{r.unit}报告未完成阶段任务目标")
-        elif r.state == "missing":
-            why.append(f"{r.unit}未报送")
-        elif r.state == "pending":
-            why.append(f"{r.unit}尚未到报送截止日期")
-        elif r.state == NOT_ISSUED:
-            why.append(f"{r.unit}的落实情况表未下发")
-        elif not r.reported:
-            why.append(f"{r.unit}报送的表中缺少该项")
-        elif r.achieved != "是":
-            why.append(f"{r.unit}未填写是否完成阶段任务目标")
-    why += [f"配合单位{u}报告未完成" for u in co_behind]
-    if not why and progress is not None and progress.gap is not None and progress.gap > 0:
-        why.append("完成进度落后于序时进度")
+    why = not_green_reasons(((r.unit, r.state, r.reported, r.achieved) for r in leads), co_behind,
+                            progress.gap if progress is not None else None)
     return "，".join(why) or "仍在推进中"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from office.model import Task
 from office.month_data import Progress, TaskRow
+from office.wording import not_green_reasons
 
 ATTENTION = ("红", "黄")
 
@@ -33,29 +34,10 @@ def reason_of(tr: TaskRow, state_of: dict[str, str]) -> str:
     leads = [ln for ln in tr.lines if ln.role == "牵头"] or tr.lines[:1]
     if not leads:
         return "没有应报单位"
-    why = []
-    for ln in leads:
-        state = state_of.get(ln.unit, "")
-        answer = _answer(ln.values.get("achieved"))
-        if state == "missing":
-            why.append(f"{ln.unit}未报送")
-        elif state == "pending":
-            why.append(f"{ln.unit}未到报送截止日期")
-        elif state == "not_issued":
-            why.append(f"{ln.unit}的落实情况表未下发")
-        elif not ln.reported:
-            why.append(f"{ln.unit}报送的表中缺少该项")
-        elif answer == "否":
-            why.append(f"{ln.unit}报告未完成阶段任务目标")
-        elif answer != "是":
-            why.append(f"{ln.unit}未填写是否完成阶段任务目标")
     behind = [ln.unit for ln in tr.lines if ln not in leads and _answer(ln.values.get("achieved")) == "否"]
-    if behind:
-        why.append(f"配合单位{'、'.join(behind)}报告未完成")
-    p = tr.progress
-    if not why and p is not None and p.gap is not None and p.gap > 0:
-        why.append("完成进度落后于序时进度")
-    return "；".join(why)
+    gap = tr.progress.gap if tr.progress is not None else None
+    return "；".join(not_green_reasons(((ln.unit, state_of.get(ln.unit, ""), ln.reported, _answer(ln.values.get("achieved")))
+                                       for ln in leads), behind, gap))
 
 
 def attention_item(position: int, tr: TaskRow, state_of: dict[str, str]) -> AttentionItem | None:
